@@ -34,6 +34,10 @@ class CRMLabInputError(ValueError):
 
 
 def _fmt_value(value: Any) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, pd.Timestamp):
+        value = str(value)
     if isinstance(value, float) and np.isnan(value):
         return "NaN"
     if value is None or value is pd.NaT:

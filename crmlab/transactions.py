@@ -181,7 +181,11 @@ def rfm_summary(
     day = log.day.astype(np.int64)
     first_day, last_day = int(day.min()), int(day.max())
 
-    obs_end = last_day if observation_end is None else int(_as_day(observation_end, "observation_end").astype(np.int64))
+    obs_end = (
+        last_day
+        if observation_end is None
+        else int(_as_day(observation_end, "observation_end").astype(np.int64))
+    )
     after = day > obs_end
     if after.any():
         report_bad_rows(
@@ -214,9 +218,7 @@ def rfm_summary(
     u_key = key_sorted[starts]
     u_cust = u_key // span
     u_day = u_key % span  # days since first_day
-    u_amount = (
-        np.add.reduceat(log.amount[order], starts) if log.amount is not None else None
-    )
+    u_amount = np.add.reduceat(log.amount[order], starts) if log.amount is not None else None
     merged = len(day) - len(u_key)
 
     n_cust = len(uniques)
@@ -244,7 +246,9 @@ def rfm_summary(
         sum_cal = np.bincount(u_cust, weights=np.where(in_cal, u_amount, 0.0), minlength=n_cust)
         repeat_sum = sum_cal - first_amount
         with np.errstate(invalid="ignore", divide="ignore"):
-            out["monetary_value"] = np.where(frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0)
+            out["monetary_value"] = np.where(
+                frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0
+            )
     if cal_end is not None:
         in_hold = ~in_cal
         n_hold = np.bincount(u_cust, weights=in_hold, minlength=n_cust)
@@ -253,7 +257,9 @@ def rfm_summary(
             sum_hold = np.bincount(
                 u_cust, weights=np.where(in_hold, u_amount, 0.0), minlength=n_cust
             )
-            out["monetary_value_holdout"] = np.where(n_hold > 0, sum_hold / np.maximum(n_hold, 1), 0.0)
+            out["monetary_value_holdout"] = np.where(
+                n_hold > 0, sum_hold / np.maximum(n_hold, 1), 0.0
+            )
         out["duration_holdout"] = (obs_end - cal_end) / unit
         out = out.loc[keep]
     out.attrs.update(

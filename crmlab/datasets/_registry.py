@@ -29,7 +29,9 @@ class RemoteFile:
     licence: str
 
 
-_LIFETIMES = "https://raw.githubusercontent.com/CamDavidsonPilon/lifetimes/master/lifetimes/datasets/"
+_LIFETIMES = (
+    "https://raw.githubusercontent.com/CamDavidsonPilon/lifetimes/master/lifetimes/datasets/"
+)
 _RDATASETS = "https://vincentarelbundock.github.io/Rdatasets/csv/modeldata/"
 
 REGISTRY: dict[str, RemoteFile] = {

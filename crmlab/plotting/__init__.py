@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import importlib
 
-_MODULES = ("basics", "value", "segmentation", "clv", "churn", "loyalty", "internal")
+_MODULES = (
+    "basics",
+    "economics",
+    "value",
+    "segmentation",
+    "cohorts",
+    "clv",
+    "churn",
+    "loyalty",
+    "internal",
+)
 
 
 def _modules():

@@ -1,0 +1,75 @@
+# crmlab — two commands on a fresh machine with Python 3.11+ and make:
+#   make lessons   execute every lesson into build/lessons/ (.ipynb and .html)
+#   make test      run the whole test suite, notebooks included
+# Each creates .venv if absent and installs what it needs.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+JOBS   ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
+
+.PHONY: help install lessons test lint format lab data exercises exercises-check grade bench clean
+
+help:
+	@echo "make lessons    execute every lesson notebook into build/lessons/"
+	@echo "make test       lint and run the whole test suite (notebooks included)"
+	@echo "make lab        open JupyterLab on the lessons"
+	@echo "make data       download and verify the real datasets (cache: CRMLAB_DATA)"
+	@echo "make exercises  regenerate student and solution exercise notebooks from their sources"
+	@echo "make bench      run the benchmarks against lifetimes (separate .venv-bench)"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/python -m crmlab.datasets
+
+lessons: data
+	$(BIN)/crmlab lessons --out build/lessons --jobs $(JOBS)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lab: data
+	$(BIN)/jupyter lab notebooks
+
+exercises: $(STAMP)
+	$(BIN)/crmlab exercises build
+
+exercises-check: $(STAMP)
+	$(BIN)/crmlab exercises build --check
+
+# make grade SUBMISSIONS=path/to/folder EXERCISE=01
+grade: $(STAMP)
+	$(BIN)/crmlab grade $(SUBMISSIONS) --exercise $(EXERCISE) --out grades_$(EXERCISE).csv
+
+# Benchmarks compare against lifetimes, which is never a crmlab dependency: it lives only in
+# the separate environment .venv-bench.
+.venv-bench/.installed-stamp: pyproject.toml
+	@test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet -e . lifetimes
+	@touch $@
+
+bench: .venv-bench/.installed-stamp data
+	.venv-bench/bin/python benchmarks/bench_summary.py
+	.venv-bench/bin/python benchmarks/bench_btyd.py
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,240 @@
+"""The economics of retention: why relationship marketing pays (lesson 1).
+
+Small, exact formulas for a cohort of customers who each stay with probability ``retention``
+per year: how many remain, what they earn, what a few points of retention are worth, what
+referrals add, and what the repeat-purchase structure of a real customer base looks like.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlab._validation import CRMLabInputError, check_positive, check_probability
+
+__all__ = [
+    "cohort_profit",
+    "retention_profit_table",
+    "simulate_cohort",
+    "profit_multiple",
+    "replacement_cost",
+    "referral_value",
+    "purchase_count_distribution",
+    "one_time_buyer_share",
+    "repeat_purchase_ladder",
+]
+
+
+def _check_years(years: int) -> int:
+    if not float(years).is_integer() or years < 1:
+        raise CRMLabInputError(f"years must be a whole number of at least 1, got {years!r}.")
+    return int(years)
+
+
+def cohort_profit(
+    retention: float,
+    *,
+    years: int = 10,
+    n_customers: int = 1000,
+    margin: float = 100.0,
+    retention_cost: float = 0.0,
+    discount_rate: float = 0.10,
+) -> pd.DataFrame:
+    """Expected customers and profit, year by year, of a cohort kept with a constant retention.
+
+    Timing: the cohort of ``n_customers`` is acquired at the start of year 1 and all of them
+    buy in year 1; a share ``retention`` of those active in year ``t`` is still active in year
+    ``t + 1``. Each active customer earns ``margin`` and costs ``retention_cost`` per year.
+    Profit of year ``t`` is discounted by ``(1 + discount_rate) ** (t - 1)`` (year 1 is not
+    discounted).
+
+    Returns
+    -------
+    DataFrame with one row per year: ``year``, ``customers`` (expected active),
+    ``profit``, ``discounted_profit``, ``cumulative_discounted_profit``.
+    """
+    retention = check_probability(retention, "retention")
+    years = _check_years(years)
+    check_positive(n_customers, "n_customers")
+    check_positive(discount_rate, "discount_rate", allow_zero=True)
+    year = np.arange(1, years + 1)
+    customers = n_customers * retention ** (year - 1)
+    profit = customers * (margin - retention_cost)
+    discounted = profit / (1 + discount_rate) ** (year - 1)
+    return pd.DataFrame(
+        {
+            "year": year,
+            "customers": customers,
+            "profit": profit,
+            "discounted_profit": discounted,
+            "cumulative_discounted_profit": np.cumsum(discounted),
+        }
+    )
+
+
+def retention_profit_table(retention_rates, **kwargs) -> pd.DataFrame:
+    """:func:`cohort_profit` for several retention rates, stacked with a ``retention`` column."""
+    rates = list(np.atleast_1d(retention_rates))
+    if not rates:
+        raise CRMLabInputError("retention_rates is empty. Fix: pass e.g. [0.6, 0.7, 0.8, 0.9].")
+    frames = [cohort_profit(r, **kwargs).assign(retention=float(r)) for r in rates]
+    return pd.concat(frames, ignore_index=True)[
+        [
+            "retention",
+            "year",
+            "customers",
+            "profit",
+            "discounted_profit",
+            "cumulative_discounted_profit",
+        ]
+    ]
+
+
+def simulate_cohort(
+    retention: float,
+    *,
+    years: int = 10,
+    n_customers: int = 1000,
+    margin: float = 100.0,
+    margin_sd: float = 30.0,
+    random_state=None,
+) -> pd.DataFrame:
+    """One random history of a cohort: each customer leaves with probability 1 - retention.
+
+    Survivors are drawn binomially each year and each active customer's yearly margin is drawn
+    from a normal distribution (mean ``margin``, sd ``margin_sd``), so repeated runs show how far
+    a real cohort can stray from the expected curve of :func:`cohort_profit`.
+    """
+    retention = check_probability(retention, "retention")
+    years = _check_years(years)
+    rng = np.random.default_rng(random_state)
+    active = np.empty(years, dtype=np.int64)
+    profit = np.empty(years)
+    alive = int(n_customers)
+    for t in range(years):
+        if t > 0:
+            alive = int(rng.binomial(alive, retention))
+        active[t] = alive
+        profit[t] = rng.normal(margin, margin_sd, size=alive).sum() if alive else 0.0
+    return pd.DataFrame({"year": np.arange(1, years + 1), "customers": active, "profit": profit})
+
+
+def profit_multiple(retention_low: float, retention_high: float, **kwargs) -> float:
+    """How many times more cumulative discounted profit the higher retention rate earns.
+
+    Both cohorts are computed by :func:`cohort_profit` with the same other arguments.
+    """
+    low = cohort_profit(retention_low, **kwargs)["cumulative_discounted_profit"].iloc[-1]
+    high = cohort_profit(retention_high, **kwargs)["cumulative_discounted_profit"].iloc[-1]
+    if low <= 0:
+        raise CRMLabInputError(
+            "the lower retention rate earns no profit, so a multiple is undefined. Fix: check "
+            "that margin exceeds retention_cost."
+        )
+    return float(high / low)
+
+
+def replacement_cost(
+    n_customers: int, retention: float, acquisition_cost: float, retention_cost: float
+) -> pd.Series:
+    """Yearly cost of keeping a customer base at ``n_customers``: retain vs replace.
+
+    Every year ``(1 - retention) * n_customers`` customers leave and must be replaced at
+    ``acquisition_cost`` each, while all ``n_customers`` cost ``retention_cost`` to serve.
+    Returns the two costs and their sum.
+    """
+    retention = check_probability(retention, "retention")
+    lost = (1 - retention) * n_customers
+    return pd.Series(
+        {
+            "customers_lost": lost,
+            "acquisition_spend": lost * acquisition_cost,
+            "retention_spend": n_customers * retention_cost,
+            "total": lost * acquisition_cost + n_customers * retention_cost,
+        }
+    )
+
+
+def referral_value(
+    clv: float,
+    referrals_per_customer: float,
+    conversion_rate: float,
+    generations: int | None = None,
+) -> float:
+    """Value that one customer's word of mouth (口碑) brings through the customers it recruits.
+
+    Each customer recommends the firm to ``referrals_per_customer`` people, of whom a share
+    ``conversion_rate`` become customers worth ``clv`` each. Referred customers refer in turn:
+    with ``k = referrals_per_customer * conversion_rate`` new customers per customer, ``g``
+    generations bring ``clv * (k + k**2 + ... + k**g)``. ``generations=None`` sums all
+    generations, ``clv * k / (1 - k)``, which needs ``k < 1`` (otherwise the chain never ends).
+    """
+    conversion_rate = check_probability(conversion_rate, "conversion_rate")
+    check_positive(referrals_per_customer, "referrals_per_customer", allow_zero=True)
+    k = referrals_per_customer * conversion_rate
+    if generations is None:
+        if k >= 1:
+            raise CRMLabInputError(
+                f"each customer recruits k = {k:g} new customers, so an endless chain of "
+                "referrals has no finite value. Fix: pass generations= (e.g. 3) or a k below 1."
+            )
+        return float(clv * k / (1 - k))
+    g = _check_years(generations)
+    return float(clv * sum(k**i for i in range(1, g + 1)))
+
+
+def _purchase_days(transactions: pd.DataFrame, customer_col: str, date_col: str) -> pd.Series:
+    from crmlab.transactions import validate_transactions
+
+    log = validate_transactions(
+        transactions, customer_col=customer_col, date_col=date_col, amount_col=None
+    )
+    pairs = pd.DataFrame({"c": log.customer.to_numpy(), "d": log.day}).drop_duplicates()
+    return pairs.groupby("c").size()
+
+
+def purchase_count_distribution(
+    transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date"
+) -> pd.Series:
+    """Share of customers by number of distinct purchase days (same-day orders merged).
+
+    Index: number of purchase days (1, 2, ...); values: fraction of customers (sums to 1).
+    """
+    days = _purchase_days(transactions, customer_col, date_col)
+    return days.value_counts(normalize=True).sort_index().rename_axis("purchase_days")
+
+
+def one_time_buyer_share(
+    transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date"
+) -> float:
+    """Fraction of customers who bought on exactly one day (a fraction 0..1, not a percentage)."""
+    days = _purchase_days(transactions, customer_col, date_col)
+    return float((days == 1).mean())
+
+
+def repeat_purchase_ladder(
+    transactions: pd.DataFrame,
+    *,
+    max_purchases: int = 10,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+) -> pd.DataFrame:
+    """How repeat buying decays: of the customers with at least k purchase days, how many reach k+1.
+
+    Returns one row per k = 1..max_purchases with ``customers`` (at least k purchase days),
+    ``share_of_all`` and ``next_step_rate`` (the share of them with at least k + 1).
+    """
+    days = _purchase_days(transactions, customer_col, date_col).to_numpy()
+    k = np.arange(1, max_purchases + 1)
+    at_least = np.array([(days >= i).sum() for i in k])
+    reach_next = np.array([(days >= i + 1).sum() for i in k])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(at_least > 0, reach_next / np.maximum(at_least, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "purchase_days": k,
+            "customers": at_least,
+            "share_of_all": at_least / len(days),
+            "next_step_rate": rate,
+        }
+    )

@@ -1,0 +1,173 @@
+"""Registry, fetch (download path tested on a local HTTP server, never the internet), loaders."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab import datasets
+from crmlab.datasets import _registry
+from crmlab.datasets._registry import REGISTRY, DatasetError, RemoteFile, fetch
+
+MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def test_registry_matches_the_mirror_checksums():
+    for entry in REGISTRY.values():
+        path = fetch(entry.name)
+        assert path.name == entry.filename
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry.sha256
+        assert entry.url.startswith("https://")
+
+
+def test_unknown_dataset_lists_known_names():
+    with pytest.raises(KeyError, match="known datasets: cdnow_master"):
+        fetch("cdnow")
+
+
+@pytest.fixture()
+def local_server(tmp_path):
+    """Serve a folder over HTTP on 127.0.0.1 (a stand-in for the public URL)."""
+    served = tmp_path / "served"
+    served.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # silence the request log
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(served))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def _point_registry_at(monkeypatch, name, url):
+    entry = REGISTRY[name]
+    patched = RemoteFile(**{**entry.__dict__, "url": url + entry.filename})
+    monkeypatch.setitem(_registry.REGISTRY, name, patched)
+    return patched
+
+
+def test_fetch_downloads_verifies_and_caches(tmp_path, monkeypatch, local_server):
+    served, url = local_server
+    shutil.copy(MIRROR / "lifetimes_donations.csv", served)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CRMLAB_DATA", str(cache))
+    _point_registry_at(monkeypatch, "donations", url)
+    path = fetch("donations")
+    assert path == cache / "lifetimes_donations.csv"
+    assert path.read_bytes() == (MIRROR / "lifetimes_donations.csv").read_bytes()
+    # second call uses the cache: the server can disappear
+    (served / "lifetimes_donations.csv").unlink()
+    assert fetch("donations") == path
+    assert datasets.load_donations()["weights"].sum() == 11104
+
+
+def test_download_with_wrong_hash_is_not_kept(tmp_path, monkeypatch, local_server):
+    served, url = local_server
+    (served / "lifetimes_donations.csv").write_text("frequency,recency\n1,1\n")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CRMLAB_DATA", str(cache))
+    _point_registry_at(monkeypatch, "donations", url)
+    with pytest.raises(DatasetError, match="does not match the published file"):
+        fetch("donations")
+    assert not (cache / "lifetimes_donations.csv").exists()
+
+
+def test_corrupted_cached_file_is_never_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMLAB_DATA", str(tmp_path))
+    bad = tmp_path / "cdnow_sample.txt"
+    bad.write_bytes((MIRROR / "cdnow_sample.txt").read_bytes()[:-10])
+    actual = hashlib.sha256(bad.read_bytes()).hexdigest()
+    with pytest.raises(DatasetError) as info:
+        datasets.load_cdnow(sample=True)
+    message = str(info.value)
+    assert actual in message and REGISTRY["cdnow_sample"].sha256 in message
+    assert "delete it" in message and str(bad) in message
+
+
+def test_offline_without_copy_says_which_file_to_put_where(tmp_path, monkeypatch):
+    monkeypatch.setenv("CRMLAB_DATA", str(tmp_path))
+    # port 9 on loopback: nothing listens, the connection is refused at once
+    _point_registry_at(monkeypatch, "telco_churn", "http://127.0.0.1:9/")
+    with pytest.raises(DatasetError, match="put the file modeldata_wa_churn.csv") as info:
+        fetch("telco_churn")
+    assert str(tmp_path) in str(info.value) and "CRMLAB_DATA" in str(info.value)
+
+
+def test_data_home_defaults_to_a_user_cache(monkeypatch):
+    monkeypatch.delenv("CRMLAB_DATA", raising=False)
+    assert "crmlab" in str(datasets.data_home())
+
+
+def test_describe_mentions_url_hash_and_licence():
+    text = datasets.describe("cdnow_master")
+    assert REGISTRY["cdnow_master"].url in text and "licence" in text
+
+
+def test_load_cdnow_master_is_one_row_per_line():
+    tx = datasets.load_cdnow()
+    assert list(tx.columns) == ["customer_id", "date", "quantity", "amount"]
+    assert len(tx) == 69_659 and tx["customer_id"].nunique() == 23_570
+    assert tx["customer_id"].iloc[0] == "00001"  # ids kept as written, zero-padded
+    assert pd.api.types.is_datetime64_any_dtype(tx["date"])
+    assert tx["date"].min() == pd.Timestamp("1997-01-01")
+    assert tx["date"].max() == pd.Timestamp("1998-06-30")
+    assert tx["quantity"].dtype == np.int64 and tx["amount"].dtype == np.float64
+    # quirks documented in shared/data/README.md are still there: nothing dropped or merged
+    assert (tx["amount"] == 0).sum() == 80
+    assert tx.duplicated().sum() == 255
+
+
+def test_load_cdnow_sample_keeps_sample_id():
+    tx = datasets.load_cdnow(sample=True)
+    assert len(tx) == 6_919 and tx["customer_id"].nunique() == 2_357
+    assert tx["sample_id"].min() == "0001" and tx["sample_id"].max() == "2357"
+    master = datasets.load_cdnow()
+    merged = tx.merge(master.drop_duplicates(), on=["customer_id", "date", "quantity", "amount"])
+    assert (
+        merged[["customer_id", "date"]].drop_duplicates().shape[0]
+        == (tx[["customer_id", "date"]].drop_duplicates().shape[0])
+    )
+
+
+def test_load_telco_churn():
+    df = datasets.load_telco_churn()
+    assert df.shape == (7_043, 20) and "rownames" not in df.columns
+    assert round(df["churn"].mean() * 100, 2) == 26.54  # shared/data/README.md
+    assert df["contract"].cat.ordered
+    assert list(df["contract"].cat.categories) == ["Month-to-month", "One year", "Two year"]
+    blank = df["total_charges"].isna()
+    assert blank.sum() == 11 and (df.loc[blank, "tenure"] == 0).all()
+
+
+def test_load_hr_attrition():
+    df = datasets.load_hr_attrition()
+    assert df.shape == (1_470, 31) and "rownames" not in df.columns
+    assert round(df["Attrition"].mean() * 100, 2) == 16.12  # shared/data/README.md
+    js = df["JobSatisfaction"]
+    assert js.cat.ordered and list(js.cat.categories) == ["Low", "Medium", "High", "Very_High"]
+    assert df["WorkLifeBalance"].cat.categories[0] == "Bad"
+    assert not df.isna().any().any()
+
+
+def test_load_donations():
+    df = datasets.load_donations()
+    assert list(df.columns) == ["frequency", "recency", "periods", "weights"]
+    assert len(df) == 22 and df["weights"].sum() == 11_104 and (df["periods"] == 6).all()
+
+
+def test_unknown_generator_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'simulate_nothing'"):
+        datasets.simulate_nothing  # noqa: B018

@@ -1,0 +1,231 @@
+"""rfm_summary: published reference figures, an independent pandas computation, every bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab.transactions import TIME_UNITS, rfm_summary, time_unit_days
+
+
+def _reference_summary(tx: pd.DataFrame, cal_end: str, obs_end: str, unit: float) -> pd.DataFrame:
+    """A slow, obvious pandas version of the same summary, to compare against."""
+    daily = tx.groupby(["customer_id", "date"], as_index=False)["amount"].sum()
+    cal = daily[daily["date"] <= cal_end]
+    first = cal.groupby("customer_id")["date"].min()
+    rows = []
+    for cid, first_day in first.items():
+        c = cal[cal["customer_id"] == cid].sort_values("date")
+        h = daily[(daily["customer_id"] == cid) & (daily["date"] > cal_end)]
+        rows.append(
+            {
+                "customer_id": cid,
+                "frequency": len(c) - 1,
+                "recency": (c["date"].max() - first_day).days / unit,
+                "T": (pd.Timestamp(cal_end) - first_day).days / unit,
+                "monetary_value": c["amount"].iloc[1:].mean() if len(c) > 1 else 0.0,
+                "frequency_holdout": len(h),
+                "monetary_value_holdout": h["amount"].mean() if len(h) else 0.0,
+                "duration_holdout": (pd.Timestamp(obs_end) - pd.Timestamp(cal_end)).days / unit,
+            }
+        )
+    return pd.DataFrame(rows).set_index("customer_id")
+
+
+def test_cdnow_sample_reference_figures(cdnow_sample):
+    # Reference figures: shared/data/README.md; Fader, Hardie & Lee (2005) use these data.
+    s = rfm_summary(cdnow_sample, calibration_end="1997-09-30", time_unit="W")
+    assert len(s) == 2_357
+    assert (s["frequency"] > 0).sum() == 946
+    assert s["frequency"].sum() == 2_457
+    first = cdnow_sample.groupby("customer_id")["date"].min()
+    jan1 = first[first == pd.Timestamp("1997-01-01")].index
+    assert len(jan1) > 0
+    np.testing.assert_allclose(s.loc[jan1, "T"], 272 / 7)
+    assert s.attrs["time_unit"] == "W" and s.attrs["unit_days"] == 7.0
+    assert s.attrs["calibration_end"] == "1997-09-30"
+    assert s.attrs["observation_end"] == "1998-06-30"
+    assert (s["duration_holdout"] == 273 / 7).all()
+
+
+def test_matches_an_independent_pandas_computation(cdnow_sample):
+    some = cdnow_sample[
+        cdnow_sample["customer_id"].isin(cdnow_sample["customer_id"].unique()[:150])
+    ]
+    ours = rfm_summary(some, calibration_end="1997-09-30", observation_end="1998-06-30")
+    ref = _reference_summary(some, "1997-09-30", "1998-06-30", 7.0)
+    pd.testing.assert_frame_equal(ours, ref.loc[ours.index], check_dtype=False, check_names=False)
+
+
+def test_master_reference_figures(cdnow_master):
+    # shared/notes/clv-libraries.md: 9,451 repeaters, 24,337 repeat transactions, 19,684 holdout
+    s = rfm_summary(cdnow_master, calibration_end="1997-09-30")
+    assert len(s) == 23_570
+    assert (s["frequency"] > 0).sum() == 9_451
+    assert s["frequency"].sum() == 24_337
+    assert s["frequency_holdout"].sum() == 19_684
+    assert s.attrs["merged_same_day_rows"] > 0
+
+
+def test_same_day_orders_are_merged_and_reported():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b"],
+            "date": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-01-15", "2020-01-08"]),
+            "amount": [10.0, 5.0, 20.0, 7.0],
+        }
+    )
+    s = rfm_summary(tx, observation_end="2020-01-29", time_unit="D")
+    assert s.loc["a", "frequency"] == 1  # two orders on day 1 are one purchase
+    assert s.loc["a", "recency"] == 14 and s.loc["a", "T"] == 28
+    assert s.loc["a", "monetary_value"] == 20.0  # repeat days only
+    assert s.loc["b", "monetary_value"] == 0.0 and s.loc["b", "T"] == 21
+    assert s.attrs["merged_same_day_rows"] == 1
+    assert "frequency_holdout" not in s.columns
+
+
+def test_time_units_scale_times():
+    tx = pd.DataFrame(
+        {"customer_id": [1, 1], "date": ["2020-01-01", "2020-03-01"], "amount": [1.0, 2.0]}
+    )
+    days = rfm_summary(tx, time_unit="D", observation_end="2020-12-31")
+    for unit, length in TIME_UNITS.items():
+        s = rfm_summary(tx, time_unit=unit, observation_end="2020-12-31")
+        np.testing.assert_allclose(s["T"] * length, days["T"])
+        np.testing.assert_allclose(s["recency"] * length, days["recency"])
+    assert time_unit_days("M") == pytest.approx(30.4375)
+
+
+def test_customers_first_buying_after_calibration_are_counted():
+    tx = pd.DataFrame(
+        {"customer_id": ["a", "b"], "date": ["2020-01-01", "2020-02-01"], "amount": [1.0, 1.0]}
+    )
+    s = rfm_summary(tx, calibration_end="2020-01-15")
+    assert list(s.index) == ["a"]
+    assert s.attrs["customers_first_after_calibration"] == 1
+
+
+def test_amount_col_none_gives_no_money_columns():
+    tx = pd.DataFrame({"customer_id": ["a", "a"], "date": ["2020-01-01", "2020-01-09"]})
+    s = rfm_summary(tx, amount_col=None, calibration_end="2020-01-05")
+    assert "monetary_value" not in s.columns and "monetary_value_holdout" not in s.columns
+    assert s.loc["a", "frequency_holdout"] == 1
+
+
+def test_negative_amounts_allowed_when_asked():
+    tx = pd.DataFrame(
+        {"customer_id": ["a", "a"], "date": ["2020-01-01", "2020-01-09"], "amount": [5.0, -2.0]}
+    )
+    s = rfm_summary(tx, allow_negative=True, time_unit="D")
+    assert s.loc["a", "monetary_value"] == -2.0
+
+
+def test_custom_column_names():
+    tx = pd.DataFrame({"cid": ["x", "x"], "when": ["2021-05-01", "2021-05-03"], "eur": [1.0, 3.0]})
+    s = rfm_summary(tx, customer_col="cid", date_col="when", amount_col="eur", time_unit="D")
+    assert s.index.name == "cid" and s.loc["x", "monetary_value"] == 3.0
+
+
+# --- bad input: every case names the column, the count, the first value and a fix ----------
+GOOD = {
+    "customer_id": ["a", "a", "b"],
+    "date": ["2020-01-01", "2020-01-05", "2020-01-03"],
+    "amount": [1.0, 2.0, 3.0],
+}
+
+
+def _tx(**changes) -> pd.DataFrame:
+    return pd.DataFrame({**GOOD, **changes})
+
+
+def test_not_a_dataframe():
+    with pytest.raises(TypeError, match="must be a pandas DataFrame, got list"):
+        rfm_summary([1, 2, 3])
+
+
+def test_empty_frame():
+    with pytest.raises(ValueError, match="empty"):
+        rfm_summary(_tx().iloc[:0])
+
+
+def test_missing_column_lists_what_is_there():
+    with pytest.raises(
+        ValueError, match=r"missing column\(s\) 'amount'.*'customer_id'.*amount_col="
+    ):
+        rfm_summary(_tx().drop(columns="amount"))
+
+
+def test_missing_ids():
+    with pytest.raises(
+        ValueError, match=r"'customer_id' — 1 of 3 rows have no customer id \(first: row 1"
+    ):
+        rfm_summary(_tx(customer_id=["a", None, "b"]))
+
+
+def test_missing_dates():
+    with pytest.raises(ValueError, match=r"'date' — 1 of 3 rows have no date \(first: row 2"):
+        rfm_summary(_tx(date=["2020-01-01", "2020-01-05", None]))
+
+
+def test_unparsable_dates():
+    with pytest.raises(
+        ValueError, match=r"1 of 3 rows cannot be read as dates.*'2020-13-45'.*pd.to_datetime"
+    ):
+        rfm_summary(_tx(date=["2020-01-01", "2020-13-45", "2020-01-03"]))
+
+
+def test_numeric_dates_are_a_type_error_with_a_fix():
+    with pytest.raises(TypeError, match="holds numbers.*format='%Y%m%d'"):
+        rfm_summary(_tx(date=[20200101, 20200105, 20200103]))
+
+
+def test_non_numeric_amounts():
+    with pytest.raises(ValueError, match=r"'amount' — 1 of 3 rows are not numbers.*'12,50'"):
+        rfm_summary(_tx(amount=["1.0", "12,50", "3"]))
+
+
+def test_all_text_amounts_is_a_type_error():
+    with pytest.raises(TypeError, match="are not numbers"):
+        rfm_summary(_tx(amount=["one", "two", "three"]))
+
+
+def test_missing_amounts():
+    with pytest.raises(ValueError, match=r"'amount' — 1 of 3 rows are missing \(NaN\)"):
+        rfm_summary(_tx(amount=[1.0, np.nan, 3.0]))
+
+
+def test_negative_amounts_explain_the_option():
+    with pytest.raises(
+        ValueError,
+        match=r"1 of 3 rows are below 0 \(first: row 1, value -2.0\).*allow_negative=True",
+    ):
+        rfm_summary(_tx(amount=[1.0, -2.0, 3.0]))
+
+
+def test_dates_after_observation_end():
+    with pytest.raises(ValueError, match=r"1 of 3 rows are after observation_end 2020-01-04"):
+        rfm_summary(_tx(), observation_end="2020-01-04")
+
+
+@pytest.mark.parametrize("cal_end", ["2019-12-31", "2020-01-05", "2020-02-01"])
+def test_calibration_end_outside_the_data(cal_end):
+    with pytest.raises(ValueError, match="calibration_end .* is outside the data"):
+        rfm_summary(_tx(), calibration_end=cal_end)
+
+
+def test_bad_calibration_date_text():
+    with pytest.raises(ValueError, match="must be a date"):
+        rfm_summary(_tx(), calibration_end="not a date")
+
+
+def test_unknown_time_unit():
+    with pytest.raises(ValueError, match="time_unit must be one of.*got 'weeks'"):
+        rfm_summary(_tx(), time_unit="weeks")
+
+
+def test_input_is_not_modified():
+    tx = _tx()
+    before = tx.copy()
+    rfm_summary(tx)
+    pd.testing.assert_frame_equal(tx, before)
