@@ -207,61 +207,46 @@ def rfm_summary(
                 f"observation_end ({np.datetime64(obs_end, 'D')}). Fix: choose a date in between."
             )
 
-    codes, uniques = pd.factorize(log.customer, sort=True)
-    codes = codes.astype(np.int64)
-    # One row per (customer, day): sort by a combined key and collapse runs.
-    span = obs_end - first_day + 1
-    key = codes * span + (day - first_day)
-    order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
-    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
-    u_key = key_sorted[starts]
-    u_cust = u_key // span
-    u_day = u_key % span  # days since first_day
-    u_amount = np.add.reduceat(log.amount[order], starts) if log.amount is not None else None
-    merged = len(day) - len(u_key)
-
+    codes, uniques = _factorize_sorted(log.customer)
     n_cust = len(uniques)
-    # Because rows are sorted by (customer, day), each customer's first row is its first day.
-    cust_start = np.flatnonzero(np.r_[True, u_cust[1:] != u_cust[:-1]])
-    cust_first = u_day[cust_start]
-    first_amount = u_amount[cust_start] if u_amount is not None else None
-    in_cal = np.ones(len(u_day), dtype=bool) if cal_end is None else u_day <= cal_end - first_day
-    end = (obs_end if cal_end is None else cal_end) - first_day
-
-    n_days_cal = np.bincount(u_cust, weights=in_cal, minlength=n_cust)
-    last_cal = np.full(n_cust, -1, dtype=np.int64)
-    np.maximum.at(last_cal, u_cust[in_cal], u_day[in_cal])
-    keep = cust_first <= end
-    frequency = n_days_cal - 1
+    span = obs_end - first_day + 1
+    day_off = day - first_day  # days since the first order in the log
+    cal_off = (obs_end if cal_end is None else cal_end) - first_day
+    first, last_cal, n_cal, n_hold, n_pairs = _purchase_days(codes, day_off, n_cust, span, cal_off)
+    keep = first <= cal_off
+    frequency = n_cal - 1
     out = pd.DataFrame(
         {
-            "frequency": frequency.astype(np.int64),
-            "recency": (last_cal - cust_first) / unit,
-            "T": (end - cust_first) / unit,
+            "frequency": frequency,
+            "recency": (last_cal - first) / unit,
+            "T": (cal_off - first) / unit,
         },
         index=pd.Index(uniques, name=customer_col),
     )
-    if u_amount is not None:
-        sum_cal = np.bincount(u_cust, weights=np.where(in_cal, u_amount, 0.0), minlength=n_cust)
-        repeat_sum = sum_cal - first_amount
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["monetary_value"] = np.where(
-                frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0
-            )
+    if log.amount is not None:
+        row_in_cal = day_off <= cal_off
+        sum_cal = np.bincount(
+            codes, weights=np.where(row_in_cal, log.amount, 0.0), minlength=n_cust
+        )
+        on_first = day_off == first[codes]
+        first_amount = np.bincount(
+            codes, weights=np.where(on_first, log.amount, 0.0), minlength=n_cust
+        )
+        out["monetary_value"] = np.where(
+            frequency > 0, (sum_cal - first_amount) / np.maximum(frequency, 1), 0.0
+        )
     if cal_end is not None:
-        in_hold = ~in_cal
-        n_hold = np.bincount(u_cust, weights=in_hold, minlength=n_cust)
-        out["frequency_holdout"] = n_hold.astype(np.int64)
-        if u_amount is not None:
+        out["frequency_holdout"] = n_hold
+        if log.amount is not None:
             sum_hold = np.bincount(
-                u_cust, weights=np.where(in_hold, u_amount, 0.0), minlength=n_cust
+                codes, weights=np.where(row_in_cal, 0.0, log.amount), minlength=n_cust
             )
             out["monetary_value_holdout"] = np.where(
                 n_hold > 0, sum_hold / np.maximum(n_hold, 1), 0.0
             )
         out["duration_holdout"] = (obs_end - cal_end) / unit
         out = out.loc[keep]
+    merged = len(day) - n_pairs
     out.attrs.update(
         {
             "time_unit": time_unit,
@@ -274,3 +259,37 @@ def rfm_summary(
         }
     )
     return out
+
+
+def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes 0..n-1 for ``ids``, numbered in sorted id order (hashing, then sorting the
+    few unique ids rather than all rows)."""
+    codes, uniques = pd.factorize(ids.to_numpy())
+    uniques = np.asarray(uniques)
+    try:
+        order = np.argsort(uniques, kind="stable")
+    except TypeError:  # ids of mixed types cannot be sorted: keep first-seen order
+        return codes.astype(np.int64), uniques
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
+
+
+def _purchase_days(codes, day_off, n_cust, span, cal_off):
+    """Per customer: first purchase day, last purchase day up to ``cal_off``, number of distinct
+    purchase days up to and after ``cal_off``, and the number of distinct (customer, day) pairs.
+
+    Sorting a combined (customer, day) key puts each customer's days together in order; runs of
+    equal keys are the same-day orders that get merged.
+    """
+    key = np.sort(codes * span + day_off)
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    cust, day = key // span, key % span
+    in_cal = day <= cal_off
+    n_cal = np.bincount(cust[in_cal], minlength=n_cust)
+    n_hold = np.bincount(cust[~in_cal], minlength=n_cust)
+    first = day[np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])]
+    last_cal = np.full(n_cust, -1, dtype=np.int64)
+    np.maximum.at(last_cal, cust[in_cal], day[in_cal])
+    n_pairs = int(n_cal.sum() + n_hold.sum())
+    return first.astype(np.int64), last_cal.astype(np.int64), n_cal, n_hold, n_pairs
