@@ -1,0 +1,69 @@
+"""Input checks shared by the churn modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab._validation import (
+    CRMLabInputError,
+    as_1d_array,
+    as_numeric_column,
+    check_positive,
+    report_bad_rows,
+    require_columns,
+)
+
+
+# --------------------------------------------------------------------------------------------
+# input checks shared by the functions below
+# --------------------------------------------------------------------------------------------
+def _binary_column(frame: pd.DataFrame, column: str, *, name: str) -> np.ndarray:
+    """``frame[column]`` as an int 0/1 array, raising on NaN, text or other values."""
+    values = as_numeric_column(frame, column, name=name)
+    report_bad_rows(
+        ~values.isin([0.0, 1.0]),
+        frame[column],
+        column=column,
+        name=name,
+        problem="are neither 0 nor 1",
+        fix=f"code the event as 0/1, e.g. (df[{column!r}] == 'Yes').astype(int)",
+    )
+    return values.to_numpy(dtype=int)
+
+
+def _binary_array(values: Any, name: str) -> np.ndarray:
+    arr = as_1d_array(values, name)
+    bad = ~np.isin(arr, (0.0, 1.0))
+    report_bad_rows(
+        bad,
+        pd.Series(arr),
+        column=name,
+        name=name,
+        problem="are neither 0 nor 1",
+        fix="pass the true outcome coded 0/1 (1 = churned)",
+    )
+    return arr.astype(int)
+
+
+def _same_length(a: np.ndarray, b: np.ndarray, names: tuple[str, str]) -> None:
+    if len(a) != len(b):
+        raise CRMLabInputError(
+            f"{names[0]} has {len(a):,} values but {names[1]} has {len(b):,}. "
+            "Fix: pass one value per customer in both, in the same order."
+        )
+
+
+def _column_or_array(frame: pd.DataFrame, values: Any, name: str) -> np.ndarray:
+    """A column name of ``frame`` or one value per row, as a float array (no NaN, >= 0)."""
+    if isinstance(values, str):
+        require_columns(frame, [values], name="frame")
+        out = as_numeric_column(frame, values, name="frame", min_value=0.0)
+        return out.to_numpy(dtype=float)
+    if np.isscalar(values):
+        return np.full(len(frame), check_positive(values, name, allow_zero=True))
+    arr = as_1d_array(values, name)
+    _same_length(arr, np.empty(len(frame)), (name, "frame"))
+    return arr
