@@ -1,0 +1,489 @@
+"""Who are the valuable customers? Concentration, weights, pyramid, scorecard, value matrix.
+
+Three ways of ranking customers, from simple to rich:
+
+1. **Single metrics** (单一指标): revenue, profit, number of orders; see :func:`customer_metrics`,
+   :func:`top_share`, :func:`gini`, :func:`lorenz_curve` and :func:`abc_classes` for how
+   concentrated value is (the 80/20 rule, 80/20定律).
+2. **The customer value pyramid** (客户价值金字塔): several indicators, normalised and weighted
+   (weights from the entropy method, :func:`entropy_weights`, or from pairwise judgements,
+   :func:`ahp_weights`) into one score, then tiers by share of customers
+   (:func:`value_pyramid`).
+3. **The customer value scorecard** (客户价值计分卡): current value (financial + sales
+   indicators) and potential value (customer + service indicators), :func:`value_scorecard`;
+   the current x potential **value matrix** (客户价值矩阵), :func:`value_matrix`; and the short
+   list of key accounts (重点客户), :func:`key_accounts`.
+
+Concentration measures live in :mod:`crmlab._concentration`, weights, normalisation and the
+AHP in :mod:`crmlab._weights`; both are re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from crmlab._concentration import abc_classes, concentration_table, gini, lorenz_curve, top_share
+from crmlab._validation import CRMLabInputError, as_1d_array, check_frame, check_probability
+from crmlab._weights import (
+    AHPResult,
+    ahp_weights,
+    check_weights,
+    entropy_weights,
+    normalise_indicators,
+    pairwise_matrix,
+)
+
+__all__ = [
+    "top_share",
+    "concentration_table",
+    "gini",
+    "lorenz_curve",
+    "abc_classes",
+    "customer_metrics",
+    "top_by_metric",
+    "normalise_indicators",
+    "entropy_weights",
+    "pairwise_matrix",
+    "ahp_weights",
+    "AHPResult",
+    "DEFAULT_TIERS",
+    "value_pyramid",
+    "value_scorecard",
+    "MATRIX_ACTIONS",
+    "value_matrix",
+    "key_accounts",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Single metrics per customer
+# --------------------------------------------------------------------------------------------
+def customer_metrics(
+    transactions: pd.DataFrame,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+    quantity_col: str | None = None,
+) -> pd.DataFrame:
+    """Single value metrics per customer from a transaction log.
+
+    Orders by one customer on the same day count as one order (``orders`` = purchase days), as in
+    :func:`crmlab.transactions.rfm_summary`; revenue sums every row, $0 rows included.
+
+    Returns
+    -------
+    DataFrame indexed by customer id (sorted) with ``revenue``, ``orders``, ``avg_order_value``
+    (revenue / orders), ``first_purchase``, ``last_purchase`` and, if ``quantity_col`` is given,
+    ``quantity``.
+    """
+    from crmlab._validation import as_numeric_column, require_columns
+    from crmlab.transactions import validate_transactions
+
+    log = validate_transactions(
+        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+    )
+    frame = pd.DataFrame(
+        {"customer": log.customer.to_numpy(), "day": log.day, "amount": log.amount}
+    )
+    if quantity_col is not None:
+        require_columns(transactions, [quantity_col], name="transactions")
+        frame["quantity"] = as_numeric_column(
+            transactions, quantity_col, name="transactions", min_value=0.0
+        ).to_numpy()
+    grouped = frame.groupby("customer", sort=True)
+    out = pd.DataFrame(
+        {
+            "revenue": grouped["amount"].sum(),
+            "orders": grouped["day"].nunique().astype(np.int64),
+        }
+    )
+    out["avg_order_value"] = out["revenue"] / out["orders"]
+    out["first_purchase"] = pd.to_datetime(grouped["day"].min())
+    out["last_purchase"] = pd.to_datetime(grouped["day"].max())
+    if quantity_col is not None:
+        out["quantity"] = grouped["quantity"].sum()
+    out.index.name = customer_col
+    return out
+
+
+def top_by_metric(frame: pd.DataFrame, columns: Iterable[str], fraction: float = 0.2):
+    """Which customers are "top" by each single metric, and how much the lists agree.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per customer.
+    columns : iterable of str
+        Metrics where more is better (revenue, profit, orders ...).
+    fraction : float
+        Share of customers called top under each metric (ties at the cut are all included).
+
+    Returns
+    -------
+    DataFrame of booleans, one column per metric, plus ``n_metrics`` (on how many lists the
+    customer is). ``result.attrs["overlap"]`` is the share of customers on every list among those
+    on any list (1 = the metrics pick the same customers).
+    """
+    check_frame(frame, "frame")
+    fraction = check_probability(fraction, "fraction", open_interval=True)
+    columns = list(columns)
+    normalise_indicators(frame, columns)  # validates names and numbers
+    out = pd.DataFrame(index=frame.index)
+    for col in columns:
+        cut = frame[col].quantile(1.0 - fraction, interpolation="higher")
+        out[col] = frame[col] >= cut
+    out["n_metrics"] = out[columns].sum(axis=1)
+    any_list = (out["n_metrics"] > 0).sum()
+    out.attrs["overlap"] = float((out["n_metrics"] == len(columns)).sum() / max(any_list, 1))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The value pyramid
+# --------------------------------------------------------------------------------------------
+#: Default tiers, top to bottom, with their share of customers (after Zeithaml, Rust & Lemon's
+#: customer pyramid).
+DEFAULT_TIERS: dict[str, float] = {"platinum": 0.05, "gold": 0.15, "iron": 0.30, "lead": 0.50}
+
+
+def _check_tiers(tiers: Mapping[str, float]) -> dict[str, float]:
+    if not isinstance(tiers, Mapping) or len(tiers) < 2:
+        raise CRMLabInputError(
+            "tiers must be a dict of at least two tiers, top first, with their share of "
+            "customers, e.g. {'platinum': 0.05, 'gold': 0.15, 'iron': 0.3, 'lead': 0.5}."
+        )
+    shares = {
+        str(k): check_probability(v, f"tiers[{k!r}]", open_interval=False) for k, v in tiers.items()
+    }
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        hint = " They look like percentages: divide by 100." if abs(total - 100) < 1e-6 else ""
+        raise CRMLabInputError(
+            f"tier shares must add up to 1 (every customer is in one tier), they add up to "
+            f"{total:g}.{hint} Fix: adjust the shares."
+        )
+    return shares
+
+
+def _tier_labels(score: pd.Series, tiers: dict[str, float]) -> pd.Categorical:
+    """Assign tiers by rank of score (ties broken by input order)."""
+    n = len(score)
+    order = np.argsort(-score.to_numpy(), kind="stable")
+    bounds = np.round(np.cumsum(list(tiers.values())) * n).astype(int)
+    names = list(tiers)
+    pos = np.empty(n, dtype=np.int64)
+    pos[order] = np.arange(n)
+    labels = np.array(names, dtype=object)[np.searchsorted(bounds, pos, side="right")]
+    return pd.Categorical(labels, categories=names, ordered=False)
+
+
+def value_pyramid(
+    frame: pd.DataFrame,
+    weights: Mapping[str, float] | pd.Series | AHPResult,
+    *,
+    tiers: Mapping[str, float] | None = None,
+    lower_is_better: Iterable[str] = (),
+) -> pd.DataFrame:
+    """The customer value pyramid (客户价值金字塔): a weighted score, then tiers by share of customers.
+
+    Each weighted indicator is min-max normalised to 0..1 (reversed for ``lower_is_better``), the
+    composite score is
+
+    .. math:: S_i = 100 \\sum_j w_j \\, z_{ij}, \\qquad \\sum_j w_j = 1,
+
+    and customers are ranked by ``S``: the first ``tiers[top]`` share of customers form the top
+    tier, and so on (tier sizes are the rounded cumulative shares times the number of customers;
+    equal scores keep the input order).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per customer; only the columns named in ``weights`` are used.
+    weights : dict, Series or AHPResult
+        Column -> weight, non-negative and summing to 1.
+    tiers : dict, optional
+        Tier name -> share of customers, top tier first; default :data:`DEFAULT_TIERS`.
+    lower_is_better : iterable of str
+        Indicators where less is better (payment days, service cost).
+
+    Returns
+    -------
+    DataFrame indexed like ``frame`` with ``score`` (0-100), ``rank`` (1 = best) and ``tier``.
+    ``result.attrs["weights"]`` holds the weights used.
+    """
+    check_frame(frame, "frame")
+    w = check_weights(weights, frame.columns)
+    z = normalise_indicators(frame, list(w.index), lower_is_better=lower_is_better)
+    score = 100.0 * (z[w.index] * w).sum(axis=1)
+    shares = _check_tiers(DEFAULT_TIERS if tiers is None else tiers)
+    out = pd.DataFrame({"score": score}, index=frame.index)
+    out["rank"] = score.rank(ascending=False, method="first").astype(np.int64)
+    out["tier"] = _tier_labels(score, shares)
+    out.attrs["weights"] = w.to_dict()
+    out.attrs["tiers"] = shares
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The value scorecard, value matrix and key accounts
+# --------------------------------------------------------------------------------------------
+_PARTS = ("financial", "sales", "customer", "service")
+
+
+def _part_columns(spec, part: str) -> pd.Series:
+    """A part of the scorecard: a list of columns (equal weights) or column -> weight."""
+    if isinstance(spec, str):
+        spec = [spec]
+    if isinstance(spec, Mapping | pd.Series):
+        return pd.Series(dict(spec), dtype=float)
+    cols = list(spec)
+    if not cols:
+        raise CRMLabInputError(
+            f"scorecard part {part!r} names no indicator. Fix: list at least one column."
+        )
+    return pd.Series(1.0 / len(cols), index=cols)
+
+
+def value_scorecard(
+    frame: pd.DataFrame,
+    *,
+    current: Mapping[str, Sequence[str] | Mapping[str, float]],
+    potential: Mapping[str, Sequence[str] | Mapping[str, float]],
+    weights: Mapping[str, float] | None = None,
+    lower_is_better: Iterable[str] = (),
+) -> pd.DataFrame:
+    """The customer value scorecard (客户价值计分卡): current value plus potential value.
+
+    Current value (现实价值) is made of a ``financial`` and a ``sales`` part, potential value
+    (潜在价值) of a ``customer`` and a ``service`` part. Each part is the weighted mean of its
+    normalised indicators (0..100; reversed for ``lower_is_better``); then
+
+    .. math::
+
+        \\text{current} = \\frac{w_f F + w_s S}{w_f + w_s}, \\quad
+        \\text{potential} = \\frac{w_c C + w_v V}{w_c + w_v}, \\quad
+        \\text{total} = w_f F + w_s S + w_c C + w_v V.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per customer (account).
+    current : dict
+        ``{"financial": [...], "sales": [...]}``; each value a list of columns (equal weights) or
+        a dict column -> weight summing to 1.
+    potential : dict
+        ``{"customer": [...], "service": [...]}``, likewise.
+    weights : dict, optional
+        Weight of each of the four parts, summing to 1; default 0.25 each.
+    lower_is_better : iterable of str
+        Indicators where less is better.
+
+    Returns
+    -------
+    DataFrame indexed like ``frame`` with ``financial``, ``sales``, ``customer``, ``service``,
+    ``current_value``, ``potential_value``, ``total_score`` (all 0-100) and ``rank``.
+    """
+    check_frame(frame, "frame")
+    spec = {}
+    for group, allowed in ((current, ("financial", "sales")), (potential, ("customer", "service"))):
+        if not isinstance(group, Mapping) or set(group) != set(allowed):
+            raise CRMLabInputError(
+                f"the scorecard needs exactly the parts {allowed} here, got "
+                f"{list(group) if isinstance(group, Mapping) else group!r}. Fix: pass e.g. "
+                f"{{{allowed[0]!r}: ['col1'], {allowed[1]!r}: ['col2']}}."
+            )
+        spec.update({part: _part_columns(group[part], part) for part in allowed})
+    seen: dict[str, str] = {}
+    for part, cols in spec.items():
+        for col in cols.index:
+            if col in seen:
+                raise CRMLabInputError(
+                    f"indicator {col!r} is in both the {seen[col]!r} and the {part!r} part; "
+                    "counting it twice would double its weight. Fix: put it in one part."
+                )
+            seen[col] = part
+    part_w = check_weights(
+        {p: 0.25 for p in _PARTS} if weights is None else weights, _PARTS, what="part weights"
+    )
+    part_w = part_w.reindex(list(_PARTS), fill_value=0.0)
+    z = normalise_indicators(frame, list(seen), lower_is_better=lower_is_better)
+    out = pd.DataFrame(index=frame.index)
+    for part, cols in spec.items():
+        w = check_weights(cols, frame.columns, what=f"weights of the {part!r} part")
+        out[part] = 100.0 * (z[w.index] * w).sum(axis=1)
+    wf, ws, wc, wv = (part_w[p] for p in _PARTS)
+    for name, (a, b, wa, wb) in {
+        "current_value": ("financial", "sales", wf, ws),
+        "potential_value": ("customer", "service", wc, wv),
+    }.items():
+        if wa + wb == 0:
+            raise CRMLabInputError(
+                f"{name} has zero weight (both its parts weigh 0). Fix: give one of them weight."
+            )
+        out[name] = (wa * out[a] + wb * out[b]) / (wa + wb)
+    out["total_score"] = (out[list(_PARTS)] * part_w).sum(axis=1)
+    out["rank"] = out["total_score"].rank(ascending=False, method="first").astype(np.int64)
+    out.attrs["part_weights"] = part_w.to_dict()
+    return out
+
+
+#: Name, Chinese name and recommended action for each cell of the value matrix.
+MATRIX_ACTIONS: dict[str, tuple[str, str]] = {
+    "loyal": (
+        "忠诚的客户",
+        "keep and invest: a relationship manager, tailored service, joint planning",
+    ),
+    "repeat-purchase": (
+        "重复购买的客户",
+        "maintain efficiently: keep them satisfied, protect margin, look for up-selling",
+    ),
+    "prospective": (
+        "期望的客户",
+        "develop: cross-selling and up-selling offers to grow their share of wallet",
+    ),
+    "ordinary": (
+        "普通的客户",
+        "serve at low cost through standard channels; do not over-invest",
+    ),
+}
+
+
+def _cut(x: pd.Series, split, which: int, name: str) -> float:
+    if isinstance(split, str):
+        if split == "median":
+            return float(x.median())
+        if split == "mean":
+            return float(x.mean())
+        raise CRMLabInputError(
+            f"split must be 'median', 'mean' or two numbers (current_cut, potential_cut), got {split!r}."
+        )
+    try:
+        cuts = [float(c) for c in split]
+    except TypeError:
+        raise CRMLabInputError(
+            f"split must be 'median', 'mean' or two numbers (current_cut, potential_cut), got {split!r}."
+        ) from None
+    if len(cuts) != 2 or not np.all(np.isfinite(cuts)):
+        raise CRMLabInputError(
+            f"split needs two finite numbers (current_cut, potential_cut), got {split!r}."
+        )
+    return cuts[which]
+
+
+def value_matrix(current, potential, split="median") -> pd.DataFrame:
+    """The customer value matrix (客户价值矩阵): current against potential value.
+
+    A customer is *high* on an axis when its value is strictly above the cut (so a value equal
+    to the median counts as low). The four cells:
+
+    ============  ==================  ====================
+    current       potential high      potential low
+    ============  ==================  ====================
+    high          loyal (忠诚)          repeat-purchase (重复购买)
+    low           prospective (期望)    ordinary (普通)
+    ============  ==================  ====================
+
+    Parameters
+    ----------
+    current, potential : array-like or Series
+        Current and potential value per customer (e.g. the scorecard's ``current_value`` and
+        ``potential_value``); same length, and the same index when both are Series. Negative
+        values are allowed (growth can be negative); NaN is an error.
+    split : "median", "mean" or (float, float)
+        Where each axis is cut: at its median, its mean, or at the given values.
+
+    Returns
+    -------
+    DataFrame with ``current``, ``potential``, ``quadrant`` (categorical), ``chinese`` and
+    ``action`` (from :data:`MATRIX_ACTIONS`); ``result.attrs["cuts"]`` gives the two cuts.
+    """
+    index = None
+    if isinstance(current, pd.Series) and isinstance(potential, pd.Series):
+        if len(current) == len(potential) and not current.index.equals(potential.index):
+            if set(current.index) != set(potential.index):
+                raise CRMLabInputError(
+                    "current and potential are Series with different customers in their index. "
+                    "Fix: align them first, e.g. potential.reindex(current.index)."
+                )
+            potential = potential.reindex(current.index)
+        index = current.index
+    elif isinstance(current, pd.Series):
+        index = current.index
+    c = as_1d_array(current, "current", allow_negative=True)
+    p = as_1d_array(potential, "potential", allow_negative=True)
+    if len(c) != len(p):
+        raise CRMLabInputError(
+            f"current has {len(c)} values but potential has {len(p)}; they must describe the "
+            "same customers. Fix: pass two columns of the same table."
+        )
+    cs, ps = pd.Series(c), pd.Series(p)
+    c_cut, p_cut = _cut(cs, split, 0, "current"), _cut(ps, split, 1, "potential")
+    high_c, high_p = c > c_cut, p > p_cut
+    quadrant = np.where(
+        high_c,
+        np.where(high_p, "loyal", "repeat-purchase"),
+        np.where(high_p, "prospective", "ordinary"),
+    )
+    out = pd.DataFrame({"current": c, "potential": p}, index=index)
+    out["quadrant"] = pd.Categorical(quadrant, categories=list(MATRIX_ACTIONS))
+    out["chinese"] = [MATRIX_ACTIONS[q][0] for q in quadrant]
+    out["action"] = [MATRIX_ACTIONS[q][1] for q in quadrant]
+    out.attrs["cuts"] = {"current": c_cut, "potential": p_cut}
+    return out
+
+
+def key_accounts(
+    frame: pd.DataFrame,
+    n: int = 10,
+    *,
+    score: str = "total_score",
+    current: str = "current_value",
+    potential: str = "potential_value",
+) -> pd.DataFrame:
+    """The short list of key accounts (重点客户): the top ``n`` by a score, with the reason.
+
+    Follows the advice to start relationship management with the five to ten biggest or most
+    promising accounts. The reason says whether an account is chosen for its current value, its
+    potential value or both (top quarter of the column = "high").
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Typically :func:`value_scorecard` output (any frame with the three named columns).
+    n : int
+        How many accounts, 1..len(frame).
+    score, current, potential : str
+        Column names.
+
+    Returns
+    -------
+    The ``n`` best rows of ``frame`` (best first) with an added ``reason`` column.
+    """
+    from crmlab._validation import require_columns
+
+    check_frame(frame, "frame")
+    require_columns(
+        frame,
+        [score, current, potential],
+        name="frame",
+        hint="pass a value_scorecard() result or name the columns with score=, current=, potential=",
+    )
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= len(frame):
+        raise CRMLabInputError(
+            f"n must be a whole number from 1 to {len(frame)} (the number of accounts), got {n!r}."
+        )
+    for col in (score, current, potential):
+        as_1d_array(frame[col], col, allow_negative=True)
+    top = frame.sort_values(score, ascending=False, kind="stable").head(int(n)).copy()
+    hi_c = top[current] >= frame[current].quantile(0.75)
+    hi_p = top[potential] >= frame[potential].quantile(0.75)
+    top["reason"] = np.select(
+        [hi_c & hi_p, hi_c, hi_p],
+        ["high current and potential value", "high current value", "high potential value"],
+        default="balanced overall score",
+    )
+    return top
