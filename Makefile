@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
 
-.PHONY: help install lessons test lint format lab data exercises exercises-check grade bench clean
+.PHONY: help install lessons test lint format lab data exercises exercises-check check-notebooks grade bench clean
 
 help:
 	@echo "make lessons    execute every lesson notebook into build/lessons/"
@@ -54,6 +54,9 @@ exercises: $(STAMP)
 
 exercises-check: $(STAMP)
 	$(BIN)/crmlab exercises build --check
+
+check-notebooks: $(STAMP)
+	$(BIN)/crmlab check-notebooks
 
 # make grade SUBMISSIONS=path/to/folder EXERCISE=01
 grade: $(STAMP)

@@ -36,6 +36,10 @@ __all__ = [
     "negated",
     "matches",
     "questions_of",
+    "signature_ok",
+    "CORRECT",
+    "INCORRECT",
+    "NOT_ATTEMPTED",
 ]
 
 RESULT_MIME = "application/vnd.crmlab.check+json"
@@ -185,7 +189,10 @@ class Question:
             if missing:
                 return False, f"your DataFrame is missing column(s) {missing}."
             if len(answer) != len(expected):
-                return False, f"expected {len(expected)} rows, but your DataFrame has {len(answer)}."
+                return (
+                    False,
+                    f"expected {len(expected)} rows, but your DataFrame has {len(answer)}.",
+                )
             same_rows = set(answer.index) == set(expected.index)
             a = answer[cols].reindex(expected.index) if same_rows else answer[cols]
             ok = _close(
@@ -196,7 +203,10 @@ class Question:
             if isinstance(answer, pd.DataFrame) and answer.shape[1] == 1:
                 answer = answer.iloc[:, 0]
             if not isinstance(answer, (pd.Series, np.ndarray, list, tuple)):
-                return False, f"expected a Series of length {len(expected)}, but got {_describe(answer)}."
+                return (
+                    False,
+                    f"expected a Series of length {len(expected)}, but got {_describe(answer)}.",
+                )
             if len(answer) != len(expected):
                 return False, f"expected {len(expected)} values, but got {len(answer)}."
             if isinstance(answer, pd.Series) and set(answer.index) == set(expected.index):

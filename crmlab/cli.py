@@ -1,0 +1,147 @@
+"""The ``crmlab`` command: run the lessons, build the exercise versions, grade submissions.
+
+Run from the repository root::
+
+    crmlab lessons [--out build/lessons] [--jobs N] [--timeout S] [--no-html] [NOTEBOOK ...]
+    crmlab exercises build [--check] [--dir exercises]
+    crmlab grade SUBMISSIONS_DIR --exercise NN [--out grades.csv] [--timeout S] [--jobs N]
+    crmlab check-notebooks [PATH ...]
+
+Exit status 0 on success, 1 when a notebook fails, a file is out of sync or a notebook is
+stored wrongly, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+
+
+def _lessons(args: argparse.Namespace) -> int:
+    from crmlab.runner import run_notebooks
+
+    paths = [Path(p) for p in args.notebooks] or sorted(Path("notebooks").glob(LESSON_GLOB))
+    if not paths:
+        print("no notebooks/NN_*.ipynb here; run from the repository root.", file=sys.stderr)
+        return 1
+    results = run_notebooks(
+        paths, args.out, timeout=args.timeout, jobs=args.jobs, html=not args.no_html
+    )
+    width = max(len(r.path.name) for r in results)
+    print(f"{'notebook':<{width}}  {'seconds':>7}  result")
+    for r in results:
+        print(f"{r.path.name:<{width}}  {r.seconds:7.1f}  {'ok' if r.ok else r.problem}")
+    failed = [r for r in results if not r.ok]
+    total = sum(r.seconds for r in results)
+    print(
+        f"{len(results) - len(failed)}/{len(results)} ran without error ({total:.1f} s of kernel time); outputs in {args.out}"
+    )
+    return 1 if failed else 0
+
+
+def _exercises_build(args: argparse.Namespace) -> int:
+    from crmlab.exercises.authoring import AuthoringError, build_all
+
+    try:
+        reports = build_all(args.dir, check=args.check)
+    except (AuthoringError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    changed = [p for r in reports for p in r.changed]
+    if args.check:
+        if changed:
+            print("out of sync with exercises/source (run `crmlab exercises build`):")
+            for p in changed:
+                print(f"  {p}")
+            return 1
+        print(f"{len(reports)} exercise set(s) in sync.")
+        return 0
+    for p in changed:
+        print(f"wrote {p}")
+    print(f"{len(reports)} exercise set(s) built, {len(changed)} file(s) changed.")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from crmlab.exercises.grading import grade
+
+    try:
+        grade(
+            args.submissions,
+            exercise=args.exercise,
+            out=args.out,
+            timeout=args.timeout,
+            jobs=args.jobs,
+            executed_dir=args.executed,
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _check_notebooks(args: argparse.Namespace) -> int:
+    from crmlab.runner import check_notebook_structure
+
+    paths = [Path(p) for p in args.paths] or sorted(
+        [*Path("notebooks").glob("*.ipynb"), *Path("exercises").rglob("*.ipynb")]
+    )
+    bad = 0
+    for path in paths:
+        for problem in check_notebook_structure(path):
+            print(f"{path}: {problem}")
+            bad += 1
+    print(f"{len(paths)} notebook(s) checked, {bad} problem(s).")
+    return 1 if bad else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crmlab", description="Run the lessons, build exercise versions, grade submissions."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("lessons", help="execute the lesson notebooks (papermill, in parallel)")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: notebooks/NN_*.ipynb")
+    p.add_argument("--out", default="build/lessons", help="folder for executed copies")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks at once (default: cores)")
+    p.add_argument("--timeout", type=float, default=120, help="seconds per notebook")
+    p.add_argument("--no-html", action="store_true", help="skip the HTML renderings")
+    p.set_defaults(func=_lessons)
+
+    p = sub.add_parser("exercises", help="exercise sets")
+    esub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    b = esub.add_parser("build", help="write student and solution versions from exercises/source")
+    b.add_argument("--check", action="store_true", help="write nothing; exit 1 if out of sync")
+    b.add_argument("--dir", default="exercises", help="the exercises folder")
+    b.set_defaults(func=_exercises_build)
+
+    p = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    p.add_argument("--exercise", required=True, help="exercise set number, e.g. 01")
+    p.add_argument("--out", default="grades.csv", help="gradebook CSV to write")
+    p.add_argument("--timeout", type=float, default=60, help="seconds per submission")
+    p.add_argument("--jobs", type=int, default=None, help="submissions at once (default: cores)")
+    p.add_argument("--executed", default=None, help="keep executed copies in this folder")
+    p.set_defaults(func=_grade)
+
+    p = sub.add_parser("check-notebooks", help="check how notebooks are stored (no outputs, ...)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="default: notebooks/ and exercises/")
+    p.set_defaults(func=_check_notebooks)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``crmlab`` console command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,279 @@
+"""Build the student and solution versions of an exercise set from its one source notebook.
+
+An instructor writes ``exercises/source/NN_topic.ipynb``. In its code cells, the lines between
+``# BEGIN SOLUTION`` and ``# END SOLUTION`` are the model answer::
+
+    # BEGIN SOLUTION
+    tx = load_cdnow()
+    answer = one_time_buyer_share(tx)
+    # END SOLUTION
+    ex.q1.check(answer)
+
+:func:`build_exercise` writes
+
+- ``exercises/NN_topic.ipynb`` (student): each block replaced by ``# your code here`` and a
+  placeholder for the name(s) the rest of the notebook uses (``answer = ...``), so the student
+  version runs from top to bottom and every check says "not attempted";
+- ``exercises/solutions/NN_topic.ipynb``: the source without the marker lines.
+
+Both are stored without outputs, with the ``python3`` kernelspec and deterministic bytes, so
+``crmlab exercises build --check`` can tell whether they are in sync with their source.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "AuthoringError",
+    "BuildReport",
+    "student_source",
+    "solution_source",
+    "render_exercise",
+    "build_exercise",
+    "build_all",
+]
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
+END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
+PLACEHOLDER_COMMENT = "# your code here"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+_KEEP_CELL_METADATA = ("tags",)
+
+
+class AuthoringError(ValueError):
+    """A source notebook that cannot be split into student and solution versions."""
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What :func:`build_exercise` did (or, with ``check=True``, would do) for one source."""
+
+    source: Path
+    student: Path
+    solution: Path
+    changed: tuple[Path, ...]  # files written (or out of sync, with check=True)
+
+
+# --------------------------------------------------------------------------------------------
+# one cell
+# --------------------------------------------------------------------------------------------
+def _blocks(source: str, where: str) -> list[tuple[int, int, str]]:
+    """(begin_line, end_line, indent) of each solution block; unbalanced markers raise."""
+    blocks, begin, indent = [], None, ""
+    for n, line in enumerate(source.splitlines()):
+        if m := BEGIN.match(line):
+            if begin is not None:
+                raise AuthoringError(
+                    f"{where}: '# BEGIN SOLUTION' on line {n + 1} comes before the block opened "
+                    f"on line {begin + 1} was closed; add '# END SOLUTION' in between."
+                )
+            begin, indent = n, m["indent"]
+        elif END.match(line):
+            if begin is None:
+                raise AuthoringError(
+                    f"{where}: '# END SOLUTION' on line {n + 1} has no '# BEGIN SOLUTION' "
+                    "before it; add one or remove this line."
+                )
+            blocks.append((begin, n, indent))
+            begin = None
+    if begin is not None:
+        raise AuthoringError(
+            f"{where}: '# BEGIN SOLUTION' on line {begin + 1} is never closed; add "
+            "'# END SOLUTION' after the solution lines."
+        )
+    return blocks
+
+
+def _assigned_names(code: str) -> list[str]:
+    """Names bound at the top level of ``code`` (assignments, for-targets, defs), in order."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:  # fall back to the obvious pattern
+        return list(
+            dict.fromkeys(re.findall(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)", code, re.M))
+        )
+    names: list[str] = []
+
+    def targets(node: ast.AST) -> None:
+        if isinstance(node, ast.Name):
+            names.append(node.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                targets(elt)
+        elif isinstance(node, ast.Starred):
+            targets(node.value)
+
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            for t in stmt.targets:
+                targets(t)
+        elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+            targets(stmt.target)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(stmt.name)
+    return list(dict.fromkeys(names))
+
+
+def _placeholder_names(block: str, later_code: str) -> list[str]:
+    """The names the student must define: those the later code uses, else the last one bound."""
+    names = _assigned_names(block)
+    used = [n for n in names if re.search(rf"(?<![\w.]){re.escape(n)}\b", later_code)]
+    if used:
+        return used
+    return names[-1:]
+
+
+def student_source(source: str, later_code: str = "", where: str = "cell") -> str:
+    """The student version of one code cell's source.
+
+    Parameters
+    ----------
+    source : str
+        The cell's code with ``# BEGIN SOLUTION`` / ``# END SOLUTION`` blocks.
+    later_code : str
+        Code of the cells after this one; a name bound in a block gets a placeholder if it is
+        used after the block (or, if none is, the last name the block binds).
+    where : str
+        Name of the cell for error messages.
+    """
+    lines = source.splitlines()
+    blocks = _blocks(source, where)
+    out: list[str] = []
+    pos = 0
+    for begin, end, indent in blocks:
+        out.extend(lines[pos:begin])
+        after = "\n".join(lines[end + 1 :]) + "\n" + later_code
+        out.append(f"{indent}{PLACEHOLDER_COMMENT}")
+        out.extend(
+            f"{indent}{name} = ..."
+            for name in _placeholder_names("\n".join(lines[begin + 1 : end]), after)
+        )
+        pos = end + 1
+    out.extend(lines[pos:])
+    return "\n".join(out)
+
+
+def solution_source(source: str, where: str = "cell") -> str:
+    """One code cell's source with the marker lines removed (the blocks themselves kept)."""
+    lines = source.splitlines()
+    markers = {n for b, e, _ in _blocks(source, where) for n in (b, e)}
+    return "\n".join(line for n, line in enumerate(lines) if n not in markers)
+
+
+# --------------------------------------------------------------------------------------------
+# one notebook
+# --------------------------------------------------------------------------------------------
+def _clean_cell(cell: Any, source: str, index: int) -> Any:
+    import nbformat
+
+    meta = {k: cell.metadata[k] for k in _KEEP_CELL_METADATA if k in cell.metadata}
+    cell_id = cell.get("id") or f"cell-{index:03d}"
+    if cell.cell_type == "code":
+        new = nbformat.v4.new_code_cell(source, metadata=meta, id=cell_id)
+    elif cell.cell_type == "markdown":
+        new = nbformat.v4.new_markdown_cell(source, metadata=meta, id=cell_id)
+        if cell.get("attachments"):
+            new["attachments"] = cell["attachments"]
+    else:
+        new = nbformat.v4.new_raw_cell(source, metadata=meta, id=cell_id)
+    return new
+
+
+def render_exercise(source: str | os.PathLike) -> tuple[str, str]:
+    """Return the (student, solution) notebooks of ``source`` as text, ready to be written."""
+    import nbformat
+
+    path = Path(source)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:
+        raise AuthoringError(f"{path}: not a readable notebook ({exc}).") from exc
+    code = [c.source if c.cell_type == "code" else "" for c in nb.cells]
+    student, solution = [], []
+    student_later: list[str] = []  # student code of the cells after this one
+    # Backwards, so that a name counts as "used later" only if the *student* version uses it.
+    for i in range(len(nb.cells) - 1, -1, -1):
+        cell, where = nb.cells[i], f"{path.name}, cell {i}"
+        if cell.cell_type == "code":
+            text = student_source(cell.source, "\n".join(student_later), where)
+            student_later.insert(0, text)
+            student.insert(0, _clean_cell(cell, text, i))
+            solution.insert(0, _clean_cell(cell, solution_source(cell.source, where), i))
+        else:
+            if any(BEGIN.match(line) or END.match(line) for line in cell.source.splitlines()):
+                raise AuthoringError(
+                    f"{where}: solution markers belong in code cells, not in a {cell.cell_type} "
+                    "cell; move the block into a code cell."
+                )
+            student.insert(0, _clean_cell(cell, cell.source, i))
+            solution.insert(0, _clean_cell(cell, cell.source, i))
+    if not any(BEGIN.match(line) for c in code for line in c.splitlines()):
+        raise AuthoringError(
+            f"{path.name}: no '# BEGIN SOLUTION' block; an exercise source needs at least one."
+        )
+
+    def text(cells: list) -> str:
+        new = nbformat.v4.new_notebook(
+            cells=cells,
+            metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}},
+        )
+        new.nbformat_minor = max(new.nbformat_minor, 5)
+        nbformat.validate(new)
+        return nbformat.writes(new) + "\n"
+
+    return text(student), text(solution)
+
+
+def _targets(source: Path) -> tuple[Path, Path]:
+    root = source.parent.parent  # exercises/source/NN.ipynb -> exercises/
+    return root / source.name, root / "solutions" / source.name
+
+
+def build_exercise(source: str | os.PathLike, *, check: bool = False) -> BuildReport:
+    """Write (or with ``check=True`` only compare) the two versions of one exercise source.
+
+    Parameters
+    ----------
+    source : path
+        ``exercises/source/NN_topic.ipynb``; the versions go to ``exercises/NN_topic.ipynb``
+        and ``exercises/solutions/NN_topic.ipynb``.
+    check : bool
+        Write nothing; report in ``changed`` the files that are missing or differ.
+
+    Raises
+    ------
+    AuthoringError
+        Unbalanced markers (naming the cell), or a source without any solution block.
+    """
+    source = Path(source)
+    student_path, solution_path = _targets(source)
+    texts = dict(zip((student_path, solution_path), render_exercise(source), strict=True))
+    changed = []
+    for path, text in texts.items():
+        data = text.encode("utf-8")
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        changed.append(path)
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    return BuildReport(source, student_path, solution_path, tuple(changed))
+
+
+def build_all(
+    exercises_dir: str | os.PathLike = "exercises", *, check: bool = False
+) -> list[BuildReport]:
+    """Run :func:`build_exercise` on every ``exercises_dir/source/*.ipynb``, in name order."""
+    folder = Path(exercises_dir) / "source"
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"no folder {folder}; run from the repository root or pass the exercises folder."
+        )
+    return [build_exercise(p, check=check) for p in sorted(folder.glob("*.ipynb"))]

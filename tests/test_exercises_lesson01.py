@@ -1,0 +1,78 @@
+"""Exercise set 01: references from the data, each common mistake's hint, runnable solutions."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmlab.exercises import lesson01 as ex
+from crmlab.exercises._core import CORRECT, INCORRECT, questions_of
+
+
+def test_set_has_five_questions_with_hints_and_solutions():
+    questions = questions_of(ex)
+    assert [q.qid for q in questions] == ["q1", "q2", "q3", "q4", "q5"]
+    assert all(q.hints and q.solution_code and q.mistakes for q in questions)
+
+
+def test_references_match_independent_computations(cdnow_master):
+    days = cdnow_master.drop_duplicates(["customer_id", "date"]).groupby("customer_id").size()
+    assert ex.q1.reference() == pytest.approx((days == 1).mean())
+    assert 0.5 < ex.q1.reference() < 0.52  # CDNOW: just over half never come back
+    assert ex.q2.reference() == pytest.approx((days >= 3).sum() / (days >= 2).sum())
+    assert ex.q3.reference() == pytest.approx(1000 * 0.8**5)
+    low = sum(1000 * 100 * 0.8**t / 1.1**t for t in range(10))
+    high = sum(1000 * 100 * 0.9**t / 1.1**t for t in range(10))
+    assert ex.q4.reference() == pytest.approx(high / low)
+    assert ex.q5.reference() == pytest.approx(500 * 0.4 / 0.6)
+
+
+def test_merging_same_day_orders_changes_q1_beyond_the_tolerance(cdnow_master):
+    rows = cdnow_master.groupby("customer_id").size()
+    naive = (rows == 1).mean()
+    assert abs(naive - ex.q1.reference()) > 10 * ex.q1.rtol * ex.q1.reference()
+
+
+@pytest.mark.parametrize(
+    ("question", "wrong", "phrase"),
+    [
+        ("q1", lambda r: 100 * r, "percentage"),
+        ("q1", lambda r: round(r * 23570), "number of one-time buyers"),  # 23,570 customers
+        ("q1", lambda r: 1 - r, "repeat buyers"),
+        ("q2", lambda r: 100 * r, "percentage"),
+        ("q3", lambda r: 1000 * 0.8**6, "one renewal too many"),
+        ("q3", lambda r: 1000 * 0.8**4, "one renewal too few"),
+        ("q3", lambda r: 1000 * 0.2**5, "churn rate"),
+        ("q3", lambda r: r / 1000, "share still active"),
+        ("q4", lambda r: 1 / r, "upside down"),
+        ("q4", lambda r: r - 1, "the increase"),
+        ("q5", lambda r: 200.0, "first generation only"),
+        ("q5", lambda r: 500 / 0.6, "own CLV"),
+    ],
+)
+def test_each_common_mistake_gets_its_hint(question, wrong, phrase):
+    q = getattr(ex, question)
+    result = q.evaluate(wrong(q.reference()))
+    assert result.status == INCORRECT
+    assert phrase in result.message
+
+
+def test_mistakes_computed_from_the_data(cdnow_master):
+    rows = cdnow_master.groupby("customer_id").size()
+    assert "counted orders" in ex.q1.evaluate((rows == 1).mean()).message
+    days = cdnow_master.drop_duplicates(["customer_id", "date"]).groupby("customer_id").size()
+    assert "*all* customers" in ex.q2.evaluate((days >= 3).mean()).message
+    from crmlab.economics import profit_multiple
+
+    assert "discounting" in ex.q4.evaluate(profit_multiple(0.8, 0.9, discount_rate=0)).message
+
+
+@pytest.mark.parametrize("question", questions_of(ex), ids=lambda q: q.qid)
+def test_solution_code_computes_the_correct_answer(question, cdnow_master):
+    namespace = {"tx": cdnow_master}
+    exec(question.solution_code, namespace)
+    assert question.evaluate(namespace["answer"]).status == CORRECT
+
+
+def test_wrong_types_get_a_sentence():
+    assert "remove the quotes" in ex.q1.evaluate("0.51").message
+    assert "single number" in ex.q4.evaluate([1.35, 1.4]).message
