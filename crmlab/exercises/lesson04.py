@@ -1,0 +1,308 @@
+"""Exercise set 04: customer lifetime value, from formula to cohort (客户终生价值).
+
+Use in ``exercises/04_clv_formulas.ipynb``::
+
+    from crmlab.exercises import lesson04 as ex
+    ex.q1.check(answer)
+    ex.q1.hint()
+    ex.q1.solution()
+
+Reference answers come from :mod:`crmlab.clv` (formulas and cohort tables), computed from the
+stated numbers or from the CDNOW master log (23,570 customers) the first time they are needed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from crmlab.exercises._core import Mistake, Question, matches, scaled
+
+__all__ = ["q1", "q2", "q3", "q4", "q5"]
+
+
+@cache
+def _cdnow() -> pd.DataFrame:
+    from crmlab.datasets import load_cdnow
+
+    return load_cdnow()
+
+
+def _formulas():
+    from crmlab.clv import formulas
+
+    return formulas
+
+
+def _cohorts():
+    from crmlab.clv import cohorts
+
+    return cohorts
+
+
+# --- q1: the Coca-Cola estimate ---------------------------------------------------------------
+Q1 = {"years": 40, "units_per_week": 2, "price": 0.80, "advertising": 400.0, "selling": 600.0}
+
+
+def _cola(**changes) -> float:
+    args = {**Q1, **changes}
+    out = _formulas().coca_cola_value(
+        args["years"],
+        args["units_per_week"],
+        args["price"],
+        periods_per_year=args.get("periods_per_year", 52),
+        advertising_cost=args["advertising"],
+        selling_cost=args["selling"],
+    )
+    return float(out["clv"])
+
+
+q1 = Question(
+    qid="q1",
+    prompt=(
+        "A customer drinks 2 cans a week for 40 years at $0.80 a can; the firm spends $400 on "
+        "advertising and $600 on selling to this customer over the whole relationship. What is "
+        "the customer's lifetime value by the Coca-Cola formula (no discounting), in dollars?"
+    ),
+    expected=lambda: _cola(),
+    hints=(
+        "Expected customer value = years x units per period x periods per year x price; a year "
+        "has 52 weeks.",
+        "Then subtract both costs: CLV = expected value - advertising - selling. "
+        "`coca_cola_value(40, 2, 0.80, periods_per_year=52, advertising_cost=400, "
+        "selling_cost=600)['clv']` does it in one call.",
+    ),
+    solution_code="""\
+from crmlab.clv import coca_cola_value
+
+answer = coca_cola_value(40, 2, 0.80, periods_per_year=52,
+                         advertising_cost=400, selling_cost=600)["clv"]
+# by hand: 40 * 2 * 52 * 0.80 - 400 - 600""",
+    mistakes=(
+        Mistake(
+            matches(lambda: _cola(advertising=0.0, selling=0.0)),
+            "that is the expected customer value; the lifetime value subtracts the advertising "
+            "and selling costs.",
+        ),
+        Mistake(
+            matches(lambda: _cola(selling=0.0)),
+            "you subtracted the advertising cost but not the selling cost.",
+        ),
+        Mistake(
+            matches(lambda: _cola(advertising=0.0)),
+            "you subtracted the selling cost but not the advertising cost.",
+        ),
+        Mistake(
+            matches(lambda: _cola(periods_per_year=1)),
+            "the 2 cans are per week: multiply by 52 weeks a year.",
+        ),
+        Mistake(
+            matches(lambda: _cola(periods_per_year=48)),
+            "a year has 52 weeks, not 4 x 12 = 48.",
+        ),
+    ),
+)
+
+# --- q2: monthly retention, yearly discount rate -----------------------------------------------
+Q2 = {"margin": 20.0, "retention": 0.90, "yearly_discount": 0.12}
+
+
+def _q2(discount: float) -> float:
+    return float(_formulas().simple_clv(Q2["margin"], Q2["retention"], discount))
+
+
+q2 = Question(
+    qid="q2",
+    prompt=(
+        "A subscriber brings a margin of $20 a month and is kept from one month to the next with "
+        "probability 0.90. The firm discounts at 12% a year. What is the infinite-horizon CLV "
+        "(margin paid at the end of each month the subscriber stays, no acquisition cost)?"
+    ),
+    expected=lambda: _q2(_formulas().per_period_rate(Q2["yearly_discount"], 12)),
+    hints=(
+        "Margin, retention and discount rate must all be per month. The 12% is per year.",
+        "A yearly rate d becomes a monthly rate (1 + d) ** (1/12) - 1 "
+        "(`per_period_rate(0.12, 12)`); then use m r / (1 + d - r).",
+    ),
+    solution_code="""\
+from crmlab.clv import simple_clv
+from crmlab.clv.formulas import per_period_rate
+
+monthly_discount = per_period_rate(0.12, 12)
+answer = simple_clv(20, 0.90, monthly_discount)""",
+    mistakes=(
+        Mistake(
+            matches(lambda: _q2(Q2["yearly_discount"])),
+            "you used the yearly discount rate with monthly retention and margin; convert it to a "
+            "monthly rate first.",
+        ),
+        Mistake(
+            matches(lambda: _q2(Q2["yearly_discount"] / 12)),
+            "close: dividing the yearly rate by 12 is an approximation. Compound instead: "
+            "(1 + 0.12) ** (1/12) - 1.",
+        ),
+        Mistake(
+            matches(lambda: _q2(0.0)),
+            "that is the undiscounted value; discount each month's margin.",
+        ),
+        Mistake(
+            matches(lambda: _q2(_formulas().per_period_rate(0.12, 12)) + Q2["margin"]),
+            "you also counted a margin at time 0; the question pays the margin at the end of each "
+            "month the subscriber stays.",
+        ),
+    ),
+)
+
+# --- q3: finite horizon and acquisition cost ----------------------------------------------------
+Q3 = {"margin": 100.0, "retention": 0.75, "discount": 0.10, "horizon": 5, "acquisition": 40.0}
+
+
+def _q3(**changes) -> float:
+    a = {**Q3, **changes}
+    return float(
+        _formulas().simple_clv(
+            a["margin"], a["retention"], a["discount"], a["horizon"], a["acquisition"]
+        )
+    )
+
+
+def _q3_margin_at_start() -> float:
+    t = np.arange(Q3["horizon"])
+    value = Q3["margin"] * (Q3["retention"] / (1 + Q3["discount"])) ** t
+    return float(value.sum() - Q3["acquisition"])
+
+
+q3 = Question(
+    qid="q3",
+    prompt=(
+        "A new customer costs $40 to acquire, then brings $100 of margin at the end of each "
+        "year they stay; yearly retention is 0.75 and the discount rate 10% a year. What is "
+        "the CLV over the first 5 years, net of the acquisition cost?"
+    ),
+    expected=lambda: _q3(),
+    hints=(
+        "Sum over t = 1..5 of 100 * 0.75**t / 1.10**t, then subtract 40.",
+        "`simple_clv(100, 0.75, 0.10, horizon=5, acquisition_cost=40)`.",
+    ),
+    solution_code="""\
+from crmlab.clv import simple_clv
+
+answer = simple_clv(100, 0.75, 0.10, horizon=5, acquisition_cost=40)
+# by hand: sum(100 * 0.75**t / 1.10**t for t in range(1, 6)) - 40""",
+    mistakes=(
+        Mistake(matches(lambda: _q3(acquisition=0.0)), "subtract the $40 acquisition cost."),
+        Mistake(
+            matches(lambda: _q3(discount=0.0)),
+            "that sum is undiscounted; divide year t's margin by 1.10 ** t.",
+        ),
+        Mistake(
+            matches(lambda: _q3(horizon=None)),
+            "that is the infinite-horizon value; the question stops after 5 years.",
+        ),
+        Mistake(
+            matches(_q3_margin_at_start),
+            "you counted years t = 0..4 (margin right away); the margin comes at the end of each "
+            "year the customer stays, t = 1..5.",
+        ),
+    ),
+)
+
+
+# --- q4: cohort retention from the data -----------------------------------------------------------
+def _jan_row(values: str) -> pd.Series:
+    table = _cohorts().cohort_table(_cdnow(), "M", values)
+    return table.loc[pd.Period("1997-01", "M")]
+
+
+def _orders_share() -> float:
+    tx = _cdnow()
+    month = tx["date"].dt.to_period("M")
+    first = month.groupby(tx["customer_id"]).transform("min")
+    jan = first == pd.Period("1997-01", "M")
+    age1 = jan & (month == pd.Period("1997-02", "M"))
+    return float(age1.sum() / tx.loc[jan, "customer_id"].nunique())
+
+
+q4 = Question(
+    qid="q4",
+    prompt=(
+        "In the CDNOW master log, what fraction of the January 1997 cohort (customers whose first "
+        "purchase was in January 1997) bought something in the following month (age 1 in a "
+        "monthly cohort table)? Give a fraction between 0 and 1."
+    ),
+    expected=lambda: float(_jan_row("retention")[1]),
+    hints=(
+        "Count each customer once per month, however many orders they placed.",
+        "`cohort_table(tx, period='M', values='retention')` has one row per cohort and one column "
+        "per age; read the 1997-01 row at age 1.",
+    ),
+    solution_code="""\
+import pandas as pd
+from crmlab.clv import cohort_table
+from crmlab.datasets import load_cdnow
+
+tx = load_cdnow()
+table = cohort_table(tx, period="M", values="retention")
+answer = table.loc[pd.Period("1997-01", "M"), 1]""",
+    mistakes=(
+        Mistake(scaled(100), "that looks like a percentage; give a fraction (0.15, not 15)."),
+        Mistake(
+            matches(lambda: float(_jan_row("customers")[1])),
+            "that is the number of customers; divide by the size of the January cohort.",
+        ),
+        Mistake(
+            matches(_orders_share),
+            "you counted orders, not customers: a customer with two orders that month counts once.",
+        ),
+        Mistake(
+            matches(lambda: float(_jan_row("retention")[2])),
+            "that is age 2; age 1 is the month right after the first-purchase month (February).",
+        ),
+    ),
+)
+
+
+# --- q5: historical value ----------------------------------------------------------------------
+def _hv(**kwargs) -> float:
+    args = {"rate": 0.10, "time_unit": "Y", "margin": 0.30, "as_of": "1998-06-30", **kwargs}
+    return float(_formulas().historical_value(_cdnow(), **args).mean())
+
+
+q5 = Question(
+    qid="q5",
+    prompt=(
+        "Take a margin of 30% of revenue and compound every CDNOW order to 1998-06-30 at 10% a "
+        "year. What is the mean historical value per customer, in dollars?"
+    ),
+    expected=lambda: _hv(),
+    hints=(
+        "Each order counts amount x 0.30 x 1.10 ** (its age in years on 1998-06-30); sum per "
+        "customer, then average over customers.",
+        "`historical_value(tx, rate=0.10, time_unit='Y', margin=0.30, as_of='1998-06-30').mean()`.",
+    ),
+    solution_code="""\
+from crmlab.clv import historical_value
+from crmlab.datasets import load_cdnow
+
+tx = load_cdnow()
+hv = historical_value(tx, rate=0.10, time_unit="Y", margin=0.30, as_of="1998-06-30")
+answer = hv.mean()""",
+    mistakes=(
+        Mistake(
+            matches(lambda: _hv(margin=1.0)),
+            "that is compounded revenue; multiply by the 30% margin.",
+        ),
+        Mistake(matches(lambda: _hv(rate=0.0)), "you did not compound the older orders."),
+        Mistake(
+            matches(lambda: _hv(time_unit="M")),
+            "10% is a yearly rate: measure the ages of orders in years (time_unit='Y'), not months.",
+        ),
+        Mistake(
+            matches(lambda: float(_cdnow()["amount"].mul(0.30).mean())),
+            "that is the mean per order; sum the orders of each customer first, then average over "
+            "customers (and compound).",
+        ),
+    ),
+)

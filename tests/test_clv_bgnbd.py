@@ -1,0 +1,289 @@
+"""Tests for crmlab.clv.bgnbd (BG/NBD): golden values, gradients, stability, recovery, inputs."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab._validation import CRMLabInputError
+from crmlab.clv import BetaGeo
+from crmlab.clv._base import NotFittedError
+from crmlab.clv._fit import ConvergenceError
+from crmlab.clv.bgnbd import bg_family_nll_grad, bgnbd_log_likelihood
+from crmlab.datasets import load_cdnow
+from crmlab.transactions import rfm_summary
+
+# CLVTools tests/testthat/test_correctness_bgnbd.R (= Fader, Hardie & Lee 2005: 0.243, 4.414,
+# 0.793, 2.426; LL -9582.4) on the CDNOW sample, calibration to 1997-09-30, weeks.
+PUBLISHED = {"r": 0.2425945, "alpha": 4.4136019, "a": 0.7929199, "b": 2.4258881}
+PUBLISHED_LL = -9582.429
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    return rfm_summary(load_cdnow(sample=True), calibration_end="1997-09-30")
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow):
+    return BetaGeo().fit(cdnow)
+
+
+@pytest.fixture(scope="module")
+def published():
+    return BetaGeo.from_params(**PUBLISHED)
+
+
+def _frame(x, tx, T):
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+
+
+# ------------------------------------------------------------------------------ golden
+def test_fit_reproduces_published_estimates(fitted):
+    for name, value in PUBLISHED.items():
+        assert fitted.params_[name] == pytest.approx(value, rel=2e-4), name
+    assert fitted.log_likelihood_ == pytest.approx(PUBLISHED_LL, abs=0.005)
+    assert fitted.n_customers_ == 2357
+    assert fitted.time_unit_ == "W"
+
+
+def test_log_likelihood_individual_sums_to_total(fitted, cdnow):
+    ll = fitted.log_likelihood_individual(cdnow)
+    assert ll.index.equals(cdnow.index)
+    assert ll.sum() == pytest.approx(fitted.log_likelihood_, rel=1e-10)
+
+
+def test_standard_errors_are_positive_and_summary_lists_them(fitted):
+    table = fitted.summary()
+    assert list(table.index) == ["r", "alpha", "a", "b"]
+    assert (table["std_error"] > 0).all()
+    assert table.loc["r", "std_error"] < table.loc["r", "estimate"]
+
+
+def test_expected_purchases_new_customer(published):
+    # BTYD walkthrough (Dziurzynski, Wadsworth & McCarthy), bgnbd.Expectation(params, t=52)
+    assert published.expected_purchases_new(52) == pytest.approx(1.444004, rel=1e-5)
+    np.testing.assert_allclose(published.expected_purchases_new([0.0, 52.0])[0], 0.0)
+
+
+def test_customer_1516(published):
+    # BTYD walkthrough: customer 1516, x=26, t_x=30.85714, T=31; 52-week CE and P(alive)
+    data = _frame([26], [216 / 7], [31.0])
+    assert published.expected_purchases(data, 52).iloc[0] == pytest.approx(25.75659, rel=1e-4)
+    assert published.probability_alive(data).iloc[0] == pytest.approx(0.9688523, rel=1e-5)
+
+
+def test_conditional_expectation_hardie_excel(fitted):
+    # lifetimes tests/test_estimation.py ("Hardie excel"): x=2, t_x=30.43, T=38.86, t=39
+    data = _frame([2], [30.43], [38.86])
+    assert fitted.expected_purchases(data, 39).iloc[0] == pytest.approx(1.226, abs=1e-3)
+
+
+def test_probability_purchases_new_matches_histogram(fitted, cdnow):
+    n = np.arange(0, 400)
+    T, counts = np.unique(cdnow["T"].to_numpy(), return_counts=True)
+    probs = fitted.probability_purchases_new(T[:, None], n[None, :])
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-9)
+    expected = counts @ probs
+    observed = np.bincount(cdnow["frequency"], minlength=len(n))
+    # FHL (2005), Figure 3: the fit of the calibration-period histogram is close
+    for k in range(4):
+        assert expected[k] == pytest.approx(observed[k], rel=0.15), k
+    assert expected[7:].sum() == pytest.approx(observed[7:].sum(), rel=0.25)
+
+
+def test_probability_purchases_new_is_consistent_with_its_mean(published):
+    n = np.arange(0, 2000)
+    probs = published.probability_purchases_new(52, n)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-8)
+    assert (probs * n).sum() == pytest.approx(published.expected_purchases_new(52), rel=1e-6)
+
+
+def test_probability_alive_is_one_without_repeat_purchases(published):
+    data = _frame([0, 0, 3], [0.0, 0.0, 5.0], [1.0, 300.0, 300.0])
+    p = published.probability_alive(data)
+    np.testing.assert_array_equal(p.iloc[:2], [1.0, 1.0])
+    assert 0 < p.iloc[2] < 0.1
+
+
+# ---------------------------------------------------------------------------- gradient
+@pytest.mark.parametrize(
+    "params", [(0.24, 4.4, 0.79, 2.4), (2.0, 0.5, 3.0, 0.4), (0.05, 40.0, 0.2, 10.0)]
+)
+def test_gradient_matches_finite_differences(cdnow, params):
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    w = np.ones(len(x))
+    theta = np.log(params)
+    _, grad = bg_family_nll_grad(theta, x, tx, T, w)
+    h = 1e-6
+    numeric = [
+        (
+            bg_family_nll_grad(theta + e, x, tx, T, w)[0]
+            - bg_family_nll_grad(theta - e, x, tx, T, w)[0]
+        )
+        / (2 * h)
+        for e in np.eye(4) * h
+    ]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-4)
+
+
+def test_total_matches_pure_likelihood(cdnow):
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    params = (0.3, 5.0, 0.7, 2.0)
+    value, _ = bg_family_nll_grad(np.log(params), x, tx, T, np.ones(len(x)))
+    assert -value == pytest.approx(bgnbd_log_likelihood(params, x, tx, T).sum(), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- stability
+def test_no_nan_or_inf_for_extreme_customers():
+    xs = [0, 1, 10, 100, 1_000, 10_000]
+    Ts = [0.5, 39.0, 1_000.0, 10_000.0]
+    rows = []
+    for x, T in itertools.product(xs, Ts):
+        for frac in [0.0] if x == 0 else [1e-6, 0.5, 1.0]:
+            rows.append((x, frac * T, T))
+    data = _frame(*zip(*rows, strict=True))
+    for params in [
+        PUBLISHED,
+        dict(r=5.0, alpha=0.01, a=3.0, b=0.2),
+        dict(r=0.01, alpha=500.0, a=0.1, b=50.0),
+    ]:
+        model = BetaGeo.from_params(**params)
+        ll = model.log_likelihood_individual(data)
+        alive = model.probability_alive(data)
+        assert np.isfinite(ll).all()
+        assert alive.between(0, 1).all()
+        for t in (1.0, 52.0, 10_000.0):
+            ce = model.expected_purchases(data, t)
+            assert np.isfinite(ce).all() and (ce >= 0).all(), (params, t)
+
+
+def test_expected_purchases_grow_with_horizon(published, cdnow):
+    ce = [published.expected_purchases(cdnow, t) for t in (10, 52, 104)]
+    assert (ce[0] < ce[1]).all() and (ce[1] < ce[2]).all()
+
+
+# ------------------------------------------------------------------- simulate, recovery
+def test_simulate_matches_expected_purchases_new(published):
+    sim = published.simulate(200_000, 39.0, random_state=7)
+    assert list(sim.columns) == ["frequency", "recency", "T"]
+    assert sim.attrs["time_unit"] == "W"
+    assert (sim["recency"] <= sim["T"]).all()
+    assert (sim.loc[sim["frequency"] == 0, "recency"] == 0).all()
+    mean = published.expected_purchases_new(39.0)
+    se = sim["frequency"].std() / np.sqrt(len(sim))
+    assert abs(sim["frequency"].mean() - mean) < 4 * se
+    freq0 = published.probability_purchases_new(39.0, 0)
+    assert (sim["frequency"] == 0).mean() == pytest.approx(freq0, abs=0.005)
+
+
+def test_simulate_is_reproducible(published):
+    a = published.simulate(100, np.linspace(27, 39, 100), random_state=1)
+    b = published.simulate(100, np.linspace(27, 39, 100), random_state=1)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_parameter_recovery():
+    truth = BetaGeo.from_params(**PUBLISHED)
+    rng = np.random.default_rng(2024)
+    hits = {k: 0 for k in PUBLISHED}
+    n_sets = 20
+    for seed in range(n_sets):
+        T = rng.integers(27 * 7, 39 * 7 + 1, 4_000) / 7  # like CDNOW: 27-39 weeks, whole days
+        fit = BetaGeo().fit(truth.simulate(4_000, T, random_state=seed))
+        for k, v in PUBLISHED.items():
+            hits[k] += abs(fit.params_[k] - v) < 3 * fit.standard_errors_[k]
+    assert all(h >= 0.9 * n_sets for h in hits.values()), hits
+
+
+def test_weights_give_the_same_fit(cdnow):
+    counts = cdnow.groupby(["frequency", "recency", "T"]).size().rename("n").reset_index()
+    weighted = BetaGeo().fit(counts, weights_col="n")
+    plain = BetaGeo().fit(cdnow)
+    assert weighted.n_customers_ == 2357
+    assert weighted.log_likelihood_ == pytest.approx(plain.log_likelihood_, rel=1e-9)
+    for k in PUBLISHED:
+        assert weighted.params_[k] == pytest.approx(plain.params_[k], rel=1e-5)
+
+
+def test_penalizer_shrinks_towards_one(cdnow):
+    plain = BetaGeo().fit(cdnow)
+    shrunk = BetaGeo(penalizer=50.0).fit(cdnow)
+    theta = np.log(list(plain.params_.values()))
+    theta_pen = np.log(list(shrunk.params_.values()))
+    assert (theta_pen @ theta_pen) < (theta @ theta)
+    assert shrunk.log_likelihood_ < plain.log_likelihood_
+
+
+# ------------------------------------------------------------------------------ inputs
+def test_absurd_data_raise_convergence_error():
+    data = _frame([0] * 50, [0.0] * 50, [10.0] * 50)  # nobody ever buys again: no maximum
+    with pytest.raises(ConvergenceError, match="penalizer"):
+        BetaGeo().fit(data)
+
+
+def test_unfitted_model_raises():
+    with pytest.raises(NotFittedError, match=r"call fit\(\) or from_params\(\) first"):
+        BetaGeo().probability_alive(_frame([1], [1.0], [2.0]))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda m: m.fit([1, 2, 3]), TypeError, "DataFrame"),
+        (
+            lambda m: BetaGeo(penalizer=-1).fit(_frame([1], [1.0], [2.0])),
+            CRMLabInputError,
+            "penalizer",
+        ),
+        (
+            lambda m: m.expected_purchases(_frame([1], [3.0], [2.0]), 5),
+            CRMLabInputError,
+            "larger than T",
+        ),
+        (
+            lambda m: m.expected_purchases(_frame([1], [1.0], [2.0]), -5),
+            CRMLabInputError,
+            "t must be zero or more",
+        ),
+        (
+            lambda m: m.expected_purchases_new([-1.0, 2.0]),
+            CRMLabInputError,
+            "t must hold finite times",
+        ),
+        (
+            lambda m: m.probability_purchases_new(5.0, 1.5),
+            CRMLabInputError,
+            "n must hold whole numbers",
+        ),
+        (lambda m: m.simulate(0, 10.0), CRMLabInputError, "n_customers"),
+        (lambda m: m.simulate(5, [1.0, 2.0]), CRMLabInputError, "T must be one number or an array"),
+        (lambda m: m.simulate(2, [1.0, -2.0]), CRMLabInputError, "T must be finite and > 0"),
+    ],
+)
+def test_bad_input(published, call, error, match):
+    with pytest.raises(error, match=match):
+        call(published)
+
+
+def test_time_unit_mismatch_is_an_error(published, cdnow):
+    days = cdnow.copy()
+    days.attrs["time_unit"] = "D"
+    with pytest.raises(CRMLabInputError, match="time unit 'D'.*fitted in 'W'"):
+        published.expected_purchases(days, 10)
+
+
+def test_warm_start_on_large_data_reaches_the_same_maximum(monkeypatch):
+    # above 40,000 distinct rows the fit starts from a fit on a subsample of rows
+    truth = BetaGeo.from_params(**PUBLISHED)
+    sim = truth.simulate(60_000, np.linspace(27, 39, 60_000), random_state=5)
+    warm = BetaGeo().fit(sim)
+    monkeypatch.setattr("crmlab.clv._base._SUBSAMPLE", 10**9)
+    cold = BetaGeo().fit(sim)
+    assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-10)
+    for k in PUBLISHED:
+        assert warm.params_[k] == pytest.approx(cold.params_[k], rel=1e-4)
+        assert warm.standard_errors_[k] == pytest.approx(cold.standard_errors_[k], rel=1e-3)

@@ -1,0 +1,155 @@
+"""Tests for crmlab.clv.mbgnbd (MBG/NBD): golden values, gradients, stability, recovery, inputs."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab._validation import CRMLabInputError
+from crmlab.clv import BetaGeo, ModifiedBetaGeo
+from crmlab.clv._fit import ConvergenceError
+from crmlab.clv.bgnbd import bg_family_nll_grad
+from crmlab.clv.mbgnbd import mbgnbd_log_likelihood
+from crmlab.datasets import load_cdnow
+from crmlab.transactions import rfm_summary
+
+# lifetimes tests/test_estimation.py, ModifiedBetaGeoFitter on the CDNOW sample (labelled
+# "BTYDplus"): r, alpha, a, b = 0.525, 6.183, 0.891, 1.614 (calibration to 1997-09-30, weeks)
+PUBLISHED = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    return rfm_summary(load_cdnow(sample=True), calibration_end="1997-09-30")
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow):
+    return ModifiedBetaGeo().fit(cdnow)
+
+
+def _frame(x, tx, T):
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+
+
+def test_fit_reproduces_published_estimates(fitted, cdnow):
+    for name, value in PUBLISHED.items():
+        assert fitted.params_[name] == pytest.approx(value, abs=1e-3), name
+    assert fitted.n_customers_ == 2357
+    ll = fitted.log_likelihood_individual(cdnow)
+    assert ll.sum() == pytest.approx(fitted.log_likelihood_, rel=1e-10)
+    # the extra drop-out chance is one more degree of freedom in practice: LL no worse than BG/NBD
+    assert fitted.log_likelihood_ >= BetaGeo().fit(cdnow).log_likelihood_ - 1e-6
+
+
+def test_likelihood_differs_from_bgnbd_only_by_the_shift(cdnow):
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    params = (0.5, 6.0, 0.9, 1.6)
+    ll = mbgnbd_log_likelihood(params, x, tx, T)
+    # closed form for a one-time buyer (t_x = 0): B(a, b+1)/B(a, b) = b/(a+b), so
+    # log L = log(b/(a+b)) + log[(alpha/(alpha+T))^r + a/b]
+    r, alpha, a, b = params
+    zero = x == 0
+    expected = np.log(b / (a + b)) + np.log((alpha / (alpha + T[zero])) ** r + a / b)
+    np.testing.assert_allclose(ll[zero], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params", [(0.5, 6.2, 0.9, 1.6), (3.0, 0.3, 5.0, 0.5), (0.05, 50.0, 0.1, 9.0)]
+)
+def test_gradient_matches_finite_differences(cdnow, params):
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    w = np.ones(len(x))
+    theta = np.log(params)
+
+    def f(th):
+        return bg_family_nll_grad(th, x, tx, T, w, shift=1)
+
+    h = 1e-6
+    numeric = [(f(theta + e)[0] - f(theta - e)[0]) / (2 * h) for e in np.eye(4) * h]
+    np.testing.assert_allclose(f(theta)[1], numeric, rtol=1e-5, atol=1e-4)
+
+
+def test_one_time_buyers_may_be_dead(fitted):
+    data = _frame([0, 0, 5], [0.0, 0.0, 30.0], [1.0, 39.0, 31.0])
+    p = fitted.probability_alive(data)
+    assert (p < 1).all()
+    assert p.iloc[1] < p.iloc[0]  # a long silence makes death more likely
+    r, alpha, a, b = fitted._param_array()
+    assert p.iloc[0] == pytest.approx(1 / (1 + a / (b + 0) * ((alpha + 1) / alpha) ** r))
+
+
+def test_probability_purchases_new_sums_to_one_and_matches_mean(fitted, cdnow):
+    n = np.arange(0, 2000)
+    probs = fitted.probability_purchases_new(52.0, n)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-8)
+    assert (probs * n).sum() == pytest.approx(fitted.expected_purchases_new(52.0), rel=1e-6)
+    T, counts = np.unique(cdnow["T"].to_numpy(), return_counts=True)
+    expected = counts @ fitted.probability_purchases_new(T[:, None], n[None, :400])
+    observed = np.bincount(cdnow["frequency"], minlength=400)
+    for k in range(4):
+        assert expected[k] == pytest.approx(observed[k], rel=0.15), k
+
+
+def test_expected_purchases_new_and_conditional_agree_for_a_new_customer(fitted):
+    # a customer acquired at T=0 with no history: the conditional expectation is E[X(t)]
+    ce = fitted.expected_purchases(_frame([0], [0.0], [1e-12]), 52.0).iloc[0]
+    assert ce == pytest.approx(fitted.expected_purchases_new(52.0), rel=1e-6)
+
+
+def test_no_nan_or_inf_for_extreme_customers():
+    rows = []
+    for x, T in itertools.product([0, 1, 10, 100, 1_000, 10_000], [0.5, 39.0, 1_000.0, 10_000.0]):
+        for frac in [0.0] if x == 0 else [1e-6, 0.5, 1.0]:
+            rows.append((x, frac * T, T))
+    data = _frame(*zip(*rows, strict=True))
+    for params in [
+        PUBLISHED,
+        dict(r=5.0, alpha=0.01, a=3.0, b=0.2),
+        dict(r=0.01, alpha=500.0, a=0.1, b=50.0),
+    ]:
+        model = ModifiedBetaGeo.from_params(**params)
+        assert np.isfinite(model.log_likelihood_individual(data)).all()
+        assert model.probability_alive(data).between(0, 1).all()
+        for t in (1.0, 52.0, 10_000.0):
+            ce = model.expected_purchases(data, t)
+            assert np.isfinite(ce).all() and (ce >= 0).all(), (params, t)
+
+
+def test_simulate_matches_model():
+    model = ModifiedBetaGeo.from_params(**PUBLISHED)
+    sim = model.simulate(200_000, 39.0, random_state=11)
+    mean = model.expected_purchases_new(39.0)
+    se = sim["frequency"].std() / np.sqrt(len(sim))
+    assert abs(sim["frequency"].mean() - mean) < 4 * se
+    assert (sim["frequency"] == 0).mean() == pytest.approx(
+        model.probability_purchases_new(39.0, 0), abs=0.005
+    )
+
+
+def test_parameter_recovery():
+    truth = ModifiedBetaGeo.from_params(**PUBLISHED)
+    rng = np.random.default_rng(99)
+    hits = {k: 0 for k in PUBLISHED}
+    n_sets = 20
+    for seed in range(n_sets):
+        T = rng.integers(27 * 7, 39 * 7 + 1, 4_000) / 7
+        fit = ModifiedBetaGeo().fit(truth.simulate(4_000, T, random_state=seed))
+        for k, v in PUBLISHED.items():
+            hits[k] += abs(fit.params_[k] - v) < 3 * fit.standard_errors_[k]
+    assert all(h >= 0.9 * n_sets for h in hits.values()), hits
+
+
+def test_absurd_data_raise_convergence_error():
+    with pytest.raises(ConvergenceError, match="penalizer"):
+        ModifiedBetaGeo().fit(_frame([0] * 40, [0.0] * 40, [10.0] * 40))
+
+
+def test_bad_input(fitted):
+    with pytest.raises(CRMLabInputError, match="frequency is 0"):
+        fitted.probability_alive(_frame([0], [2.0], [3.0]))
+    with pytest.raises(CRMLabInputError, match="missing column.*'recency'"):
+        fitted.expected_purchases(pd.DataFrame({"frequency": [1], "T": [2.0]}), 5)

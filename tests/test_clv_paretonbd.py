@@ -1,0 +1,200 @@
+"""Tests for crmlab.clv.paretonbd (Pareto/NBD): golden values, gradients, stability, recovery."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import hyp2f1
+
+from crmlab._validation import CRMLabInputError
+from crmlab.clv import ParetoNBD
+from crmlab.clv._fit import ConvergenceError
+from crmlab.clv.paretonbd import _hyp2f1_1bc, paretonbd_log_likelihood, paretonbd_nll_grad
+from crmlab.datasets import load_cdnow
+from crmlab.transactions import rfm_summary
+
+# CLVTools tests/testthat/test_correctness_pnbd.R (Fader, Hardie & Lee 2005, "RFM and CLV"):
+# CDNOW sample, calibration to 1997-09-30, weeks.
+PUBLISHED = {"r": 0.55315, "alpha": 10.57633, "s": 0.60625, "beta": 11.67150}
+PUBLISHED_SE = {"r": 0.0476, "alpha": 0.8427, "s": 0.1873, "beta": 6.2105}
+PUBLISHED_LL = -9594.976
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    return rfm_summary(load_cdnow(sample=True), calibration_end="1997-09-30")
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow):
+    return ParetoNBD().fit(cdnow)
+
+
+def _frame(x, tx, T):
+    return pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+
+
+def test_fit_reproduces_published_estimates(fitted, cdnow):
+    for name, value in PUBLISHED.items():
+        assert fitted.params_[name] == pytest.approx(value, rel=1e-3), name
+        assert fitted.standard_errors_[name] == pytest.approx(PUBLISHED_SE[name], rel=2e-3), name
+    assert fitted.log_likelihood_ == pytest.approx(PUBLISHED_LL, abs=0.005)
+    ll = fitted.log_likelihood_individual(cdnow)
+    assert ll.sum() == pytest.approx(fitted.log_likelihood_, rel=1e-10)
+
+
+def test_btyd_walkthrough_predictions():
+    # at the CLVTools estimates (the walkthrough's own estimates agree to about 4 digits)
+    model = ParetoNBD.from_params(**PUBLISHED)
+    # BTYD walkthrough: pnbd.Expectation(params, t=52) = 1.473434
+    assert model.expected_purchases_new(52) == pytest.approx(1.473434, rel=1e-4)
+    # customer 1516 (x=26, t_x=30.85714, T=31): 52-week CE 25.45647, P(alive) 0.997874
+    data = _frame([26], [216 / 7], [31.0])
+    assert model.expected_purchases(data, 52).iloc[0] == pytest.approx(25.45647, rel=2e-4)
+    assert model.probability_alive(data).iloc[0] == pytest.approx(0.997874, rel=1e-5)
+
+
+def test_high_frequency_customers_where_lifetimes_returns_nan():
+    # pymc-marketing tests (test_pareto_nbd.py) and lifetimes' test comment: t=10, t_x=T=200,
+    # x=132 / 133 give 6.20605 / 6.25287 at r=0.55, alpha=10.58, s=0.61, beta=11.67
+    model = ParetoNBD.from_params(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+    ce = model.expected_purchases(_frame([132, 133], [200.0, 200.0], [200.0, 200.0]), 10)
+    np.testing.assert_allclose(ce, [6.20605, 6.25287], atol=1e-5)
+
+
+def test_hypergeometric_helper_matches_scipy():
+    rng = np.random.default_rng(5)
+    b = np.exp(rng.uniform(np.log(0.05), np.log(1e4), 4_000))
+    c = b + rng.uniform(0.05, 6, 4_000)
+    z = rng.uniform(0, 0.995, 4_000)
+    value, grads = _hyp2f1_1bc(b, c, z, grad=True)
+    ref = hyp2f1(1.0, b, c, z)
+    ok = np.isfinite(ref)
+    np.testing.assert_allclose(value[ok], ref[ok], rtol=1e-12)
+    assert np.isfinite(value).all() and all(np.isfinite(g).all() for g in grads)
+    h = 1e-6 * np.maximum(1, b)
+    num_b = (hyp2f1(1.0, b + h, c, z) - hyp2f1(1.0, b - h, c, z)) / (2 * h)
+    ok &= np.isfinite(num_b)
+    np.testing.assert_allclose(grads[0][ok], num_b[ok], rtol=1e-5, atol=1e-8)
+
+
+def test_hypergeometric_helper_where_scipy_fails():
+    # scipy returns NaN here; the series value must lie between its first term and its bound
+    b, c, z = 5443.4, 5445.46, 0.9973
+    assert np.isnan(hyp2f1(1.0, b, c, z))
+    value = _hyp2f1_1bc(b, c, z)
+    assert 1 < value < (c - 1) / (c - b - 1)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(0.55, 10.6, 0.6, 11.7), (0.55, 14.0, 0.6, 9.0), (0.5, 8.0, 0.5, 8.0), (2.0, 1.0, 0.1, 40.0)],
+)
+def test_gradient_matches_finite_differences(cdnow, params):
+    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    w = np.ones(len(x))
+    theta = np.log(params)
+    _, grad = paretonbd_nll_grad(theta, x, tx, T, w)
+    h = 1e-6
+    numeric = [
+        (
+            paretonbd_nll_grad(theta + e, x, tx, T, w)[0]
+            - paretonbd_nll_grad(theta - e, x, tx, T, w)[0]
+        )
+        / (2 * h)
+        for e in np.eye(4) * h
+    ]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-3)
+    assert -_ == pytest.approx(paretonbd_log_likelihood(params, x, tx, T).sum(), rel=1e-12)
+
+
+def test_no_nan_or_inf_for_extreme_customers():
+    rows = []
+    for x, T in itertools.product([0, 1, 10, 100, 1_000, 10_000], [0.5, 39.0, 1_000.0, 10_000.0]):
+        for frac in [0.0] if x == 0 else [1e-6, 0.5, 1.0]:
+            rows.append((x, frac * T, T))
+    data = _frame(*zip(*rows, strict=True))
+    for params in [
+        PUBLISHED,
+        dict(r=5.0, alpha=0.5, s=3.0, beta=20.0),
+        dict(r=0.05, alpha=100.0, s=0.1, beta=1.0),
+        dict(r=1.0, alpha=1.0, s=1.0, beta=1.0),
+    ]:
+        model = ParetoNBD.from_params(**params)
+        assert np.isfinite(model.log_likelihood_individual(data)).all(), params
+        assert model.probability_alive(data).between(0, 1).all(), params
+        for t in (1.0, 52.0, 10_000.0):
+            ce = model.expected_purchases(data, t)
+            assert np.isfinite(ce).all() and (ce >= 0).all(), (params, t)
+
+
+def test_probability_alive_falls_with_silence(fitted):
+    data = _frame([5, 5, 5], [30.0, 20.0, 5.0], [31.0, 31.0, 31.0])
+    p = fitted.probability_alive(data).to_numpy()
+    assert p[0] > p[1] > p[2]
+
+
+def test_probability_purchases_new(fitted, cdnow):
+    n = np.arange(0, 600)
+    probs = fitted.probability_purchases_new(52.0, n)
+    assert probs.sum() == pytest.approx(1.0, abs=1e-6)
+    assert (probs * n).sum() == pytest.approx(fitted.expected_purchases_new(52.0), rel=1e-4)
+    T, counts = np.unique(cdnow["T"].to_numpy(), return_counts=True)
+    expected = counts @ fitted.probability_purchases_new(T[:, None], n[None, :200])
+    observed = np.bincount(cdnow["frequency"], minlength=200)
+    for k in range(4):
+        assert expected[k] == pytest.approx(observed[k], rel=0.15), k
+
+
+def test_expected_purchases_new_at_s_equal_one_is_the_limit():
+    near = ParetoNBD.from_params(r=0.5, alpha=10.0, s=1.0 + 1e-7, beta=12.0)
+    exact = ParetoNBD.from_params(r=0.5, alpha=10.0, s=1.0, beta=12.0)
+    assert exact.expected_purchases_new(52) == pytest.approx(0.5 * 12 / 10 * np.log1p(52 / 12))
+    assert near.expected_purchases_new(52) == pytest.approx(
+        exact.expected_purchases_new(52), rel=1e-6
+    )
+
+
+def test_simulate_matches_model():
+    model = ParetoNBD.from_params(**PUBLISHED)
+    sim = model.simulate(200_000, 39.0, random_state=3)
+    assert (sim["recency"] <= sim["T"]).all()
+    assert (sim.loc[sim["frequency"] == 0, "recency"] == 0).all()
+    se = sim["frequency"].std() / np.sqrt(len(sim))
+    assert abs(sim["frequency"].mean() - model.expected_purchases_new(39.0)) < 4 * se
+    assert (sim["frequency"] == 0).mean() == pytest.approx(
+        model.probability_purchases_new(39.0, 0), abs=0.005
+    )
+
+
+@pytest.mark.slow
+def test_parameter_recovery():
+    truth = ParetoNBD.from_params(**PUBLISHED)
+    rng = np.random.default_rng(7)
+    hits = {k: 0 for k in PUBLISHED}
+    n_sets = 20
+    for seed in range(n_sets):
+        T = rng.integers(27 * 7, 39 * 7 + 1, 4_000) / 7
+        sim = truth.simulate(4_000, T, random_state=seed)
+        sim["recency"] = np.round(sim["recency"] * 7) / 7  # whole days, as rfm_summary gives
+        fit = ParetoNBD().fit(sim)
+        for k, v in PUBLISHED.items():
+            hits[k] += abs(fit.params_[k] - v) < 3 * fit.standard_errors_[k]
+    assert all(h >= 0.9 * n_sets for h in hits.values()), hits
+
+
+def test_absurd_data_raise_convergence_error():
+    with pytest.raises(ConvergenceError, match="penalizer"):
+        ParetoNBD().fit(_frame([0] * 40, [0.0] * 40, [10.0] * 40))
+
+
+def test_bad_input(fitted):
+    with pytest.raises(CRMLabInputError, match="t must be zero or more"):
+        fitted.expected_purchases(_frame([1], [1.0], [2.0]), -1)
+    with pytest.raises(CRMLabInputError, match="'T'.*at or below 0"):
+        fitted.probability_alive(_frame([0], [0.0], [0.0]))
+    with pytest.raises(CRMLabInputError, match="needs exactly the parameters r, alpha, s, beta"):
+        ParetoNBD.from_params(r=1, alpha=1, a=1, b=1)
