@@ -6,7 +6,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
 
 from crmlab.cli import main
 from crmlab.exercises.authoring import (
@@ -17,6 +16,8 @@ from crmlab.exercises.authoring import (
     solution_source,
     student_source,
 )
+
+from conftest import ROOT
 
 SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
 

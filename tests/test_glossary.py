@@ -3,9 +3,10 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import ROOT
 
 from crmlab import glossary
+
+from conftest import ROOT
 
 
 def test_glossary_is_well_formed():

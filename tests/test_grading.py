@@ -11,12 +11,13 @@ import json
 
 import nbformat
 import pytest
-from conftest import ROOT
 
 from crmlab.cli import main
 from crmlab.exercises import RESULT_MIME
 from crmlab.exercises.authoring import render_exercise
 from crmlab.exercises.grading import grade, question_ids, read_records
+
+from conftest import ROOT
 
 # one worker runs the whole module, so the expensive grading run happens once
 pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("grading")]

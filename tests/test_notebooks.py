@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
 
 from crmlab.runner import check_notebook_structure, run_notebooks
+
+from conftest import ROOT
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 #: The design goal is < 10 s per lesson on an idle machine; the test allows for a loaded CI box.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from conftest import ROOT
 
 from crmlab.cli import main
 from crmlab.runner import KERNELSPEC, check_notebook_structure, run_notebooks
+
+from conftest import ROOT
 
 pytestmark = pytest.mark.xdist_group("runner")  # share the tiny notebooks on one worker
 
