@@ -1,6 +1,6 @@
 """A synthetic branch panel for the service-profit chain: employees and customers within branches.
 
-See :func:`simulate_service_profit_chain`; ``datasets/SYNTHETIC_LOYALTY_INTERNAL.md`` documents
+See :func:`simulate_service_profit_chain`; ``datasets/README.md`` documents
 the same process for readers of the repository.
 """
 

@@ -1,6 +1,6 @@
 """A synthetic customer survey with five loyalty factors, linked to later purchases and complaints.
 
-See :func:`simulate_loyalty_survey`; ``datasets/SYNTHETIC_LOYALTY_INTERNAL.md`` documents the same
+See :func:`simulate_loyalty_survey`; ``datasets/README.md`` documents the same
 process for readers of the repository.
 """
 
