@@ -50,18 +50,6 @@ def test_solution_code_is_correct(q):
     assert q.evaluate(_solution(q)).status == "correct"
 
 
-@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.qid)
-def test_placeholder_is_not_attempted(q):
-    assert q.evaluate(...).status == "not attempted"
-
-
-@pytest.mark.parametrize("q", QUESTIONS, ids=lambda q: q.qid)
-def test_wrong_type_gets_a_friendly_message(q):
-    res = q.evaluate("a sentence")
-    assert res.status == "incorrect"
-    assert "Traceback" not in res.message and len(res.message) > 10
-
-
 @pytest.mark.parametrize(
     "q, k",
     [(q, k) for q in QUESTIONS for k in range(len(q.mistakes))],

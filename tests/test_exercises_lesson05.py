@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from crmlab.clv import (
@@ -50,20 +49,6 @@ def _solution_answer(q):
 @pytest.mark.parametrize("q", questions_of(ex), ids=lambda q: q.qid)
 def test_solution_is_correct(q):
     assert q.evaluate(_solution_answer(q)).status == "correct"
-
-
-@pytest.mark.parametrize("q", questions_of(ex), ids=lambda q: q.qid)
-def test_placeholder_not_attempted(q):
-    assert q.evaluate(...).status == "not attempted"
-    assert q.evaluate(None).status == "not attempted"
-
-
-@pytest.mark.parametrize("q", questions_of(ex), ids=lambda q: q.qid)
-def test_wrong_type_is_friendly(q):
-    result = q.evaluate("1.44")
-    assert result.status == "incorrect" and "remove the quotes" in result.message
-    result = q.evaluate(pd.Series([1.0, 2.0]))
-    assert result.status == "incorrect" and "single number" in result.message
 
 
 def test_reference_values_match_the_literature():

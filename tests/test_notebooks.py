@@ -46,3 +46,12 @@ def test_lesson_shape(path):
         "plot" in c.source or "plt." in c.source for c in nb.cells if c.cell_type == "code"
     )
     assert images >= 2, f"{path.name} should show at least two figures"
+
+
+def test_readme_lists_every_lesson():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# ")
+    commands = readme.split("```bash", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert [c.split("#")[0].strip() for c in commands] == ["make lessons", "make test"]
+    for path in LESSONS:
+        assert f"notebooks/{path.name}" in readme, f"README does not list {path.name}"
