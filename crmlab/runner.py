@@ -292,6 +292,13 @@ def run_notebooks(
     list of NotebookResult
         In the order of ``paths``; ``ok`` is False for a failing or timed-out notebook, with
         the failing cell's index and the error.
+
+    Notes
+    -----
+    Notebooks run in worker processes started with the "spawn" method, which re-imports the
+    calling script: from a script, call this under ``if __name__ == "__main__":`` (as with any
+    use of :mod:`multiprocessing`); from a notebook or ``python -c`` it works as is, but not
+    from a script piped to ``python`` on standard input.
     """
     sources = [Path(p) for p in paths]
     missing = [str(p) for p in sources if not p.is_file()]
