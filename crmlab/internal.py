@@ -223,7 +223,9 @@ def tenure_retention_curve(
                 }
             )
         )
-    return pd.concat(frames, ignore_index=True)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["by"] = by
+    return out
 
 
 def career_ladder_summary(

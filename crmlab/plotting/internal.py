@@ -97,7 +97,7 @@ def plot_tenure_retention(curve: pd.DataFrame, ax=None):
     ]
     ax.set_title("Still employed after 5 years - " + ", ".join(at5))
     if curve["group"].nunique() > 1:
-        ax.legend(title="group")
+        ax.legend(title=curve.attrs.get("by") or "group")
     return ax
 
 
