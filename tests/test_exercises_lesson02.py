@@ -1,44 +1,18 @@
 """Exercise set 02: each question is correct on its solution, not attempted on `...`, every
 mistake hint fires, and a wrong type gets a friendly message."""
 
-from functools import lru_cache
-
 import pytest
 
 from crmlab.exercises import lesson02 as ex
 from crmlab.exercises import questions_of
 
+from value_lesson_env import cdnow, run_solution, setup_env
+
 QUESTIONS = questions_of(ex)
 
 
-@lru_cache(maxsize=1)
-def _tx():
-    import crmlab
-
-    return crmlab.datasets.load_cdnow()
-
-
-@lru_cache(maxsize=1)
-def _env():
-    """What the exercise notebook's set-up cells define (computed once)."""
-    import crmlab
-    from crmlab import segmentation, value
-
-    tx = _tx()
-    return {
-        "crmlab": crmlab, "ex": ex, "value": value, "segmentation": segmentation, "tx": tx,
-        "revenue": tx.groupby("customer_id")["amount"].sum(),
-        "top_fraction": 0.2, "abc_cuts": (0.8, 0.95), "snapshot": "1998-06-30",
-        "accounts": crmlab.datasets.simulate_b2b_accounts(300, random_state=0),
-        "rfm": segmentation.rfm_table(tx, snapshot_date="1998-06-30"),
-        "scores": segmentation.rfm_scores(tx, snapshot_date="1998-06-30"),
-    }  # fmt: skip
-
-
 def _solution(q):
-    env = dict(_env())
-    exec(q.solution_code, env)
-    return env["answer"]
+    return run_solution(q, ex)
 
 
 def test_three_to_five_questions():
@@ -70,8 +44,8 @@ def _wrong_answer(q, k):
     from crmlab import value
 
     ref = q.reference()
-    tx = _tx()
-    revenue = _env()["revenue"]
+    tx = cdnow()
+    revenue = setup_env()["revenue"]
     if (q.qid, k) == ("q1", 0):
         return ref * 100
     if (q.qid, k) == ("q1", 1):

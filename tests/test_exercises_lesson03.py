@@ -1,44 +1,18 @@
 """Exercise set 03: each question is correct on its solution, not attempted on `...`, every
 mistake hint fires, and a wrong type gets a friendly message."""
 
-from functools import lru_cache
-
 import pytest
 
 from crmlab.exercises import lesson03 as ex
 from crmlab.exercises import questions_of
 
+from value_lesson_env import cdnow, run_solution, setup_env
+
 QUESTIONS = questions_of(ex)
 
 
-@lru_cache(maxsize=1)
-def _tx():
-    import crmlab
-
-    return crmlab.datasets.load_cdnow()
-
-
-@lru_cache(maxsize=1)
-def _env():
-    """What the exercise notebook's set-up cells define (computed once)."""
-    import crmlab
-    from crmlab import segmentation, value
-
-    tx = _tx()
-    return {
-        "crmlab": crmlab, "ex": ex, "value": value, "segmentation": segmentation, "tx": tx,
-        "revenue": tx.groupby("customer_id")["amount"].sum(),
-        "top_fraction": 0.2, "abc_cuts": (0.8, 0.95), "snapshot": "1998-06-30",
-        "accounts": crmlab.datasets.simulate_b2b_accounts(300, random_state=0),
-        "rfm": segmentation.rfm_table(tx, snapshot_date="1998-06-30"),
-        "scores": segmentation.rfm_scores(tx, snapshot_date="1998-06-30"),
-    }  # fmt: skip
-
-
 def _solution(q):
-    env = dict(_env())
-    exec(q.solution_code, env)
-    return env["answer"]
+    return run_solution(q, ex)
 
 
 def test_three_to_five_questions():
@@ -68,7 +42,7 @@ def _wrong_answer(q, k):
     from crmlab.transactions import rfm_summary
 
     ref = q.reference()
-    tx = _tx()
+    tx = cdnow()
     if (q.qid, k) == ("q1", 0):
         return rfm_summary(tx, time_unit="D")["recency"].mean()  # BTYD recency
     if (q.qid, k) == ("q1", 1):
@@ -77,7 +51,7 @@ def _wrong_answer(q, k):
         return ref * 100
     if (q.qid, k) == ("q2", 1):
         return (tx.groupby("customer_id").size() == 1).mean()  # rows, not days
-    scores = _env()["scores"]
+    scores = setup_env()["scores"]
     if (q.qid, k) == ("q3", 0):
         first = segmentation.rfm_scores(tx, snapshot_date="1998-06-30", ties="first")
         return int((first["segment"] == "champions").sum())
