@@ -9,33 +9,49 @@ Submodules are imported on first use, so ``import crmlab`` is fast and changes n
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
+
+from crmlab._lazy import attach
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {
-    "datasets",
-    "transactions",
-    "value",
-    "segmentation",
-    "clv",
-    "churn",
-    "loyalty",
-    "internal",
-    "plotting",
-    "exercises",
-    "glossary",
-    "runner",
-}
+if TYPE_CHECKING:
+    from crmlab import churn as churn
+    from crmlab import clv as clv
+    from crmlab import datasets as datasets
+    from crmlab import economics as economics
+    from crmlab import errors as errors
+    from crmlab import exercises as exercises
+    from crmlab import glossary as glossary
+    from crmlab import inference as inference
+    from crmlab import internal_marketing as internal_marketing
+    from crmlab import loyalty as loyalty
+    from crmlab import plotting as plotting
+    from crmlab import runner as runner
+    from crmlab import segmentation as segmentation
+    from crmlab import transactions as transactions
+    from crmlab import validation as validation
+    from crmlab import value as value
 
-__all__ = sorted(_SUBMODULES) + ["__version__"]
-
-
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"crmlab.{name}")
-    raise AttributeError(f"module 'crmlab' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__, _names = attach(
+    __name__,
+    submodules=[
+        "churn",
+        "clv",
+        "datasets",
+        "economics",
+        "errors",
+        "exercises",
+        "glossary",
+        "inference",
+        "internal_marketing",
+        "loyalty",
+        "plotting",
+        "runner",
+        "segmentation",
+        "transactions",
+        "validation",
+        "value",
+    ],
+)
+__all__ = [*_names, "__version__"]

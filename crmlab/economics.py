@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, check_positive, check_probability
+from crmlab.errors import CRMLabInputError
+from crmlab.validation import check_positive, check_probability
 
 __all__ = [
     "cohort_profit",

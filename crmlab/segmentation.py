@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.validation import (
     CRMLabInputError,
     as_numeric_column,
     check_frame,
@@ -70,15 +70,16 @@ def rfm_table(
     -------
     DataFrame indexed by customer id (sorted). ``attrs["snapshot_date"]`` records the snapshot.
     """
-    from crmlab.transactions import _as_day, validate_transactions
+    from crmlab.transactions import validate_transactions
+    from crmlab.validation import as_day
 
     log = validate_transactions(
         transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
     )
-    snap = log.day.max() if snapshot_date is None else _as_day(snapshot_date, "snapshot_date")
+    snap = log.day.max() if snapshot_date is None else as_day(snapshot_date, "snapshot_date")
     late = log.day > snap
     if late.any():
-        from crmlab._validation import report_bad_rows
+        from crmlab.validation import report_bad_rows
 
         report_bad_rows(
             late,

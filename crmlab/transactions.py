@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.validation import (
     CRMLabInputError,
     as_datetime_column,
+    as_day,
     as_numeric_column,
     check_frame,
     report_bad_rows,
@@ -102,18 +103,6 @@ def validate_transactions(
     return TransactionLog(customer=ids, day=day, amount=amount)
 
 
-def _as_day(value, what: str) -> np.datetime64:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise CRMLabInputError(
-            f"{what} must be a date such as '1997-09-30', got {value!r}."
-        ) from None
-    if ts is pd.NaT:
-        raise CRMLabInputError(f"{what} must be a date such as '1997-09-30', got {value!r}.")
-    return np.datetime64(ts.tz_localize(None) if ts.tzinfo else ts, "D")
-
-
 def rfm_summary(
     transactions: pd.DataFrame,
     *,
@@ -184,7 +173,7 @@ def rfm_summary(
     obs_end = (
         last_day
         if observation_end is None
-        else int(_as_day(observation_end, "observation_end").astype(np.int64))
+        else int(as_day(observation_end, "observation_end").astype(np.int64))
     )
     after = day > obs_end
     if after.any():
@@ -199,7 +188,7 @@ def rfm_summary(
         )
     cal_end = None
     if calibration_end is not None:
-        cal_end = int(_as_day(calibration_end, "calibration_end").astype(np.int64))
+        cal_end = int(as_day(calibration_end, "calibration_end").astype(np.int64))
         if not first_day <= cal_end < obs_end:
             raise CRMLabInputError(
                 f"calibration_end {np.datetime64(cal_end, 'D')} is outside the data: it must "

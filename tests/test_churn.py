@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crmlab import churn
-from crmlab._validation import CRMLabInputError
+from crmlab.errors import CRMLabInputError
 
 
 # --------------------------------------------------------------------------------------------
@@ -78,7 +78,7 @@ def test_categorical_order_kept_and_empty_levels_skipped():
         (lambda f: f.drop(columns="churn"), "missing column.*'churn'"),
         (lambda f: f.assign(tenure=[1.0, np.nan, 2, 3, 4]), "tenure.*missing \\(NaN\\)"),
         (lambda f: f.assign(tenure=[1, -2, 2, 3, 4]), "tenure.*below 0"),
-        (lambda f: f.assign(churn=[1, 2, 0, 1, 0]), "churn.*neither 0 nor 1"),
+        (lambda f: f.assign(churn=[1, 2, 0, 1, 0]), "churn.*not 0 or 1"),
         (lambda f: f.assign(contract=["a", None, "b", "a", "b"]), "contract.*no group"),
     ],
 )
@@ -120,7 +120,7 @@ def test_duration_frame_and_censoring_window():
     [
         (pd.DataFrame({"tenure": [0, 2], "churn": [0, 1]}), {}, "below 1.*drop them"),
         (pd.DataFrame({"tenure": [1.5, 2], "churn": [0, 1]}), {}, "not whole numbers"),
-        (pd.DataFrame({"tenure": [1, 2], "churn": [0, 3]}), {}, "neither 0 nor 1"),
+        (pd.DataFrame({"tenure": [1, 2], "churn": [0, 3]}), {}, "not 0 or 1"),
         (pd.DataFrame({"months": [1, 2], "churn": [0, 1]}), {}, "missing column.*'tenure'"),
         (pd.DataFrame({"tenure": [1, 2], "churn": [0, 1]}), {"censor_at": 0}, "censor_at"),
     ],
@@ -212,7 +212,7 @@ def test_evaluate_churn_models_signal_and_noise():
     ("change", "kwargs", "match"),
     [
         (lambda f: f.assign(x=f["x"].where(f.index != 4)), {}, "'x'.*missing.*leave 'x' out"),
-        (lambda f: f.assign(churn=f["churn"] * 2), {}, "churn.*neither 0 nor 1"),
+        (lambda f: f.assign(churn=f["churn"] * 2), {}, "churn.*not 0 or 1"),
         (lambda f: f.assign(churn=0), {}, "only 0s"),
         (lambda f: f, {"features": ["x", "churn"]}, "target 'churn' is among the features"),
         (lambda f: f, {"cv": 1}, "cv must be"),
@@ -244,7 +244,7 @@ def test_gains_table_by_hand():
     ("y", "scores", "n_bins", "match"),
     [
         ([1, 0, 1], [0.1, 0.2], 2, "y_true has 3 values but scores has 2"),
-        ([1, 0, 2], [0.1, 0.2, 0.3], 2, "neither 0 nor 1"),
+        ([1, 0, 2], [0.1, 0.2, 0.3], 2, "not 0 or 1"),
         ([1, 0, 1], [0.1, np.nan, 0.3], 2, "missing \\(NaN\\)"),
         ([1, 0, 1], [0.1, 0.2, 0.3], 0, "n_bins must be"),
         ([1, 0, 1], [0.1, 0.2, 0.3], 4, "more than the 3 customers"),

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
-from crmlab.clv._base import BaseModel, NotFittedError
+from crmlab.clv._base import BaseModel
 from crmlab.clv._data import check_summary, collapse, time_unit_of
-from crmlab.clv._fit import ConvergenceError, fit_mle
+from crmlab.clv._fit import fit_mle
+from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 
 
 def _summary(**over):

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import BetaGeoBetaBinom
 from crmlab.clv.bgbb import bgbb_log_likelihood
 from crmlab.datasets import load_donations
+from crmlab.errors import CRMLabInputError
 
 PUBLISHED = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
 

@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import BetaGeo
-from crmlab.clv._base import NotFittedError
-from crmlab.clv._fit import ConvergenceError
 from crmlab.clv.bgnbd import bg_family_nll_grad, bgnbd_log_likelihood
 from crmlab.datasets import load_cdnow
+from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 from crmlab.transactions import rfm_summary
 
 # CLVTools tests/testthat/test_correctness_bgnbd.R (= Fader, Hardie & Lee 2005: 0.243, 4.414,

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import cohort_table
+from crmlab.errors import CRMLabInputError
 
 
 @pytest.fixture

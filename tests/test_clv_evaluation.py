@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import BetaGeo, BetaGeoBetaBinom, ShiftedBetaGeometric, calibration_holdout_report
 from crmlab.clv import evaluation as ev
 from crmlab.datasets import load_donations
+from crmlab.errors import CRMLabInputError
 from crmlab.transactions import rfm_summary
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import coca_cola_value, customer_equity, historical_value, simple_clv
 from crmlab.clv.formulas import clv_drivers, clv_sensitivity, per_period_rate
+from crmlab.errors import CRMLabInputError
 
 
 # --- Coca-Cola ------------------------------------------------------------------------------

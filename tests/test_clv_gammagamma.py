@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import GammaGamma
-from crmlab.clv._base import NotFittedError
 from crmlab.clv.gammagamma import gamma_gamma_log_likelihood
+from crmlab.errors import CRMLabInputError, NotFittedError
 from crmlab.transactions import rfm_summary
 
 

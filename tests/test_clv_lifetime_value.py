@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import BetaGeo, BetaGeoBetaBinom, GammaGamma, customer_lifetime_value
 from crmlab.datasets import load_donations
+from crmlab.errors import CRMLabInputError
 from crmlab.transactions import rfm_summary
 
 WEEKS_PER_MONTH = 30.4375 / 7  # a month is 365.25 / 12 days

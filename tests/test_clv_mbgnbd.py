@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import BetaGeo, ModifiedBetaGeo
-from crmlab.clv._fit import ConvergenceError
 from crmlab.clv.bgnbd import bg_family_nll_grad
 from crmlab.clv.mbgnbd import mbgnbd_log_likelihood
 from crmlab.datasets import load_cdnow
+from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.transactions import rfm_summary
 
 # lifetimes tests/test_estimation.py, ModifiedBetaGeoFitter on the CDNOW sample (labelled

@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 from scipy.special import hyp2f1
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import ParetoNBD
-from crmlab.clv._fit import ConvergenceError
 from crmlab.clv.paretonbd import _hyp2f1_1bc, paretonbd_log_likelihood, paretonbd_nll_grad
 from crmlab.datasets import load_cdnow
+from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.transactions import rfm_summary
 
 # CLVTools tests/testthat/test_correctness_pnbd.R (Fader, Hardie & Lee 2005, "RFM and CLV"):

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy.special import betaln
 
-from crmlab._validation import CRMLabInputError
 from crmlab.clv import ShiftedBetaGeometric
 from crmlab.clv.sbg import survivors_to_individuals
+from crmlab.errors import CRMLabInputError
 
 # Fader & Hardie (2007), "How to project customer retention", J. Interactive Marketing:
 # survivors of a 1,000-customer cohort at years 0..12
@@ -104,7 +104,7 @@ def test_censoring_at_different_times():
         ([1000], "at least two values"),
         ([1.0, 0.8, 0.6], "not whole numbers.*multiply by the cohort size"),
         ([1000, 1000, 1000], "no customer churned"),
-        (pd.DataFrame({"duration": [1, 2], "churned": [1, 2]}), "churned.*neither 0 nor 1"),
+        (pd.DataFrame({"duration": [1, 2], "churned": [1, 2]}), "churned.*not 0 or 1"),
         (pd.DataFrame({"duration": [0, 2], "churned": [1, 0]}), "duration.*below 1"),
         (pd.DataFrame({"tenure": [1, 2], "churned": [1, 0]}), "missing column.*duration"),
     ],

@@ -15,7 +15,8 @@ import pytest
 
 from crmlab import datasets
 from crmlab.datasets import _registry
-from crmlab.datasets._registry import REGISTRY, DatasetError, RemoteFile, fetch
+from crmlab.datasets._registry import REGISTRY, RemoteFile, fetch
+from crmlab.errors import DatasetError
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
 

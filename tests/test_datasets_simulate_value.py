@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 import crmlab
-from crmlab._validation import CRMLabInputError
 from crmlab.datasets import simulate_b2b_accounts, simulate_membership_cards
+from crmlab.errors import CRMLabInputError
 
 
 def test_b2b_shape_columns_and_seed():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crmlab import internal as im
+from crmlab import internal_marketing as im
 from crmlab import loyalty as ly
 from crmlab.exercises import lesson08 as ex
 from crmlab.exercises import questions_of

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from crmlab import loyalty as ly
-from crmlab._stats import _wilson
-from crmlab._validation import CRMLabInputError
+from crmlab.errors import CRMLabInputError
+from crmlab.inference import wilson_interval
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_repurchase_by_loyalty(survey):
 
 
 def test_wilson_interval_hand_computed():
-    lo, hi = _wilson(np.array([5]), np.array([10]))
+    lo, hi = wilson_interval(np.array([5]), np.array([10]))
     # Wilson 95% for 5/10: 0.2366 .. 0.7634
     assert lo[0] == pytest.approx(0.2366, abs=1e-4)
     assert hi[0] == pytest.approx(0.7634, abs=1e-4)

@@ -72,18 +72,22 @@ print("ok")
 
 
 def test_no_module_is_over_600_lines():
+    """The layout rule: no module over 600 lines (split by concept instead)."""
     long = {
         str(p.relative_to(ROOT)): n
         for p in (ROOT / "crmlab").rglob("*.py")
-        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 650
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
     }
     assert not long, long
 
 
 def test_lazy_names_resolve():
-    import crmlab.clv
-    import crmlab.datasets
+    """Every name a lazy package lists in ``__all__`` can be imported, and ``dir`` shows it."""
+    import importlib
 
-    for module in (crmlab.datasets, crmlab.clv):
-        for name in module._LAZY:
-            assert callable(getattr(module, name)), name
+    for package in ("crmlab", "crmlab.clv", "crmlab.datasets", "crmlab.plotting"):
+        module = importlib.import_module(package)
+        for name in module.__all__:
+            if name != "__version__":
+                assert getattr(module, name) is not None, (package, name)
+                assert name in dir(module), (package, name)

@@ -11,9 +11,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from crmlab import plotting  # noqa: E402
-from crmlab._validation import CRMLabInputError  # noqa: E402
 from crmlab.clv import BetaGeo, ShiftedBetaGeometric  # noqa: E402
 from crmlab.clv import evaluation as ev  # noqa: E402
+from crmlab.errors import CRMLabInputError  # noqa: E402
 from crmlab.transactions import rfm_summary  # noqa: E402
 
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]

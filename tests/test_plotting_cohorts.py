@@ -12,9 +12,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from crmlab import plotting  # noqa: E402
-from crmlab._validation import CRMLabInputError  # noqa: E402
 from crmlab.clv import coca_cola_value, cohort_table, simple_clv  # noqa: E402
 from crmlab.clv.formulas import clv_drivers, clv_sensitivity  # noqa: E402
+from crmlab.errors import CRMLabInputError  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from crmlab import internal as it  # noqa: E402
+from crmlab import internal_marketing as it  # noqa: E402
 from crmlab import loyalty as ly  # noqa: E402
 from crmlab import plotting  # noqa: E402
 

@@ -10,7 +10,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from crmlab import plotting, segmentation, value  # noqa: E402
-from crmlab._validation import CRMLabInputError  # noqa: E402
+from crmlab.errors import CRMLabInputError  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from crmlab import segmentation as sg
-from crmlab._validation import CRMLabInputError
+from crmlab.errors import CRMLabInputError
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab._validation import (
+from crmlab.validation import (
     as_1d_array,
     check_positive,
     check_probability,

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from crmlab import value
-from crmlab._validation import CRMLabInputError
+from crmlab.errors import CRMLabInputError
 
 
 # --- concentration ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
     as_numeric_column,
@@ -20,20 +20,6 @@ from crmlab._validation import (
 # --------------------------------------------------------------------------------------------
 # input checks shared by the functions below
 # --------------------------------------------------------------------------------------------
-def _binary_column(frame: pd.DataFrame, column: str, *, name: str) -> np.ndarray:
-    """``frame[column]`` as an int 0/1 array, raising on NaN, text or other values."""
-    values = as_numeric_column(frame, column, name=name)
-    report_bad_rows(
-        ~values.isin([0.0, 1.0]),
-        frame[column],
-        column=column,
-        name=name,
-        problem="are neither 0 nor 1",
-        fix=f"code the event as 0/1, e.g. (df[{column!r}] == 'Yes').astype(int)",
-    )
-    return values.to_numpy(dtype=int)
-
-
 def _binary_array(values: Any, name: str) -> np.ndarray:
     arr = as_1d_array(values, name)
     bad = ~np.isin(arr, (0.0, 1.0))
@@ -42,7 +28,7 @@ def _binary_array(values: Any, name: str) -> np.ndarray:
         pd.Series(arr),
         column=name,
         name=name,
-        problem="are neither 0 nor 1",
+        problem="are not 0 or 1",
         fix="pass the true outcome coded 0/1 (1 = churned)",
     )
     return arr.astype(int)

@@ -9,14 +9,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.churn._common import _binary_array, _same_length
+from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
+    binary_column,
     check_frame,
     report_bad_rows,
     require_columns,
 )
-from crmlab.churn._common import _binary_array, _binary_column, _same_length
 
 __all__ = [
     "churn_pipeline",
@@ -169,7 +170,7 @@ def evaluate_churn_models(
             problem="are missing (NaN)",
             fix=f"leave {col!r} out of features, or fill it, e.g. df[{col!r}].fillna(0)",
         )
-    y = _binary_column(frame, target, name="frame")
+    y = binary_column(frame, target, name="frame").to_numpy(dtype=int)
     if y.min() == y.max():
         raise CRMLabInputError(
             f"frame: column {target!r} holds only {y[0]}s. Fix: a classifier needs both churners "

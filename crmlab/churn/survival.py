@@ -8,16 +8,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.validation import (
     CRMLabInputError,
     as_numeric_column,
+    binary_column,
     check_frame,
     check_positive,
     check_probability,
     report_bad_rows,
     require_columns,
 )
-from crmlab.churn._common import _binary_column
 
 __all__ = ["RetentionCurves", "retention_curves", "duration_frame", "period_retention"]
 
@@ -122,7 +122,7 @@ def retention_curves(
         min_value=0.0,
         fix_negative="durations count time since joining and cannot be negative; correct them",
     )
-    events = _binary_column(frame, event_col, name="frame")
+    events = binary_column(frame, event_col, name="frame").to_numpy(dtype=int)
     if group_col is None:
         groups = pd.Series("all", index=frame.index)
         order = ["all"]
@@ -235,7 +235,7 @@ def duration_frame(
             f"{duration_col} 0 carry no information, drop them with df[df[{duration_col!r}] >= 1]"
         ),
     )
-    events = _binary_column(frame, event_col, name="frame")
+    events = binary_column(frame, event_col, name="frame").to_numpy(dtype=int)
     out = pd.DataFrame(
         {"duration": durations.to_numpy(dtype=int), "churned": events}, index=frame.index
     )

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.churn._common import _column_or_array
+from crmlab.validation import (
     CRMLabInputError,
     check_frame,
     check_positive,
     check_probability,
     report_bad_rows,
 )
-from crmlab.churn._common import _column_or_array
 
 __all__ = ["RetentionPlan", "retention_targets"]
 

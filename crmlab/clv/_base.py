@@ -15,16 +15,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, check_positive
 from crmlab.clv._data import check_summary, collapse, time_unit_of
-from crmlab.clv._fit import ConvergenceError, fit_mle
+from crmlab.clv._fit import fit_mle
+from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 from crmlab.transactions import time_unit_days
+from crmlab.validation import check_positive
 
-__all__ = ["BaseModel", "NotFittedError"]
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A model was used before it had parameters; call ``fit()`` or ``from_params()`` first."""
+__all__ = ["BaseModel"]
 
 
 class BaseModel:

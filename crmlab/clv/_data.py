@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.validation import (
     as_numeric_column,
     check_frame,
     report_bad_rows,

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-__all__ = ["ConvergenceError", "MLEResult", "fit_mle", "numerical_hessian"]
+from crmlab.errors import ConvergenceError
 
-
-class ConvergenceError(RuntimeError):
-    """The likelihood could not be maximised; the message says what to try."""
+__all__ = ["MLEResult", "fit_mle", "numerical_hessian"]
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
-from crmlab._validation import CRMLabInputError, check_positive, report_bad_rows
 from crmlab.clv._base import BaseModel
 from crmlab.clv._data import check_summary, collapse, time_unit_of
 from crmlab.clv._fit import fit_mle
+from crmlab.errors import CRMLabInputError
+from crmlab.validation import check_positive, report_bad_rows
 
 __all__ = ["BetaGeoBetaBinom", "bgbb_log_likelihood"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError
+from crmlab.errors import CRMLabInputError
 from crmlab.transactions import validate_transactions
 
 __all__ = ["cohort_table", "COHORT_PERIODS", "COHORT_VALUES"]

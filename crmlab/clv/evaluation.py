@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, check_frame, require_columns
 from crmlab.clv._data import check_summary
+from crmlab.errors import CRMLabInputError
 from crmlab.transactions import time_unit_days, validate_transactions
+from crmlab.validation import check_frame, require_columns
 
 __all__ = [
     "HoldoutReport",

@@ -21,14 +21,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.transactions import time_unit_days, validate_transactions
+from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
+    as_day,
     check_positive,
     check_probability,
     report_bad_rows,
 )
-from crmlab.transactions import _as_day, time_unit_days, validate_transactions
 
 __all__ = [
     "coca_cola_value",
@@ -438,7 +439,7 @@ def historical_value(
     unit = time_unit_days(time_unit)
     g = float(_rate_array(rate, "rate"))
     mg = check_probability(margin, "margin")
-    end = log.day.max() if as_of is None else _as_day(as_of, "as_of")
+    end = log.day.max() if as_of is None else as_day(as_of, "as_of")
     report_bad_rows(
         log.day > end,
         transactions[date_col],

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from crmlab._validation import report_bad_rows
 from crmlab.clv._base import BaseModel
 from crmlab.clv._data import check_summary, time_unit_of
 from crmlab.clv._fit import fit_mle
+from crmlab.validation import report_bad_rows
 
 __all__ = ["GammaGamma", "gamma_gamma_log_likelihood"]
 

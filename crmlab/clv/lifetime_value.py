@@ -20,8 +20,9 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, check_frame, check_positive
+from crmlab.errors import CRMLabInputError
 from crmlab.transactions import time_unit_days
+from crmlab.validation import check_frame, check_positive
 
 __all__ = ["customer_lifetime_value", "discount_factors"]
 

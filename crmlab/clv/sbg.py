@@ -26,7 +26,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
-from crmlab._validation import (
+from crmlab.clv._base import BaseModel
+from crmlab.clv._data import collapse, time_unit_of
+from crmlab.clv._fit import fit_mle
+from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
     as_numeric_column,
@@ -35,9 +38,6 @@ from crmlab._validation import (
     report_bad_rows,
     require_columns,
 )
-from crmlab.clv._base import BaseModel
-from crmlab.clv._data import collapse, time_unit_of
-from crmlab.clv._fit import fit_mle
 
 __all__ = ["ShiftedBetaGeometric", "sbg_log_likelihood", "survivors_to_individuals"]
 
@@ -243,7 +243,7 @@ class ShiftedBetaGeometric(BaseModel):
             ~np.isin(churned, (0.0, 1.0)),
             data["churned"],
             column="churned",
-            problem="are neither 0 nor 1",
+            problem="are not 0 or 1",
             fix="use 1 for customers who left and 0 for those still active",
         )
         if weights_col:

@@ -8,19 +8,38 @@ with randomness only through ``random_state``.
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
 
+from crmlab._lazy import attach
 from crmlab.datasets._loaders import load_cdnow, load_donations, load_hr_attrition, load_telco_churn
-from crmlab.datasets._registry import REGISTRY, DatasetError, data_home, describe, fetch
+from crmlab.datasets._registry import REGISTRY, data_home, describe, fetch
+from crmlab.errors import DatasetError
+
+if TYPE_CHECKING:
+    from crmlab.datasets._simulate_internal import (
+        simulate_service_profit_chain as simulate_service_profit_chain,
+    )
+    from crmlab.datasets._simulate_loyalty import simulate_loyalty_survey as simulate_loyalty_survey
+    from crmlab.datasets._simulate_transactions import (
+        simulate_transaction_log as simulate_transaction_log,
+    )
+    from crmlab.datasets._simulate_value import (
+        simulate_b2b_accounts as simulate_b2b_accounts,
+    )
+    from crmlab.datasets._simulate_value import (
+        simulate_membership_cards as simulate_membership_cards,
+    )
 
 # Generators live in their own modules and are imported on first use.
-_LAZY = {
-    "simulate_transaction_log": "_simulate_transactions",
-    "simulate_b2b_accounts": "_simulate_value",
-    "simulate_membership_cards": "_simulate_value",
-    "simulate_loyalty_survey": "_simulate_loyalty",
-    "simulate_service_profit_chain": "_simulate_internal",
-}
+__getattr__, _dir_generators, _generators = attach(
+    __name__,
+    attributes={
+        "_simulate_internal": ["simulate_service_profit_chain"],
+        "_simulate_loyalty": ["simulate_loyalty_survey"],
+        "_simulate_transactions": ["simulate_transaction_log"],
+        "_simulate_value": ["simulate_b2b_accounts", "simulate_membership_cards"],
+    },
+)
 
 __all__ = [
     "REGISTRY",
@@ -32,15 +51,8 @@ __all__ = [
     "load_donations",
     "load_hr_attrition",
     "load_telco_churn",
-    *_LAZY,
+    *_generators,
 ]
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        module = importlib.import_module(f"crmlab.datasets.{_LAZY[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'crmlab.datasets' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from crmlab.datasets._registry import REGISTRY, DatasetError, data_home, fetch
+from crmlab.datasets._registry import REGISTRY, data_home, fetch
+from crmlab.errors import DatasetError
 
 
 def main() -> int:

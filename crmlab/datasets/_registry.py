@@ -12,11 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from crmlab.errors import DatasetError
+
 __all__ = ["REGISTRY", "DatasetError", "data_home", "fetch", "describe"]
-
-
-class DatasetError(RuntimeError):
-    """A dataset could not be provided (missing offline, or its checksum does not match)."""
 
 
 @dataclass(frozen=True)

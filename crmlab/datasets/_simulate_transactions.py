@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import check_positive
+from crmlab.validation import check_positive
 
 __all__ = ["simulate_transaction_log"]
 

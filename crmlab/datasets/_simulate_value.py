@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError
+from crmlab.errors import CRMLabInputError
 
 __all__ = [
     "TRUE_B2B_TYPES",

@@ -42,13 +42,13 @@ def chain():
 @cache
 def panel() -> pd.DataFrame:
     """Branch-level panel of the simulated chain (threshold 70)."""
-    from crmlab.internal import branch_panel
+    from crmlab.internal_marketing import branch_panel
 
     return branch_panel(*chain())
 
 
 def _rate():
-    from crmlab.internal import attrition_rate
+    from crmlab.internal_marketing import attrition_rate
 
     return attrition_rate(hr())
 
@@ -70,7 +70,7 @@ q1 = Question(
 
 
 def _overtime_rate():
-    from crmlab.internal import attrition_by_factor
+    from crmlab.internal_marketing import attrition_by_factor
 
     return float(attrition_by_factor(hr(), "OverTime").loc["Yes", "rate"])
 
@@ -119,7 +119,7 @@ q3 = Question(
 
 
 def _enps():
-    from crmlab.internal import enps
+    from crmlab.internal_marketing import enps
 
     return enps(chain().employees["recommend"])
 
@@ -138,14 +138,14 @@ q4 = Question(
 
 
 def _slope():
-    from crmlab.internal import service_profit_chain_paths
+    from crmlab.internal_marketing import service_profit_chain_paths
 
     paths = service_profit_chain_paths(panel(), [("employee_satisfaction", "service_quality")])
     return float(paths.loc[0, "slope"])
 
 
 def _reverse_slope():
-    from crmlab.internal import service_profit_chain_paths
+    from crmlab.internal_marketing import service_profit_chain_paths
 
     paths = service_profit_chain_paths(panel(), [("service_quality", "employee_satisfaction")])
     return float(paths.loc[0, "slope"])

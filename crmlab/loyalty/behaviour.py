@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from crmlab._stats import _binary_column, _fit_table, _wilson
-from crmlab._validation import (
+from crmlab.inference import fit_table, wilson_interval
+from crmlab.validation import (
     CRMLabInputError,
     as_numeric_column,
+    binary_column,
     check_frame,
     require_columns,
 )
@@ -42,7 +43,7 @@ def repurchase_by_loyalty(
     cols = [score, outcome] + ([spend] if spend else [])
     require_columns(data, cols)
     s = as_numeric_column(data, score)
-    y = _binary_column(data, outcome, name="data")
+    y = binary_column(data, outcome, name="data")
     n_groups = int(n_groups)
     if n_groups < 2 or n_groups > len(data) // 2:
         raise CRMLabInputError(
@@ -63,7 +64,7 @@ def repurchase_by_loyalty(
             "repurchase_rate": g["y"].mean(),
         }
     )
-    out["ci_low"], out["ci_high"] = _wilson(g["y"].sum().to_numpy(), out["n"].to_numpy())
+    out["ci_low"], out["ci_high"] = wilson_interval(g["y"].sum().to_numpy(), out["n"].to_numpy())
     if spend:
         out["mean_spend"] = g["spend"].mean()
     out.index.name = "group"
@@ -81,7 +82,7 @@ def regression_table(
     """Fit a logistic (``kind="logit"``) or linear (``"ols"``) regression with statsmodels.
 
     Predictors must be numeric columns (make dummies yourself, or use
-    :func:`crmlab.internal.attrition_model`, which does). An intercept is added.
+    :func:`crmlab.internal_marketing.attrition_model`, which does). An intercept is added.
 
     Returns
     -------
@@ -99,7 +100,7 @@ def regression_table(
         raise CRMLabInputError(f"kind must be 'logit' or 'ols'; got {kind!r}.")
     X = pd.DataFrame({c: as_numeric_column(data, c) for c in predictors}, index=data.index)
     if kind == "logit":
-        y = _binary_column(data, outcome, name="data")
+        y = binary_column(data, outcome, name="data")
     else:
         y = as_numeric_column(data, outcome)
-    return _fit_table(y, X, kind=kind, level=level)
+    return fit_table(y, X, kind=kind, level=level)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import (
+from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
     as_numeric_column,

@@ -7,10 +7,11 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from crmlab._stats import _binary_column, _wilson
-from crmlab._validation import (
+from crmlab.inference import wilson_interval
+from crmlab.validation import (
     CRMLabInputError,
     as_numeric_column,
+    binary_column,
     check_frame,
     check_positive,
     check_probability,
@@ -46,9 +47,9 @@ def complaint_groups(
     data = check_frame(data)
     require_columns(data, [complained, resolved, days])
     fast_days = check_positive(fast_days, "fast_days", allow_zero=True)
-    c = _binary_column(data, complained, name="data").to_numpy() == 1
+    c = binary_column(data, complained, name="data").to_numpy() == 1
     r = np.zeros(len(data), dtype=bool)
-    r[c] = _binary_column(data, resolved, name="data (complainants)", mask=c).to_numpy() == 1
+    r[c] = binary_column(data, resolved, name="data (complainants)", mask=c).to_numpy() == 1
     d = np.full(len(data), np.nan)
     d[r] = as_numeric_column(data.loc[r], days, name="data (resolved complaints)", min_value=0.0)
     labels = np.select(
@@ -92,7 +93,7 @@ def service_recovery_summary(
     """
     groups = complaint_groups(data, fast_days=fast_days, **columns)
     require_columns(data, [outcome])
-    y = _binary_column(data, outcome, name="data")
+    y = binary_column(data, outcome, name="data")
     frame = pd.DataFrame({"group": groups, "y": y})
     if satisfaction:
         require_columns(data, [satisfaction])
@@ -105,7 +106,7 @@ def service_recovery_summary(
     out = pd.DataFrame({"n": g.size()})
     out["share"] = out["n"] / len(frame)
     out["repurchase_rate"] = g["y"].mean()
-    out["ci_low"], out["ci_high"] = _wilson(g["y"].sum().to_numpy(), out["n"].to_numpy())
+    out["ci_low"], out["ci_high"] = wilson_interval(g["y"].sum().to_numpy(), out["n"].to_numpy())
     if satisfaction:
         out["mean_recovery_satisfaction"] = g["sat"].mean()
     return out
@@ -137,7 +138,7 @@ def recovery_paradox(
     level = check_probability(level, "level", open_interval=True)
     groups = complaint_groups(data, fast_days=fast_days, **columns)
     require_columns(data, [outcome])
-    y = _binary_column(data, outcome, name="data")
+    y = binary_column(data, outcome, name="data")
     fast, none = y[groups == "resolved fast"], y[groups == "no complaint"]
     if len(fast) < 2 or len(none) < 2:
         raise CRMLabInputError(

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from crmlab._stats import _check_scale, _likert_frame
-from crmlab._validation import (
+from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
     as_numeric_column,
     check_frame,
     check_positive,
+    check_scale,
+    likert_frame,
     report_bad_rows,
     require_columns,
 )
@@ -174,8 +175,8 @@ def reverse_code(
     ("A slightly lower price elsewhere would make me switch"); flip it before averaging.
     """
     items = check_frame(items, "items")
-    lo, hi = _check_scale(scale)
-    values = _likert_frame(items, list(columns), (lo, hi), name="items")
+    lo, hi = check_scale(scale)
+    values = likert_frame(items, list(columns), (lo, hi), name="items")
     out = items.copy()
     for col in columns:
         out[col] = lo + hi - values[col]
@@ -192,7 +193,7 @@ def _item_matrix(items: pd.DataFrame, scale: tuple[int, int] | None) -> pd.DataF
     if items.shape[0] < 2:
         raise CRMLabInputError("items has fewer than 2 rows (respondents); alpha needs variance.")
     if scale is not None:
-        return _likert_frame(items, list(items.columns), scale, name="items")
+        return likert_frame(items, list(items.columns), scale, name="items")
     out = {}
     for col in items.columns:
         if isinstance(items[col].dtype, pd.CategoricalDtype):
@@ -357,8 +358,8 @@ def loyalty_index(
         raise CRMLabInputError(
             f"reverse names item(s) {stray} that belong to no factor. Fix: list only item columns."
         )
-    lo, hi = _check_scale(scale)
-    values = _likert_frame(survey, all_items, (lo, hi), name="survey")
+    lo, hi = check_scale(scale)
+    values = likert_frame(survey, all_items, (lo, hi), name="survey")
     for col in reverse:
         values[col] = lo + hi - values[col]
     if weights is None:

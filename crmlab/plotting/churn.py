@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, as_1d_array, check_frame, require_columns
+from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax
+from crmlab.validation import as_1d_array, check_frame, require_columns
 
 __all__ = [
     "plot_kaplan_meier",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import check_frame, require_columns
 from crmlab.plotting._base import get_ax
+from crmlab.validation import check_frame, require_columns
 
 __all__ = [
     "plot_period_transactions",

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, check_frame
+from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax
+from crmlab.validation import check_frame
 
 __all__ = [
     "plot_cohort_heatmap",

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import check_frame, require_columns
 from crmlab.plotting._base import get_ax
+from crmlab.validation import check_frame, require_columns
 
 __all__ = ["plot_rfm_grid", "plot_segment_shares", "plot_silhouette", "plot_segment_profiles"]
 

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, check_frame, require_columns
+from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax
+from crmlab.validation import check_frame, require_columns
 
 __all__ = ["plot_lorenz", "plot_pareto", "plot_weights", "plot_pyramid", "plot_value_matrix"]
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, as_numeric_column, check_frame, require_columns
+from crmlab.errors import CRMLabInputError
+from crmlab.validation import as_numeric_column, check_frame, require_columns
 
 __all__ = [
     "check_weights",

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
+
 __all__ = [
-    "CRMLabInputError",
     "check_frame",
     "require_columns",
     "report_bad_rows",
@@ -26,11 +27,11 @@ __all__ = [
     "check_probability",
     "check_positive",
     "as_1d_array",
+    "as_day",
+    "binary_column",
+    "check_scale",
+    "likert_frame",
 ]
-
-
-class CRMLabInputError(ValueError):
-    """Raised when input data cannot be used as given; the message says how to fix it."""
 
 
 def _fmt_value(value: Any) -> str:
@@ -263,3 +264,72 @@ def as_1d_array(
         fix_negative="this measure needs non-negative values; remove refunds or shift the scale",
     )
     return out.to_numpy(dtype=float)
+
+
+def binary_column(frame: pd.DataFrame, column: str, *, name: str, mask=None) -> pd.Series:
+    """``frame[column]`` as a float 0/1 Series (rows in ``mask`` only), raising on anything else."""
+    sub = frame if mask is None else frame.loc[mask]
+    values = as_numeric_column(sub, column, name=name)
+    report_bad_rows(
+        ~values.isin([0.0, 1.0]),
+        sub[column],
+        column=column,
+        name=name,
+        problem="are not 0 or 1",
+        fix=f"code {column!r} as 1 (yes) and 0 (no), e.g. (df[{column!r}] == 'Yes').astype(int)",
+    )
+    return values
+
+
+def check_scale(scale: tuple[int, int]) -> tuple[int, int]:
+    """``scale`` as a pair of ints ``(lowest, highest)``, raising unless highest > lowest."""
+    try:
+        lo, hi = (int(scale[0]), int(scale[1]))
+    except (TypeError, ValueError, IndexError):
+        raise TypeError(
+            f"scale must be a pair (lowest, highest), e.g. (1, 5); got {scale!r}."
+        ) from None
+    if hi <= lo:
+        raise CRMLabInputError(
+            f"scale must be (lowest, highest) with highest > lowest; got {scale!r}."
+        )
+    return lo, hi
+
+
+def likert_frame(
+    frame: pd.DataFrame, columns: Sequence[str], scale: tuple[int, int], *, name: str
+) -> pd.DataFrame:
+    """The Likert item columns as floats, raising on text, NaN, fractions or out-of-scale answers."""
+    lo, hi = check_scale(scale)
+    require_columns(frame, columns, name=name)
+    out = {}
+    for col in columns:
+        if isinstance(frame[col].dtype, pd.CategoricalDtype):
+            raise TypeError(
+                f"{name}: column {col!r} holds category labels, not numbers. "
+                f"Fix: convert ordered ratings first with crmlab.loyalty.likert_codes(df, [{col!r}])."
+            )
+        values = as_numeric_column(frame, col, name=name, integer=True)
+        report_bad_rows(
+            (values < lo) | (values > hi),
+            frame[col],
+            column=col,
+            name=name,
+            problem=f"are outside the {lo}-{hi} answer scale",
+            fix=f"correct the coding, or pass scale=(lo, hi) if the items use another range (now {lo}-{hi})",
+        )
+        out[col] = values
+    return pd.DataFrame(out, index=frame.index)
+
+
+def as_day(value, what: str) -> np.datetime64:
+    """One date argument (``observation_end``, ``as_of``, ...) as a ``datetime64[D]`` day."""
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise CRMLabInputError(
+            f"{what} must be a date such as '1997-09-30', got {value!r}."
+        ) from None
+    if ts is pd.NaT:
+        raise CRMLabInputError(f"{what} must be a date such as '1997-09-30', got {value!r}.")
+    return np.datetime64(ts.tz_localize(None) if ts.tzinfo else ts, "D")

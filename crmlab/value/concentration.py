@@ -10,7 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._validation import CRMLabInputError, as_1d_array, check_probability
+from crmlab.errors import CRMLabInputError
+from crmlab.validation import as_1d_array, check_probability
 
 __all__ = ["lorenz_curve", "top_share", "concentration_table", "gini", "abc_classes"]
 
@@ -38,7 +39,7 @@ def lorenz_curve(values) -> pd.DataFrame:
     ----------
     values : array-like of float
         One non-negative value per customer (revenue, profit ...). NaN, negative values and an
-        all-zero input raise :class:`~crmlab._validation.CRMLabInputError`.
+        all-zero input raise :class:`~crmlab.errors.CRMLabInputError`.
 
     Returns
     -------

@@ -21,7 +21,7 @@ def plot_attrition_by_factor(table: pd.DataFrame, ax=None):
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`crmlab.internal.attrition_by_factor`.
+        Output of :func:`crmlab.internal_marketing.attrition_by_factor`.
     ax : matplotlib Axes, optional
     """
     ax = get_ax(ax)
@@ -46,7 +46,7 @@ def plot_odds_ratios(table: pd.DataFrame, ax=None):
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`crmlab.internal.attrition_model` (``odds_ratio``, ``or_low``, ``or_high``).
+        Output of :func:`crmlab.internal_marketing.attrition_model` (``odds_ratio``, ``or_low``, ``or_high``).
     """
     t = table.drop(index="const", errors="ignore").sort_values("odds_ratio")
     ax = get_ax(ax, figsize=(6.4, 0.35 * len(t) + 1.5))
@@ -77,7 +77,7 @@ def plot_tenure_retention(curve: pd.DataFrame, ax=None):
     Parameters
     ----------
     curve : pandas.DataFrame
-        Output of :func:`crmlab.internal.tenure_retention_curve`.
+        Output of :func:`crmlab.internal_marketing.tenure_retention_curve`.
     """
     ax = get_ax(ax)
     for name, g in curve.groupby("group", sort=False):
@@ -114,7 +114,7 @@ def plot_chain_link(
     Parameters
     ----------
     panel : pandas.DataFrame
-        Output of :func:`crmlab.internal.branch_panel`.
+        Output of :func:`crmlab.internal_marketing.branch_panel`.
     x, y : str
         Columns for the axes.
     claim : (float, float), optional

@@ -17,17 +17,18 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._stats import _binary_column, _fit_table, _wilson
-from crmlab._validation import (
+from crmlab.inference import fit_table, wilson_interval
+from crmlab.loyalty import nps_breakdown
+from crmlab.validation import (
     CRMLabInputError,
     as_numeric_column,
+    binary_column,
     check_frame,
     check_positive,
     check_probability,
     report_bad_rows,
     require_columns,
 )
-from crmlab.loyalty import nps_breakdown
 
 __all__ = [
     "attrition_rate",
@@ -53,7 +54,7 @@ def attrition_rate(hr: pd.DataFrame, outcome: str = "Attrition") -> float:
     """
     hr = check_frame(hr, "hr")
     require_columns(hr, [outcome], name="hr")
-    return float(_binary_column(hr, outcome, name="hr").mean())
+    return float(binary_column(hr, outcome, name="hr").mean())
 
 
 def attrition_by_factor(
@@ -89,7 +90,7 @@ def attrition_by_factor(
     hr = check_frame(hr, "hr")
     require_columns(hr, [factor, outcome], name="hr")
     level = check_probability(level, "level", open_interval=True)
-    y = _binary_column(hr, outcome, name="hr")
+    y = binary_column(hr, outcome, name="hr")
     x = hr[factor]
     if bins is not None:
         x = as_numeric_column(hr, factor, name="hr")
@@ -117,7 +118,7 @@ def attrition_by_factor(
     g = pd.DataFrame({"x": x, "y": y}).groupby("x", observed=True)["y"]
     out = pd.DataFrame({"n": g.size(), "leavers": g.sum().astype(int)})
     out["rate"] = out["leavers"] / out["n"]
-    out["ci_low"], out["ci_high"] = _wilson(out["leavers"], out["n"], level)
+    out["ci_low"], out["ci_high"] = wilson_interval(out["leavers"], out["n"], level)
     out["share_of_staff"] = out["n"] / len(hr)
     out.index.name = factor
     out.attrs["overall_rate"] = float(y.mean())
@@ -172,8 +173,8 @@ def attrition_model(
             v = as_numeric_column(hr, col, name="hr")
             parts.append((v / check_positive(scale.get(col, 1.0), f"scale[{col!r}]")).to_frame())
     X = pd.concat(parts, axis=1)
-    y = _binary_column(hr, outcome, name="hr")
-    return _fit_table(y, X, kind="logit", level=level)
+    y = binary_column(hr, outcome, name="hr")
+    return fit_table(y, X, kind="logit", level=level)
 
 
 def tenure_retention_curve(
@@ -201,7 +202,7 @@ def tenure_retention_curve(
     require_columns(hr, [duration, outcome] + ([by] if by else []), name="hr")
     level = check_probability(level, "level", open_interval=True)
     t = as_numeric_column(hr, duration, name="hr", min_value=0.0)
-    e = _binary_column(hr, outcome, name="hr")
+    e = binary_column(hr, outcome, name="hr")
     groups = hr[by] if by else pd.Series("all", index=hr.index)
     if by:
         report_bad_rows(
@@ -254,7 +255,7 @@ def career_ladder_summary(
             "by": hr[by],
             "promo": as_numeric_column(hr, promotion, name="hr", min_value=0.0),
             "role": as_numeric_column(hr, role, name="hr", min_value=0.0),
-            "y": _binary_column(hr, outcome, name="hr"),
+            "y": binary_column(hr, outcome, name="hr"),
         }
     )
     frame["stuck"] = frame["promo"] >= stuck_years
@@ -345,7 +346,7 @@ def branch_panel(
     e = employees.assign(sat_ok=employees["satisfaction"] >= threshold)
     c = customers.assign(
         sat_ok=customers["satisfaction"] >= threshold,
-        retained=_binary_column(customers, "retained", name="customers"),
+        retained=binary_column(customers, "retained", name="customers"),
     )
     ge, gc = e.groupby(branch), c.groupby(branch)
     out = pd.DataFrame(
@@ -400,7 +401,7 @@ def service_profit_chain_paths(
     rows = []
     for x, y in links:
         require_columns(panel, [x, y], name="panel")
-        t = _fit_table(
+        t = fit_table(
             as_numeric_column(panel, y, name="panel"),
             as_numeric_column(panel, x, name="panel").to_frame(),
             kind="ols",

@@ -1,21 +1,11 @@
-"""Who are the valuable customers? Concentration, weights, pyramid, scorecard, value matrix.
+"""Scoring customers on several indicators: the value pyramid, scorecard, matrix, key accounts.
 
-Three ways of ranking customers, from simple to rich:
-
-1. **Single metrics** (单一指标): revenue, profit, number of orders; see :func:`customer_metrics`,
-   :func:`top_share`, :func:`gini`, :func:`lorenz_curve` and :func:`abc_classes` for how
-   concentrated value is (the 80/20 rule, 80/20定律).
-2. **The customer value pyramid** (客户价值金字塔): several indicators, normalised and weighted
-   (weights from the entropy method, :func:`entropy_weights`, or from pairwise judgements,
-   :func:`ahp_weights`) into one score, then tiers by share of customers
-   (:func:`value_pyramid`).
-3. **The customer value scorecard** (客户价值计分卡): current value (financial + sales
-   indicators) and potential value (customer + service indicators), :func:`value_scorecard`;
-   the current x potential **value matrix** (客户价值矩阵), :func:`value_matrix`; and the short
-   list of key accounts (重点客户), :func:`key_accounts`.
-
-Concentration measures live in :mod:`crmlab._concentration`, weights, normalisation and the
-AHP in :mod:`crmlab._weights`; both are re-exported here.
+- :func:`value_pyramid` (客户价值金字塔): normalised, weighted indicators into one score, then
+  tiers by share of customers.
+- :func:`value_scorecard` (客户价值计分卡): current value (financial + sales indicators) and
+  potential value (customer + service indicators).
+- :func:`value_matrix` (客户价值矩阵): the current x potential matrix with an action per cell.
+- :func:`key_accounts` (重点客户): the short list to manage one by one.
 """
 
 from __future__ import annotations
@@ -25,30 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab._concentration import abc_classes, concentration_table, gini, lorenz_curve, top_share
-from crmlab._validation import CRMLabInputError, as_1d_array, check_frame, check_probability
-from crmlab._weights import (
-    AHPResult,
-    ahp_weights,
-    check_weights,
-    entropy_weights,
-    normalise_indicators,
-    pairwise_matrix,
-)
+from crmlab.errors import CRMLabInputError
+from crmlab.validation import as_1d_array, check_frame, check_probability
+from crmlab.value.weights import AHPResult, check_weights, normalise_indicators
 
 __all__ = [
-    "top_share",
-    "concentration_table",
-    "gini",
-    "lorenz_curve",
-    "abc_classes",
-    "customer_metrics",
-    "top_by_metric",
-    "normalise_indicators",
-    "entropy_weights",
-    "pairwise_matrix",
-    "ahp_weights",
-    "AHPResult",
     "DEFAULT_TIERS",
     "value_pyramid",
     "value_scorecard",
@@ -56,90 +27,6 @@ __all__ = [
     "value_matrix",
     "key_accounts",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Single metrics per customer
-# --------------------------------------------------------------------------------------------
-def customer_metrics(
-    transactions: pd.DataFrame,
-    *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str = "amount",
-    quantity_col: str | None = None,
-) -> pd.DataFrame:
-    """Single value metrics per customer from a transaction log.
-
-    Orders by one customer on the same day count as one order (``orders`` = purchase days), as in
-    :func:`crmlab.transactions.rfm_summary`; revenue sums every row, $0 rows included.
-
-    Returns
-    -------
-    DataFrame indexed by customer id (sorted) with ``revenue``, ``orders``, ``avg_order_value``
-    (revenue / orders), ``first_purchase``, ``last_purchase`` and, if ``quantity_col`` is given,
-    ``quantity``.
-    """
-    from crmlab._validation import as_numeric_column, require_columns
-    from crmlab.transactions import validate_transactions
-
-    log = validate_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
-    )
-    frame = pd.DataFrame(
-        {"customer": log.customer.to_numpy(), "day": log.day, "amount": log.amount}
-    )
-    if quantity_col is not None:
-        require_columns(transactions, [quantity_col], name="transactions")
-        frame["quantity"] = as_numeric_column(
-            transactions, quantity_col, name="transactions", min_value=0.0
-        ).to_numpy()
-    grouped = frame.groupby("customer", sort=True)
-    out = pd.DataFrame(
-        {
-            "revenue": grouped["amount"].sum(),
-            "orders": grouped["day"].nunique().astype(np.int64),
-        }
-    )
-    out["avg_order_value"] = out["revenue"] / out["orders"]
-    out["first_purchase"] = pd.to_datetime(grouped["day"].min())
-    out["last_purchase"] = pd.to_datetime(grouped["day"].max())
-    if quantity_col is not None:
-        out["quantity"] = grouped["quantity"].sum()
-    out.index.name = customer_col
-    return out
-
-
-def top_by_metric(frame: pd.DataFrame, columns: Iterable[str], fraction: float = 0.2):
-    """Which customers are "top" by each single metric, and how much the lists agree.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        One row per customer.
-    columns : iterable of str
-        Metrics where more is better (revenue, profit, orders ...).
-    fraction : float
-        Share of customers called top under each metric (ties at the cut are all included).
-
-    Returns
-    -------
-    DataFrame of booleans, one column per metric, plus ``n_metrics`` (on how many lists the
-    customer is). ``result.attrs["overlap"]`` is the share of customers on every list among those
-    on any list (1 = the metrics pick the same customers).
-    """
-    check_frame(frame, "frame")
-    fraction = check_probability(fraction, "fraction", open_interval=True)
-    columns = list(columns)
-    normalise_indicators(frame, columns)  # validates names and numbers
-    out = pd.DataFrame(index=frame.index)
-    for col in columns:
-        cut = frame[col].quantile(1.0 - fraction, interpolation="higher")
-        out[col] = frame[col] >= cut
-    out["n_metrics"] = out[columns].sum(axis=1)
-    any_list = (out["n_metrics"] > 0).sum()
-    out.attrs["overlap"] = float((out["n_metrics"] == len(columns)).sum() / max(any_list, 1))
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,7 +350,7 @@ def key_accounts(
     -------
     The ``n`` best rows of ``frame`` (best first) with an added ``reason`` column.
     """
-    from crmlab._validation import require_columns
+    from crmlab.validation import require_columns
 
     check_frame(frame, "frame")
     require_columns(

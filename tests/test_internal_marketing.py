@@ -1,4 +1,4 @@
-"""crmlab.internal: HR attrition (reference 16.12%), eNPS, the service-profit chain, bad inputs."""
+"""crmlab.internal_marketing: HR attrition (reference 16.12%), eNPS, the service-profit chain, bad inputs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab import internal as it
-from crmlab._validation import CRMLabInputError
+from crmlab import internal_marketing as it
+from crmlab.errors import CRMLabInputError
 from crmlab.loyalty import cronbach_alpha, likert_codes
 
 SAT_ITEMS = [
