@@ -1,31 +1,82 @@
-"""The small base class every customer-base model in :mod:`crmlab.clv` shares.
+"""The one small base every maximum-likelihood model in :mod:`crmlab.clv` is built on.
 
-It holds the hyper-parameter (``penalizer``), the fitted-state check, ``from_params`` (a model
-from published or assumed parameters, no fitting), ``summary()`` and ``__repr__``. Subclasses set
-the class attribute ``_param_names`` (the literature's names, in order) and fill the fitted
-attributes ``params_``, ``standard_errors_``, ``log_likelihood_``, ``time_unit_`` and
-``n_customers_`` in ``fit`` (``_store_fit`` does it from an :class:`~crmlab.clv._fit.MLEResult`).
+:class:`BaseModel` owns ``fit`` (penalizer check, time unit, maximisation, standard errors,
+storing the fitted attributes), ``from_params`` (a model from published or assumed parameters),
+``summary()`` and ``__repr__``. A model file then holds only what is its own, as lifelines'
+parametric fitters do:
+
+- ``_param_names``: the literature's parameter names, in order;
+- ``_problem(data, weights_col=..., **options)``: reads and checks the data and returns a
+  :class:`LikelihoodProblem` (the negative log-likelihood of the log-parameters with its
+  gradient, starting values, how many customers the data stand for);
+- the likelihood as a pure function beside the class, and the predictions.
+
+:class:`_CountingModel` adds what the three continuous-time transaction models share (reading
+``frequency``/``recency``/``T``, collapsing identical rows, a warm start on large data, the
+``simulate`` frame).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from crmlab.clv._data import check_summary, collapse, time_unit_of
+from crmlab.clv._data import check_summary, collapse
 from crmlab.clv._fit import fit_mle
 from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 from crmlab.transactions import time_unit_days
 from crmlab.validation import check_positive
 
-__all__ = ["BaseModel"]
+__all__ = ["BaseModel", "LikelihoodProblem"]
+
+#: Distinct rows in the warm-start fit of large data sets (see :class:`_CountingModel`).
+_SUBSAMPLE = 20_000
+
+
+@dataclass
+class LikelihoodProblem:
+    """What :meth:`BaseModel.fit` needs from a model and its data.
+
+    Attributes
+    ----------
+    neg_log_likelihood : callable
+        Function of the log-parameters returning ``(total negative log-likelihood, gradient)``.
+    start : sequence of float
+        Starting values of the natural (positive) parameters.
+    n_customers : float
+        How many customers the data stand for (the sum of the row weights).
+    fitted : dict
+        Further fitted attributes the model sets (e.g. ``{"n_excluded_": 3}``).
+    warm_start : callable, optional
+        Given the penalizer, returns better starting values and a covariance guess (or None),
+        e.g. from a fit on a subsample; a failure there is ignored.
+    start_curvature : bool
+        Start BFGS from the Hessian at the starting values.
+    """
+
+    neg_log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]]
+    start: Sequence[float]
+    n_customers: float
+    fitted: dict[str, Any] = field(default_factory=dict)
+    warm_start: Callable[[float], tuple[Sequence[float], np.ndarray | None]] | None = None
+    start_curvature: bool = False
 
 
 class BaseModel:
-    """Base class: hyper-parameters, fitted-state checks, ``from_params``, ``summary``.
+    """Base class: hyper-parameters, ``fit``, fitted-state checks, ``from_params``, ``summary``.
+
+    The rule for arguments: what shapes the estimate is a hyper-parameter of ``__init__``
+    (``penalizer``); what says how to read the data is a keyword-only argument of ``fit``. Every
+    model's ``fit(data, *, weights_col=None, time_unit=None)`` takes the same two: the column that
+    counts how many customers a row stands for, and the time unit of the data when the frame does
+    not carry it in ``data.attrs["time_unit"]`` (a unit given both ways must agree). A model adds
+    a data option of its own only where its data need one (``GammaGamma.fit``'s
+    ``exclude_nonpositive``), and documents it in its ``fit``.
 
     Parameters
     ----------
@@ -35,9 +86,86 @@ class BaseModel:
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
+    #: Time unit assumed when neither the data nor ``fit(time_unit=...)`` states one.
+    _default_time_unit: ClassVar[str] = "W"
+    #: Name used in error messages.
+    _label: ClassVar[str] = ""
 
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
+
+    # -- fitting -------------------------------------------------------------------------------
+    def fit(
+        self,
+        data: Any,
+        *,
+        weights_col: str | None = None,
+        time_unit: str | None = None,
+        **options: Any,
+    ):
+        """Fit the model by maximum likelihood.
+
+        Parameters
+        ----------
+        data : DataFrame
+            The model's input frame (see the model's documentation for its columns).
+        weights_col : str, optional
+            Column giving how many customers each row stands for.
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Time unit of ``data`` when ``data.attrs`` does not state it.
+        **options
+            Data options specific to the model (documented in its ``fit``).
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        CRMLabInputError
+            If the data are invalid (the message says which column and how to fix it).
+        ConvergenceError
+            If the likelihood cannot be maximised (the message suggests remedies).
+        """
+        penalizer = self._checked_penalizer()
+        unit = self._fit_time_unit(data, time_unit)
+        problem = self._problem(data, weights_col=weights_col, **options)
+        start, hess_inv0 = list(problem.start), None
+        if problem.warm_start is not None:
+            try:
+                start, hess_inv0 = problem.warm_start(penalizer)
+            except ConvergenceError:
+                pass
+        with np.errstate(all="ignore"):
+            result = fit_mle(
+                problem.neg_log_likelihood,
+                start,
+                self._param_names,
+                jac=True,
+                penalizer=penalizer,
+                model=self._label or type(self).__name__,
+                hess_inv0=hess_inv0,
+                start_curvature=problem.start_curvature,
+            )
+        self._store_fit(result, time_unit=unit, n_customers=int(round(problem.n_customers)))
+        for name, value in problem.fitted.items():
+            setattr(self, name, value)
+        return self
+
+    def _problem(self, data: Any, *, weights_col: str | None = None) -> LikelihoodProblem:
+        raise NotImplementedError
+
+    def _fit_time_unit(self, data: Any, time_unit: str | None) -> str:
+        stated = data.attrs.get("time_unit") if isinstance(data, pd.DataFrame) else None
+        if time_unit is not None and stated is not None and time_unit != stated:
+            raise CRMLabInputError(
+                f"time_unit={time_unit!r} but the data say they are in {stated!r} "
+                "(data.attrs['time_unit']). Fix: drop the time_unit argument, or rebuild the "
+                f"summary with rfm_summary(..., time_unit={time_unit!r})."
+            )
+        unit = str(time_unit or stated or self._default_time_unit)
+        time_unit_days(unit)  # raises on an unknown unit
+        return unit
 
     # -- state ---------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -172,74 +300,69 @@ class _CountingModel(BaseModel):
     """Shared plumbing of the continuous-time transaction models (BG/NBD, MBG/NBD, Pareto/NBD).
 
     Subclasses provide ``_loglik(params, x, tx, T)`` (per-row log-likelihood, natural
-    parameters), ``_nll_grad(theta, x, tx, T, w)`` (total negative log-likelihood of the
-    log-parameters and its gradient) and ``_start(x, tx, T, w)`` (starting values).
+    parameters), ``_nll_grad(theta, x, tx, T, w, cache)`` (total negative log-likelihood of the
+    log-parameters and its gradient), ``_start(x, tx, T, w)`` (starting values) and
+    ``_draw(params, T, rng)`` (simulated ``frequency`` and ``recency`` for ``simulate``).
     """
 
     _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
 
-    def fit(self, data: pd.DataFrame, *, weights_col: str | None = None):
-        """Fit the model by maximum likelihood.
-
-        Parameters
-        ----------
-        data : DataFrame
-            A summary frame from :func:`crmlab.transactions.rfm_summary` with ``frequency``,
-            ``recency`` and ``T`` (its time unit is ``data.attrs["time_unit"]``, default "W").
-        weights_col : str, optional
-            Column giving how many customers each row stands for.
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        CRMLabInputError
-            If the summary frame is invalid (the message says which column and how to fix it).
-        ConvergenceError
-            If the likelihood cannot be maximised (the message suggests remedies).
-        """
-        penalizer = self._checked_penalizer()
+    def _problem(self, data: pd.DataFrame, *, weights_col: str | None = None) -> LikelihoodProblem:
         arrays, w = check_summary(data, self._columns, weights_col=weights_col)
-        time_unit = time_unit_of(data)
-        time_unit_days(time_unit)
         if _worth_collapsing(arrays):
             arrays, w = collapse(arrays, self._columns, w)
         x, tx, T = (arrays[c] for c in self._columns)
-        start, hess_inv0 = self._start(x, tx, T, w), None
-        if len(w) > 2 * _SUBSAMPLE:
-            # warm start: fit every k-th distinct row (weights scaled up), then polish on all
-            keep = np.arange(0, len(w), len(w) // _SUBSAMPLE)
-            xs, txs, Ts = x[keep], tx[keep], T[keep]
-            ws = w[keep] * (w.sum() / w[keep].sum())
-            sub_cache = self._prepare(xs, txs, Ts, ws)
-            try:
-                sub = fit_mle(
-                    lambda theta: self._nll_grad(theta, xs, txs, Ts, ws, sub_cache),
-                    start,
-                    self._param_names,
-                    jac=True,
-                    penalizer=penalizer,
-                    model=type(self).__name__,
-                    start_curvature=True,
-                )
-                start, hess_inv0 = list(sub.params.values()), sub.covariance_log
-            except ConvergenceError:
-                pass
         cache = self._prepare(x, tx, T, w)
-        result = fit_mle(
-            lambda theta: self._nll_grad(theta, x, tx, T, w, cache),
-            start,
+        warm = None
+        if len(w) > 2 * _SUBSAMPLE:
+            warm = lambda penalizer: self._warm_start(x, tx, T, w, penalizer)  # noqa: E731
+        return LikelihoodProblem(
+            neg_log_likelihood=lambda theta: self._nll_grad(theta, x, tx, T, w, cache),
+            start=self._start(x, tx, T, w),
+            n_customers=float(w.sum()),
+            warm_start=warm,
+            start_curvature=True,
+        )
+
+    def _warm_start(self, x, tx, T, w, penalizer: float):
+        """Fit every k-th distinct row (weights scaled up) to start the fit on all rows."""
+        keep = np.arange(0, len(w), len(w) // _SUBSAMPLE)
+        xs, txs, Ts = x[keep], tx[keep], T[keep]
+        ws = w[keep] * (w.sum() / w[keep].sum())
+        cache = self._prepare(xs, txs, Ts, ws)
+        sub = fit_mle(
+            lambda theta: self._nll_grad(theta, xs, txs, Ts, ws, cache),
+            self._start(x, tx, T, w),
             self._param_names,
             jac=True,
             penalizer=penalizer,
             model=type(self).__name__,
-            hess_inv0=hess_inv0,
             start_curvature=True,
         )
-        self._store_fit(result, time_unit=time_unit, n_customers=int(round(w.sum())))
-        return self
+        return list(sub.params.values()), sub.covariance_log
+
+    def simulate(self, n_customers: int, T, random_state=None) -> pd.DataFrame:
+        """Draw a summary frame (frequency, recency, T) of customers from the model.
+
+        Parameters
+        ----------
+        n_customers : int
+            How many customers to draw.
+        T : float or array_like
+            Observation length of every customer (one number or one per customer).
+        random_state : int or numpy Generator, optional
+            Seed or generator; the only source of randomness.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``frequency``, ``recency``, ``T``; ``attrs["time_unit"]`` is the model's.
+        """
+        self._check_fitted()
+        T_arr = self._simulation_T(n_customers, T)
+        rng = np.random.default_rng(random_state)
+        x, tx = self._draw(tuple(self._param_array()), T_arr, rng)
+        return self._simulated_frame(x, tx, T_arr, self.time_unit_)
 
     def _prepare(self, x, tx, T, w):
         """Data-only quantities reused by every likelihood evaluation during a fit."""
@@ -315,9 +438,6 @@ class _CountingModel(BaseModel):
         )
         out.attrs["time_unit"] = time_unit
         return out
-
-
-_SUBSAMPLE = 20_000  # distinct rows in the warm-start fit of large data sets
 
 
 def _worth_collapsing(arrays: dict[str, np.ndarray], probe: int = 20_000) -> bool:

@@ -14,7 +14,12 @@ from scipy import optimize
 
 from crmlab.errors import ConvergenceError
 
-__all__ = ["MLEResult", "fit_mle", "numerical_hessian"]
+__all__ = ["MLEResult", "fit_mle", "numerical_hessian", "dot"]
+
+
+def dot(u: np.ndarray, v: np.ndarray) -> float:
+    """Dot product without BLAS (multi-threaded BLAS is slow for one vector pair on busy CPUs)."""
+    return np.einsum("i,i->", u, v)
 
 
 @dataclass(frozen=True)

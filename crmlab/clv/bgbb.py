@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
-from crmlab.clv._base import BaseModel
-from crmlab.clv._data import check_summary, collapse, time_unit_of
-from crmlab.clv._fit import fit_mle
+from crmlab.clv._base import BaseModel, LikelihoodProblem
+from crmlab.clv._data import check_summary, collapse
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import check_positive, report_bad_rows
 
@@ -183,6 +182,8 @@ class BetaGeoBetaBinom(BaseModel):
     """
 
     _param_names = ("alpha", "beta", "gamma", "delta")
+    _default_time_unit = "Y"
+    _label = "BG/BB"
     #: name of the column holding each customer's exposure (opportunities observed)
     exposure_column: ClassVar[str] = "periods"
 
@@ -208,7 +209,9 @@ class BetaGeoBetaBinom(BaseModel):
         BetaGeoBetaBinom
             The fitted model (``self``).
         """
-        penalizer = self._checked_penalizer()
+        return super().fit(data, weights_col=weights_col, time_unit=time_unit)
+
+    def _problem(self, data: pd.DataFrame, *, weights_col: str | None = None) -> LikelihoodProblem:
         x, tx, n, w = _check_bgbb(data, weights_col)
         u, uw = collapse({"x": x, "tx": tx, "n": n}, ["x", "tx", "n"], w)
 
@@ -216,18 +219,9 @@ class BetaGeoBetaBinom(BaseModel):
             with np.errstate(all="ignore"):
                 return _bgbb_nll_grad(theta, u["x"], u["tx"], u["n"], uw)
 
-        result = fit_mle(
-            neg_ll,
-            [1.0, 1.0, 1.0, 1.0],
-            self._param_names,
-            jac=True,
-            penalizer=penalizer,
-            model="BG/BB",
+        return LikelihoodProblem(
+            neg_log_likelihood=neg_ll, start=[1.0, 1.0, 1.0, 1.0], n_customers=float(w.sum())
         )
-        self._store_fit(
-            result, time_unit=time_unit or time_unit_of(data, "Y"), n_customers=int(round(w.sum()))
-        )
-        return self
 
     # ----------------------------------------------------------------- predictions
     def _ab(self):

@@ -20,13 +20,20 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1
 
 from crmlab.clv._base import _CountingModel
+from crmlab.clv._fit import dot
 
-__all__ = ["BetaGeo", "bgnbd_log_likelihood"]
-
-
-def _dot(u, v) -> float:
-    """Dot product without BLAS (multi-threaded BLAS is slow for one vector pair on busy CPUs)."""
-    return np.einsum("i,i->", u, v)
+__all__ = [
+    "BetaGeo",
+    "bgnbd_log_likelihood",
+    # the BG family's pieces, shared with MBG/NBD (``shift=1``) and tested on their own
+    "bg_family_log_likelihood",
+    "bg_family_prepare",
+    "bg_family_nll_grad",
+    "bg_family_probability_alive",
+    "bg_family_expected",
+    "bg_family_pmf_new",
+    "bg_family_simulate",
+]
 
 
 def _bg_terms(params, x, tx, T, shift):
@@ -118,20 +125,20 @@ def bg_family_nll_grad(theta, x, tx, T, w, shift: int = 0, cache=None):
     ux, uT = c["ux"], c["uT"]
     W = c["w_total"]
     # --- terms in x only, and constants
-    total = _dot(c["w_x"], gammaln(r + ux) + gammaln(b + ux + k) - gammaln(a + b + ux + k)) + W * (
+    total = dot(c["w_x"], gammaln(r + ux) + gammaln(b + ux + k) - gammaln(a + b + ux + k)) + W * (
         -gammaln(r) + r * np.log(alpha) - gammaln(b) + gammaln(a + b)
     )
-    g_r = _dot(c["w_x"], digamma(r + ux)) + W * (np.log(alpha) - digamma(r))
+    g_r = dot(c["w_x"], digamma(r + ux)) + W * (np.log(alpha) - digamma(r))
     g_alpha = W * r / alpha
     dg_abx = digamma(a + b + ux + k)
-    g_a = W * digamma(a + b) - _dot(c["w_x"], dg_abx)
-    g_b = _dot(c["w_x"], digamma(b + ux + k) - dg_abx) + W * (digamma(a + b) - digamma(b))
+    g_a = W * digamma(a + b) - dot(c["w_x"], dg_abx)
+    g_b = dot(c["w_x"], digamma(b + ux + k) - dg_abx) + W * (digamma(a + b) - digamma(b))
     # --- -(r + x) log(alpha + T): aggregated by T
     log_aT = np.log(alpha + uT)
     rxT = r * c["w_T"] + c["wx_T"]
-    total -= _dot(rxT, log_aT)
-    g_r -= _dot(c["w_T"], log_aT)
-    g_alpha -= _dot(rxT, 1.0 / (alpha + uT))
+    total -= dot(rxT, log_aT)
+    g_r -= dot(c["w_T"], log_aT)
+    g_alpha -= dot(rxT, 1.0 / (alpha + uT))
     # --- per-row part: log(1 + exp(-d)) + ... = log-sum of "alive" and "dropped out" terms
     xd, wd = c["x"], c["w"]
     if len(xd):
@@ -145,13 +152,13 @@ def bg_family_nll_grad(theta, x, tx, T, w, shift: int = 0, cache=None):
         q = rx * D
         e = np.exp(c_u[c["ix"]] - q)  # exp(d) = odds of alive vs dropped out
         # log(e^{u1} + e^{u2}) - u1 = log(1 + 1/e) = log1p(e) - log(e)
-        total += _dot(wd, np.log1p(e) + q) - _dot(c["w_x_death"], c_u)
+        total += dot(wd, np.log1p(e) + q) - dot(c["w_x_death"], c_u)
         ww2 = wd / (1.0 + e)  # weight x P(dropped out | alive-or-dropped terms)
-        g_r += _dot(ww2, D)
-        g_alpha += _dot(ww2, rx * ((1.0 / (alpha + uT))[c["iT"]] - inv_atx))
+        g_r += dot(ww2, D)
+        g_alpha += dot(ww2, rx * ((1.0 / (alpha + uT))[c["iT"]] - inv_atx))
         sw2 = ww2.sum()
         g_a += sw2 / a
-        g_b -= _dot(ww2, inv_dn_u[c["ix"]])
+        g_b -= dot(ww2, inv_dn_u[c["ix"]])
     total = float(total)
     if not np.isfinite(total):
         return np.inf, np.zeros(4)
@@ -352,23 +359,5 @@ class BetaGeo(_CountingModel):
         t, n = self._new_grid(t, n)
         return bg_family_pmf_new(self._param_array(), t, n, self._shift)
 
-    def simulate(self, n_customers: int, T, random_state=None) -> pd.DataFrame:
-        """Draw a summary frame (frequency, recency, T) of customers from the model.
-
-        Parameters
-        ----------
-        n_customers : int
-        T : float or array_like
-            Observation length of every customer (one number or one per customer).
-        random_state : int or numpy Generator, optional
-
-        Returns
-        -------
-        DataFrame
-            Columns ``frequency``, ``recency``, ``T``; ``attrs["time_unit"]`` is the model's.
-        """
-        self._check_fitted()
-        T_arr = self._simulation_T(n_customers, T)
-        rng = np.random.default_rng(random_state)
-        x, tx = bg_family_simulate(tuple(self._param_array()), T_arr, self._shift, rng)
-        return self._simulated_frame(x, tx, T_arr, self.time_unit_)
+    def _draw(self, params, T, rng):
+        return bg_family_simulate(params, T, self._shift, rng)

@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from crmlab.clv._base import BaseModel
-from crmlab.clv._data import check_summary, time_unit_of
-from crmlab.clv._fit import fit_mle
+from crmlab.clv._base import BaseModel, LikelihoodProblem
+from crmlab.clv._data import check_summary
 from crmlab.validation import report_bad_rows
 
 __all__ = ["GammaGamma", "gamma_gamma_log_likelihood"]
@@ -99,6 +98,7 @@ class GammaGamma(BaseModel):
     """
 
     _param_names = ("p", "q", "gamma")
+    _label = "Gamma-Gamma"
 
     def fit(
         self,
@@ -106,6 +106,7 @@ class GammaGamma(BaseModel):
         *,
         weights_col: str | None = None,
         exclude_nonpositive: bool = False,
+        time_unit: str | None = None,
     ) -> GammaGamma:
         """Fit by maximum likelihood on the rows with ``frequency > 0``.
 
@@ -116,6 +117,9 @@ class GammaGamma(BaseModel):
             as :func:`crmlab.transactions.rfm_summary` computes it).
         weights_col : str, optional
             Column holding how many customers share each row.
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Time unit of ``data`` when ``data.attrs`` does not state it (spend has no time
+            unit; it is recorded so that CLV can check its purchase model agrees).
         exclude_nonpositive : bool, default False
             Repeaters with ``monetary_value <= 0`` are an error by default (the model needs
             positive spend); ``True`` leaves them out and counts them in ``n_excluded_``.
@@ -125,7 +129,16 @@ class GammaGamma(BaseModel):
         GammaGamma
             The fitted model (``self``).
         """
-        penalizer = self._checked_penalizer()
+        return super().fit(
+            data,
+            weights_col=weights_col,
+            time_unit=time_unit,
+            exclude_nonpositive=exclude_nonpositive,
+        )
+
+    def _problem(
+        self, data: pd.DataFrame, *, weights_col: str | None = None, exclude_nonpositive=False
+    ) -> LikelihoodProblem:
         freq, money, weights = self._read(data, weights_col=weights_col)
         repeat = freq > 0
         nonpositive = repeat & (money <= 0)
@@ -171,20 +184,15 @@ class GammaGamma(BaseModel):
                 return np.inf, np.zeros(3)
             return -total, -grad
 
-        mean_m = float(np.average(m, weights=w))
-        with np.errstate(all="ignore"):
-            result = fit_mle(
-                neg_ll,
-                [1.0, 2.0, mean_m],
-                self._param_names,
-                jac=True,
-                penalizer=penalizer,
-                model="Gamma-Gamma",
-            )
-        self._store_fit(result, time_unit=time_unit_of(data), n_customers=int(round(w.sum())))
-        self.n_excluded_ = int(round(weights.sum() - w.sum()))
-        self.n_nonpositive_excluded_ = int(round(weights[nonpositive].sum()))
-        return self
+        return LikelihoodProblem(
+            neg_log_likelihood=neg_ll,
+            start=[1.0, 2.0, float(np.average(m, weights=w))],
+            n_customers=float(w.sum()),
+            fitted={
+                "n_excluded_": int(round(weights.sum() - w.sum())),
+                "n_nonpositive_excluded_": int(round(weights[nonpositive].sum())),
+            },
+        )
 
     @staticmethod
     def _read(data, *, weights_col=None):

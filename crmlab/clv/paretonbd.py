@@ -27,16 +27,12 @@ import pandas as pd
 from scipy.special import digamma, gammaln, hyp2f1
 
 from crmlab.clv._base import _CountingModel
+from crmlab.clv._fit import dot
 
 __all__ = ["ParetoNBD", "paretonbd_log_likelihood"]
 
 _Z_SERIES = 0.9  # sum the series directly below this z; scipy above
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
-
-
-def _dot(u, v) -> float:
-    """Dot product without BLAS (multi-threaded BLAS is slow for one vector pair on busy CPUs)."""
-    return np.einsum("i,i->", u, v)
 
 
 def _hyp2f1_1bc(b, c, z, grad: bool = False):
@@ -227,7 +223,7 @@ def paretonbd_nll_grad(theta, x, tx, T, w, cache=None):
     w1 = np.exp(u1 - m)
     w2 = np.exp(u2 - m)
     ll = gammaln(r + ux)[inv] - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + m
-    total = float(_dot(w, ll))
+    total = float(dot(w, ll))
     if not np.isfinite(total):
         return np.inf, np.zeros(4)
     rsx = r + s + x
@@ -242,7 +238,7 @@ def paretonbd_nll_grad(theta, x, tx, T, w, cache=None):
     d_s = np.log(beta) - w1 * np.log(beta + T) + w2 * (1 / s - 1 / rsx + dd_s)
     d_beta = s / beta - w1 * s / (beta + T) + w2 * dd_beta
     grad = np.array(
-        [_dot(w, d_r) * r, _dot(w, d_alpha) * alpha, _dot(w, d_s) * s, _dot(w, d_beta) * beta]
+        [dot(w, d_r) * r, dot(w, d_alpha) * alpha, dot(w, d_s) * s, dot(w, d_beta) * beta]
     )
     return -total, -grad
 
@@ -355,36 +351,19 @@ class ParetoNBD(_CountingModel):
         integral = (nbd(n[..., None], tau) * _GL_WEIGHTS).sum(-1) * (1 - surv) / 2
         return surv * nbd(n, t) + integral
 
-    def simulate(self, n_customers: int, T, random_state=None) -> pd.DataFrame:
-        """Draw a summary frame (frequency, recency, T) of customers from the model.
-
-        Parameters
-        ----------
-        n_customers : int
-        T : float or array_like
-            Observation length of every customer (one number or one per customer).
-        random_state : int or numpy Generator, optional
-
-        Returns
-        -------
-        DataFrame
-            Columns ``frequency``, ``recency``, ``T``; ``attrs["time_unit"]`` is the model's.
-        """
-        self._check_fitted()
-        T_arr = self._simulation_T(n_customers, T)
-        rng = np.random.default_rng(random_state)
-        r, alpha, s, beta = self._param_array()
-        n = len(T_arr)
+    def _draw(self, params, T, rng):
+        r, alpha, s, beta = params
+        n = len(T)
         lam = rng.gamma(r, 1.0 / alpha, n)
         mu = rng.gamma(s, 1.0 / beta, n)
         life = rng.exponential(1.0, n) / mu
-        active = np.minimum(life, T_arr)
+        active = np.minimum(life, T)
         x = rng.poisson(lam * active)
         tx = np.zeros(n)
         pos = x > 0
         # the last of x uniform purchase times on (0, active)
         tx[pos] = active[pos] * rng.uniform(size=int(pos.sum())) ** (1.0 / x[pos])
-        return self._simulated_frame(x, tx, T_arr, self.time_unit_)
+        return x, tx
 
 
 def _prepare(x, tx, T):

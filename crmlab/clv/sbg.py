@@ -26,9 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
-from crmlab.clv._base import BaseModel
-from crmlab.clv._data import collapse, time_unit_of
-from crmlab.clv._fit import fit_mle
+from crmlab.clv._base import BaseModel, LikelihoodProblem
+from crmlab.clv._data import collapse
 from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
@@ -139,6 +138,8 @@ class ShiftedBetaGeometric(BaseModel):
     """
 
     _param_names = ("alpha", "beta")
+    _default_time_unit = "Y"
+    _label = "sBG"
 
     def fit(
         self,
@@ -166,10 +167,11 @@ class ShiftedBetaGeometric(BaseModel):
         ShiftedBetaGeometric
             The fitted model (``self``).
         """
-        penalizer = self._checked_penalizer()
+        return super().fit(data, weights_col=weights_col, time_unit=time_unit)
+
+    def _problem(self, data, *, weights_col: str | None = None) -> LikelihoodProblem:
         if isinstance(data, pd.DataFrame):
             duration, churned, weights = self._read_individuals(data, weights_col)
-            unit = time_unit or time_unit_of(data, "Y")
             observed = self._survivors_from_individuals(duration, churned, weights)
         else:
             if weights_col is not None:
@@ -184,7 +186,6 @@ class ShiftedBetaGeometric(BaseModel):
             weights = np.r_[s[:-1] - s[1:], s[-1]]
             keep = weights > 0
             duration, churned, weights = duration[keep], churned[keep], weights[keep]
-            unit = time_unit or "Y"
             observed = s
         u, uw = collapse({"d": duration, "c": churned}, ["d", "c"], weights)
         if not np.any(u["c"] > 0):
@@ -213,14 +214,12 @@ class ShiftedBetaGeometric(BaseModel):
                 return np.inf, np.zeros(2)
             return -total, -grad
 
-        with np.errstate(all="ignore"):
-            result = fit_mle(
-                neg_ll, [1.0, 1.0], self._param_names, jac=True, penalizer=penalizer, model="sBG"
-            )
-        self._store_fit(result, time_unit=unit, n_customers=int(round(weights.sum())))
-        self.n_periods_ = int(duration.max())
-        self.survivors_ = observed
-        return self
+        return LikelihoodProblem(
+            neg_log_likelihood=neg_ll,
+            start=[1.0, 1.0],
+            n_customers=float(weights.sum()),
+            fitted={"n_periods_": int(duration.max()), "survivors_": observed},
+        )
 
     @staticmethod
     def _read_individuals(data: pd.DataFrame, weights_col: str | None):
