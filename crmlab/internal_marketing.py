@@ -386,9 +386,9 @@ def service_profit_chain_paths(
     *,
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """Estimate each link of the chain with a branch-level OLS regression (statsmodels).
+    r"""Estimate each link of the chain with a branch-level OLS regression (statsmodels).
 
-    For each (x, y) link: :math:`y_b = a + \\beta x_b + \\varepsilon_b` across branches b.
+    For each (x, y) link: :math:`y_b = a + \beta x_b + \varepsilon_b` across branches b.
 
     Returns
     -------
@@ -433,13 +433,13 @@ def satisfaction_claim(
     y: str = "customer_satisfied_share",
     level: float = 0.95,
 ) -> pd.Series:
-    """Test a claim like "85% internal satisfaction gives 95% external satisfaction".
+    r"""Test a claim like "85% internal satisfaction gives 95% external satisfaction".
 
     Fits :math:`y = a + b x` across branches, predicts :math:`y` at ``x = internal`` with a
     confidence interval for the line (the average branch) and a wider prediction interval for
     one branch, and reports the slope the claim would need if the line
-    passed through the branches' average point: :math:`b^* = (external - \\bar y) / (internal -
-    \\bar x)`.
+    passed through the branches' average point: :math:`b^* = (external - \bar y) / (internal -
+    \bar x)`.
 
     Returns
     -------

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 from crmlab.churn._common import _binary_array, _same_length
 from crmlab.validation import (
@@ -33,7 +36,7 @@ _MODELS = ("logistic", "boosting")
 # --------------------------------------------------------------------------------------------
 # churn classifiers
 # --------------------------------------------------------------------------------------------
-def churn_pipeline(model: str = "logistic", random_state: int | None = 0):
+def churn_pipeline(model: str = "logistic", random_state: int | None = 0) -> Pipeline:
     """A scikit-learn pipeline: one-hot encode categories, scale numbers, then classify.
 
     Categorical (category, object, bool) columns are one-hot encoded (unseen levels ignored),
@@ -225,13 +228,13 @@ def _scores_and_truth(y_true: Any, scores: Any) -> tuple[np.ndarray, np.ndarray]
 
 
 def gains_table(y_true: Any, scores: Any, n_bins: int = 10) -> pd.DataFrame:
-    """Cumulative gains and lift by score bin (deciles by default), highest scores first.
+    r"""Cumulative gains and lift by score bin (deciles by default), highest scores first.
 
     Customers are sorted by score (descending; ties keep their order) and cut into ``n_bins``
     groups of (nearly) equal size. For the top :math:`k` bins,
 
-    .. math:: \\text{gain}_k = \\frac{\\text{churners in top } k}{\\text{all churners}}, \\qquad
-              \\text{lift}_k = \\frac{\\text{gain}_k}{\\text{share of customers in top } k}.
+    .. math:: \text{gain}_k = \frac{\text{churners in top } k}{\text{all churners}}, \qquad
+              \text{lift}_k = \frac{\text{gain}_k}{\text{share of customers in top } k}.
 
     Parameters
     ----------

@@ -71,11 +71,11 @@ def retention_curves(
     *,
     alpha: float = 0.05,
 ) -> RetentionCurves:
-    """Kaplan-Meier retention (survival) curves per group and a log-rank test.
+    r"""Kaplan-Meier retention (survival) curves per group and a log-rank test.
 
     The Kaplan-Meier estimate of the share still a customer after time :math:`t` is
 
-    .. math:: \\hat S(t) = \\prod_{t_i \\le t} \\left(1 - \\frac{d_i}{n_i}\\right),
+    .. math:: \hat S(t) = \prod_{t_i \le t} \left(1 - \frac{d_i}{n_i}\right),
 
     with :math:`d_i` customers churning at :math:`t_i` out of :math:`n_i` still at risk. Customers
     who have not churned (event 0) are *censored*: they count in the risk set until their

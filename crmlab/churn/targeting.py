@@ -55,12 +55,12 @@ def retention_targets(
     only_profitable: bool = True,
     rank_by: str = "saved_per_dollar",
 ) -> RetentionPlan:
-    """Choose whom to contact with a retention offer within a budget.
+    r"""Choose whom to contact with a retention offer within a budget.
 
     Each customer :math:`i` would be lost with probability :math:`p_i`, taking value
     :math:`v_i` with them; an offer costing :math:`c_i` keeps a share :math:`s` (the success
     rate) of would-be churners. The expected saved value per dollar is
-    :math:`p_i \\, s \\, v_i / c_i`. Customers are ranked by it and contacted in that order while
+    :math:`p_i \, s \, v_i / c_i`. Customers are ranked by it and contacted in that order while
     the running cost stays within the budget (with ``only_profitable``, those whose expected
     saving does not cover the offer are skipped).
 

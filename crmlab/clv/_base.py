@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
@@ -194,7 +194,7 @@ class BaseModel:
         self.n_customers_ = int(n_customers)
 
     @classmethod
-    def from_params(cls, time_unit: str = "W", **params: float):
+    def from_params(cls, time_unit: str = "W", **params: float) -> Self:
         """Build a usable model from known parameters, without fitting.
 
         Parameters

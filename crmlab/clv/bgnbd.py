@@ -109,7 +109,7 @@ def bg_family_prepare(x, tx, T, w, shift: int = 0) -> dict:
     }
 
 
-def bg_family_nll_grad(theta, x, tx, T, w, shift: int = 0, cache=None):
+def bg_family_nll_grad(theta, x, tx, T, w, shift: int = 0, cache=None) -> tuple[float, np.ndarray]:
     """Total negative log-likelihood of the log-parameters and its analytic gradient.
 
     Each customer contributes ``A(x) - (r+x) log(alpha+T) + log(1 + exp(-d))`` where ``A``
@@ -234,7 +234,7 @@ def bg_family_pmf_new(params, t, n, shift: int = 0) -> np.ndarray:
     return alive + died
 
 
-def bg_family_simulate(params, T, shift, rng):
+def bg_family_simulate(params, T, shift, rng) -> tuple[np.ndarray, np.ndarray]:
     """Draw (x, t_x) for customers observed for T (array) under BG/NBD or MBG/NBD."""
     r, alpha, a, b = params
     n = len(T)

@@ -289,8 +289,9 @@ def probability_alive_matrix(
     max_recency: float | None = None,
     T: float | None = None,
 ) -> pd.DataFrame:
-    """Probability of being alive over a grid of (frequency, recency); see
-    :func:`frequency_recency_matrix` for the grid.
+    """Probability of being alive over a grid of (frequency, recency).
+
+    See :func:`frequency_recency_matrix` for the grid.
 
     Note that BG/NBD says P(alive) = 1 for customers without repeat purchases (they cannot
     have dropped out yet), which is why the ``frequency == 0`` row is 1 there.
@@ -381,8 +382,9 @@ def tracking_table(
 
 
 def retention_table(model, survivors=None, n_periods: int | None = None) -> pd.DataFrame:
-    """sBG survival and retention by period: actual, fitted (in the calibration window) and
-    projected (after it).
+    """Survival and retention by period: actual, fitted and projected.
+
+    Fitted values cover the calibration window, projected values the periods after it.
 
     Parameters
     ----------

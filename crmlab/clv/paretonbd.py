@@ -118,7 +118,7 @@ def _series_1bc(b, c, z, grad):
 
 
 def _log_h(params, x, t, grad: bool = False):
-    """log of FHL's ``2F1(...) / (max(alpha, beta) + t)^(r+s+x)`` at time ``t`` (and gradient)."""
+    """Log of FHL's ``2F1(...) / (max(alpha, beta) + t)^(r+s+x)`` at time ``t`` (and gradient)."""
     r, alpha, s, beta = params
     log_at = np.log(alpha + t)
     log_bt = np.log(beta + t)

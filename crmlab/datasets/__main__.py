@@ -9,6 +9,7 @@ from crmlab.errors import DatasetError
 
 
 def main() -> int:
+    """Fetch and verify every registered file; return 0 if all are present and valid."""
     print(f"data folder: {data_home()}")
     failed = 0
     for name in sorted(REGISTRY):

@@ -57,18 +57,18 @@ def simulate_service_profit_chain(
     customers_per_branch: int = 100,
     random_state: int | None = 0,
 ) -> ServiceProfitChainData:
-    """Employees and customers within branches, linked by the service-profit chain (服务利润链).
+    r"""Employees and customers within branches, linked by the service-profit chain (服务利润链).
 
     Branch level (b), with all true numbers in :data:`CHAIN_TRUE_PARAMS`:
 
     .. math::
-        ES_b &\\sim N(70, 8^2) \\\\
-        SQ_b &= 60 + 0.6\\,(ES_b - 70) + N(0, 4^2) \\\\
-        CS_b &= 72 + 0.7\\,(SQ_b - 60) + N(0, 4^2) \\\\
-        R_b &= 75 + 0.8\\,(CS_b - 72) + N(0, 2^2) \\quad (\\%, \\text{probability a customer stays}) \\\\
-        \\Pi_b &= 500 + 20\\,(\\hat R_b - 75) + N(0, 40^2) \\quad (\\text{thousand per year})
+        ES_b &\sim N(70, 8^2) \\
+        SQ_b &= 60 + 0.6\,(ES_b - 70) + N(0, 4^2) \\
+        CS_b &= 72 + 0.7\,(SQ_b - 60) + N(0, 4^2) \\
+        R_b &= 75 + 0.8\,(CS_b - 72) + N(0, 2^2) \quad (\%, \text{probability a customer stays}) \\
+        \Pi_b &= 500 + 20\,(\hat R_b - 75) + N(0, 40^2) \quad (\text{thousand per year})
 
-    where :math:`\\hat R_b` is the share of the branch's sampled customers who actually stayed.
+    where :math:`\hat R_b` is the share of the branch's sampled customers who actually stayed.
     Individuals: employee satisfaction :math:`ES_b + N(0, 10^2)`; the eNPS answer
     ``clip(round(satisfaction / 10 + N(0, 1.5^2)), 0, 10)``; customer perceived service quality
     :math:`SQ_b + N(0, 12^2)` and satisfaction :math:`CS_b + N(0, 12^2)` (0-100 indexes,

@@ -79,13 +79,13 @@ def _expit(x: np.ndarray) -> np.ndarray:
 
 
 def simulate_loyalty_survey(n: int = 800, random_state: int | None = 0) -> pd.DataFrame:
-    """A customer survey on five loyalty factors, linked to what each customer did next year.
+    r"""A customer survey on five loyalty factors, linked to what each customer did next year.
 
-    Each respondent has a latent loyalty :math:`L \\sim N(0, 1)`. Five factors (overall
+    Each respondent has a latent loyalty :math:`L \sim N(0, 1)`. Five factors (overall
     satisfaction, initiative to keep the relationship, repurchase intention, willingness to
-    recommend, resistance to switching) are :math:`F_f = \\gamma_f L + \\sqrt{1-\\gamma_f^2}\\,e_f`.
+    recommend, resistance to switching) are :math:`F_f = \gamma_f L + \sqrt{1-\gamma_f^2}\,e_f`.
     Each factor has three Likert items (1 = strongly disagree .. 5 = strongly agree) generated as
-    :math:`x^* = \\lambda F_f + \\sqrt{1-\\lambda^2}\\,u + 0.3`, cut at -1.5, -0.5, 0.5, 1.5. Two
+    :math:`x^* = \lambda F_f + \sqrt{1-\lambda^2}\,u + 0.3`, cut at -1.5, -0.5, 0.5, 1.5. Two
     items are reverse-coded (``init_3r``, ``res_3r``: their answer is ``6 - x``). All true
     numbers are in :data:`LOYALTY_TRUE_PARAMS`.
 

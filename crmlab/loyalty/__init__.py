@@ -1,5 +1,7 @@
-"""Loyalty and satisfaction: NPS, scale reliability, the five-factor loyalty index, service
-recovery and the economics of a tiered points programme.
+"""Loyalty and satisfaction: NPS, reliability, loyalty index, recovery, points programmes.
+
+NPS, scale reliability, the five-factor loyalty index, service recovery and the economics of a
+tiered points programme.
 
 The five-factor view of loyalty (客户忠诚度) measures it through overall satisfaction, the
 customer's initiative to keep the relationship, repurchase intention, willingness to recommend

@@ -105,17 +105,17 @@ def points_programme_economics(
     earn_rate: str = "earn_rate",
     uplift: str = "uplift",
 ) -> pd.DataFrame:
-    """Does a tiered points programme (分级忠诚计划) pay for itself, tier by tier?
+    r"""Does a tiered points programme (分级忠诚计划) pay for itself, tier by tier?
 
     Members earn ``earn_rate`` points per unit spent, on *all* their spend (also what they would
     have bought anyway); a share ``redemption_rate`` of points is redeemed, each worth
     ``point_value``. The programme lifts spend by ``uplift`` (0.05 = +5%). Per member:
 
     .. math::
-        \\text{cost rate} &= e \\cdot r \\cdot v \\\\
-        \\text{points cost} &= S (1 + u)\\, e\\, r\\, v \\\\
-        \\text{incremental margin} &= S\\, u\\, m \\\\
-        \\text{break-even uplift} &= \\frac{e r v}{m - e r v}
+        \text{cost rate} &= e \cdot r \cdot v \\
+        \text{points cost} &= S (1 + u)\, e\, r\, v \\
+        \text{incremental margin} &= S\, u\, m \\
+        \text{break-even uplift} &= \frac{e r v}{m - e r v}
 
     with baseline spend :math:`S` and margin rate :math:`m`. Net gain = incremental margin -
     points cost - fixed cost.

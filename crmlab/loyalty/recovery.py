@@ -120,13 +120,13 @@ def recovery_paradox(
     level: float = 0.95,
     **columns: str,
 ) -> pd.Series:
-    """Do complainants whose problem was fixed fast repurchase *more* than non-complainants?
+    r"""Do complainants whose problem was fixed fast repurchase *more* than non-complainants?
 
     The "service recovery paradox" claims they do. This compares the two repurchase rates
     (raw, not adjusted for anything) with a Wald interval for the difference
 
-    .. math:: \\Delta = p_\\text{fast} - p_\\text{none}, \\quad
-              \\Delta \\pm z\\sqrt{\\tfrac{p_f(1-p_f)}{n_f} + \\tfrac{p_n(1-p_n)}{n_n}}
+    .. math:: \Delta = p_\text{fast} - p_\text{none}, \quad
+              \Delta \pm z\sqrt{\tfrac{p_f(1-p_f)}{n_f} + \tfrac{p_n(1-p_n)}{n_n}}
 
     Returns
     -------

@@ -101,9 +101,9 @@ def nps_breakdown(scores, *, name: str = "scores") -> pd.Series:
 
 
 def nps(scores) -> float:
-    """Net Promoter Score (净推荐值) in points, from -100 to 100.
+    r"""Net Promoter Score (净推荐值) in points, from -100 to 100.
 
-    .. math:: \\mathrm{NPS} = 100\\,(\\text{share of promoters} - \\text{share of detractors})
+    .. math:: \mathrm{NPS} = 100\,(\text{share of promoters} - \text{share of detractors})
 
     Promoters answer 9 or 10, detractors 0 to 6; passives (7-8) count only in the denominator.
 
@@ -206,12 +206,12 @@ def _item_matrix(items: pd.DataFrame, scale: tuple[int, int] | None) -> pd.DataF
 
 
 def cronbach_alpha(items: pd.DataFrame, scale: tuple[int, int] | None = None) -> float:
-    """Cronbach's alpha (克朗巴哈系数): how consistently several items measure one thing.
+    r"""Cronbach's alpha (克朗巴哈系数): how consistently several items measure one thing.
 
-    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\sum_i s^2_i}{s^2_{\\text{total}}}\\right)
+    .. math:: \alpha = \frac{k}{k-1}\left(1 - \frac{\sum_i s^2_i}{s^2_{\text{total}}}\right)
 
     with :math:`k` items, item variances :math:`s^2_i` and the variance of the respondents' sum
-    score :math:`s^2_{\\text{total}}` (sample variances, ddof=1).
+    score :math:`s^2_{\text{total}}` (sample variances, ddof=1).
 
     Parameters
     ----------
@@ -311,12 +311,12 @@ def loyalty_index(
     scale: tuple[int, int] = (1, 5),
     weights: Mapping[str, float] | None = None,
 ) -> LoyaltyIndex:
-    """Five-factor loyalty index from Likert items, with each factor's reliability.
+    r"""Five-factor loyalty index from Likert items, with each factor's reliability.
 
-    Steps: reverse the reverse-coded items (:math:`x \\to lo + hi - x`), average each factor's
+    Steps: reverse the reverse-coded items (:math:`x \to lo + hi - x`), average each factor's
     items into a factor score, compute Cronbach's alpha per factor, then
 
-    .. math:: \\text{index} = 100 \\cdot \\frac{\\sum_f w_f \\bar x_f - lo}{hi - lo}
+    .. math:: \text{index} = 100 \cdot \frac{\sum_f w_f \bar x_f - lo}{hi - lo}
 
     Parameters
     ----------
