@@ -12,14 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmlab.dates import as_datetime_column, as_day
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
-    CRMLabInputError,
-    as_datetime_column,
-    as_day,
+    as_id_column,
     as_numeric_column,
     check_frame,
     report_bad_rows,
     require_columns,
+    sum_scale,
 )
 
 __all__ = [
@@ -63,12 +64,21 @@ def validate_transactions(
     amount_col: str | None = "amount",
     allow_negative: bool = False,
     name: str = "transactions",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
 ) -> TransactionLog:
     """Check a transaction log and return its columns as arrays, or raise a clear error.
 
-    Raises on: not a DataFrame, empty, missing columns, missing ids, missing or unparsable
-    dates, non-numeric or missing amounts, and negative amounts (returns) unless
-    ``allow_negative=True``. Nothing is dropped or coerced silently.
+    Raises on: not a DataFrame, empty, duplicated column names, missing columns, missing ids, ids
+    of mixed types (numbers and text, True/False, decimals such as 1.0), missing or unparsable
+    dates, text dates that are not ISO 8601 without ``date_format``/``dayfirst``, mixed time
+    zones without ``tz``, non-numeric, boolean, complex or missing amounts, and negative amounts
+    (returns) unless ``allow_negative=True``. Nothing is dropped or coerced silently.
+
+    Ids are compared as written: ``"1"`` and ``"001"`` are two customers. Dates are read with
+    one format per column (see :func:`crmlab.dates.as_datetime_column`); zone-aware dates give
+    the purchase day in their own zone, or in ``tz`` when it is given.
     """
     check_frame(transactions, name)
     needed = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
@@ -79,16 +89,10 @@ def validate_transactions(
         hint="pass customer_col=, date_col= and amount_col= naming your columns "
         "(amount_col=None if there is no amount)",
     )
-    ids = transactions[customer_col]
-    report_bad_rows(
-        ids.isna(),
-        ids,
-        column=customer_col,
-        name=name,
-        problem="have no customer id",
-        fix=f"drop or fill them first, e.g. df.dropna(subset=[{customer_col!r}])",
+    ids = as_id_column(transactions, customer_col, name=name)
+    dates = as_datetime_column(
+        transactions, date_col, name=name, date_format=date_format, dayfirst=dayfirst, tz=tz
     )
-    dates = as_datetime_column(transactions, date_col, name=name)
     amount = None
     if amount_col is not None:
         amount = as_numeric_column(
@@ -98,6 +102,7 @@ def validate_transactions(
             min_value=None if allow_negative else 0.0,
             fix_negative="these look like returns or refunds; net them against their orders, "
             "remove them, or pass allow_negative=True to keep them in the sums",
+            allow_bool=False,
         ).to_numpy(dtype=float)
     day = dates.to_numpy().astype("datetime64[D]")
     return TransactionLog(customer=ids, day=day, amount=amount)
@@ -113,6 +118,9 @@ def rfm_summary(
     calibration_end=None,
     time_unit: str = "W",
     allow_negative: bool = False,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Summarise a transaction log into one buy-till-you-die row per customer.
 
@@ -137,10 +145,17 @@ def rfm_summary(
         (30.4375 days) or year (365.25 days).
     allow_negative : bool
         Accept negative amounts (returns); by default they raise an error.
+    date_format, dayfirst : optional
+        How to read text dates that are not ISO 8601 (e.g. ``date_format="%d/%m/%Y"``); one
+        format for the whole column, never guessed row by row.
+    tz : str, optional
+        Time zone to convert zone-aware dates to before days are counted; required when the
+        column mixes zones. Without it a zone-aware column keeps its own zone.
 
     Returns
     -------
-    DataFrame indexed by customer id, sorted, with columns
+    DataFrame indexed by customer id (ids as written; sorted: numbers numerically, text
+    lexicographically), with columns
 
     - ``frequency``: number of repeat purchase days (purchase days minus one);
     - ``recency``: time from the first to the last purchase day;
@@ -166,6 +181,9 @@ def rfm_summary(
         date_col=date_col,
         amount_col=amount_col,
         allow_negative=allow_negative,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        tz=tz,
     )
     day = log.day.astype(np.int64)
     first_day, last_day = int(day.min()), int(day.max())
@@ -213,25 +231,25 @@ def rfm_summary(
         index=pd.Index(uniques, name=customer_col),
     )
     if log.amount is not None:
+        # scale by a power of two (exact) so that sums of huge amounts cannot overflow
+        scale = sum_scale(log.amount)
+        amount = log.amount / scale
         row_in_cal = day_off <= cal_off
-        sum_cal = np.bincount(
-            codes, weights=np.where(row_in_cal, log.amount, 0.0), minlength=n_cust
-        )
         on_first = day_off == first[codes]
-        first_amount = np.bincount(
-            codes, weights=np.where(on_first, log.amount, 0.0), minlength=n_cust
+        repeat_sum = np.bincount(
+            codes, weights=np.where(row_in_cal & ~on_first, amount, 0.0), minlength=n_cust
         )
-        out["monetary_value"] = np.where(
-            frequency > 0, (sum_cal - first_amount) / np.maximum(frequency, 1), 0.0
+        out["monetary_value"] = (
+            np.where(frequency > 0, repeat_sum / np.maximum(frequency, 1), 0.0) * scale
         )
     if cal_end is not None:
         out["frequency_holdout"] = n_hold
         if log.amount is not None:
             sum_hold = np.bincount(
-                codes, weights=np.where(row_in_cal, 0.0, log.amount), minlength=n_cust
+                codes, weights=np.where(row_in_cal, 0.0, amount), minlength=n_cust
             )
-            out["monetary_value_holdout"] = np.where(
-                n_hold > 0, sum_hold / np.maximum(n_hold, 1), 0.0
+            out["monetary_value_holdout"] = (
+                np.where(n_hold > 0, sum_hold / np.maximum(n_hold, 1), 0.0) * scale
             )
         out["duration_holdout"] = (obs_end - cal_end) / unit
         out = out.loc[keep]
@@ -251,22 +269,23 @@ def rfm_summary(
 
 
 def _factorize_sorted(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes 0..n-1 for ``ids``, numbered in sorted id order (hashing, then sorting the
-    few unique ids rather than all rows)."""
+    """Integer codes 0..n-1 for ``ids``, numbered in sorted id order.
+
+    Hashing first, then sorting the few unique ids rather than all rows.
+    """
     codes, uniques = pd.factorize(ids.to_numpy())
     uniques = np.asarray(uniques)
-    try:
-        order = np.argsort(uniques, kind="stable")
-    except TypeError:  # ids of mixed types cannot be sorted: keep first-seen order
-        return codes.astype(np.int64), uniques
+    order = np.argsort(uniques, kind="stable")  # one id type (checked by as_id_column)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[codes], uniques[order]
 
 
 def _purchase_days(codes, day_off, n_cust, span, cal_off):
-    """Per customer: first purchase day, last purchase day up to ``cal_off``, number of distinct
-    purchase days up to and after ``cal_off``, and the number of distinct (customer, day) pairs.
+    """Per customer: first and last purchase day, and distinct purchase days.
+
+    The last purchase day counts up to ``cal_off``; distinct purchase days are counted up to and
+    after ``cal_off``; also returns the number of distinct (customer, day) pairs.
 
     Sorting a combined (customer, day) key puts each customer's days together in order; runs of
     equal keys are the same-day orders that get merged.

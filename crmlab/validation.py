@@ -10,6 +10,8 @@ Analysis modules call these helpers instead of writing their own ``raise`` lines
 
 from __future__ import annotations
 
+import decimal
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,11 +25,13 @@ __all__ = [
     "require_columns",
     "report_bad_rows",
     "as_numeric_column",
-    "as_datetime_column",
     "check_probability",
     "check_positive",
     "as_1d_array",
-    "as_day",
+    "as_number",
+    "as_whole_number",
+    "as_id_column",
+    "sum_scale",
     "binary_column",
     "check_scale",
     "likert_frame",
@@ -47,6 +51,31 @@ def _fmt_value(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _number_kind(value: Any) -> str:
+    """Classify one cell of an object column: number, bool, missing, text or other."""
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, str | bytes):
+        return "text"
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "missing"
+    if isinstance(value, numbers.Real | decimal.Decimal):
+        return "missing" if value != value else "number"
+    return "other"
+
+
+def _refuse_bool(raw: pd.Series, column: str, name: str) -> None:
+    report_bad_rows(
+        np.ones(len(raw), dtype=bool),
+        raw,
+        column=column,
+        name=name,
+        problem="are True/False, not numbers",
+        fix=f"pass the amounts themselves; to count a yes/no flag use df[{column!r}].astype(int)",
+        error=TypeError,
+    )
+
+
 def check_frame(obj: Any, name: str = "data", *, allow_empty: bool = False) -> pd.DataFrame:
     """Return ``obj`` if it is a non-empty DataFrame, else raise a TypeError/ValueError with advice."""
     if not isinstance(obj, pd.DataFrame):
@@ -57,6 +86,14 @@ def check_frame(obj: Any, name: str = "data", *, allow_empty: bool = False) -> p
     if not allow_empty and len(obj) == 0:
         raise CRMLabInputError(
             f"{name} is empty (0 rows). Fix: check the filter or the file you loaded."
+        )
+    dup = obj.columns.duplicated()
+    if dup.any():
+        first = obj.columns[dup][0]
+        raise CRMLabInputError(
+            f"{name} has {int(dup.sum())} duplicated column name(s) (first: {first!r}), so "
+            f"{name}[{first!r}] is not one column. Fix: rename or drop the copies, e.g. "
+            f"{name}.loc[:, ~{name}.columns.duplicated()]."
         )
     return obj
 
@@ -114,29 +151,93 @@ def as_numeric_column(
     min_inclusive: bool = True,
     integer: bool = False,
     fix_negative: str | None = None,
+    allow_bool: bool = True,
 ) -> pd.Series:
     """Return ``frame[column]`` as float, raising clearly on text, NaN, or values below ``min_value``.
 
-    Text that cannot be read as a number is an error (never coerced silently).
+    Text is an error, even text that looks like a number (``"12.5"``): nothing is coerced
+    silently. Complex numbers are an error. Booleans are read as 0/1 only with
+    ``allow_bool=True`` (the default, for yes/no columns); amounts pass ``allow_bool=False``.
     """
     raw = frame[column]
+    if isinstance(raw, pd.DataFrame):  # duplicated column name
+        check_frame(frame, name)
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        raw = raw.astype(object)
     if pd.api.types.is_bool_dtype(raw):
+        if not allow_bool:
+            _refuse_bool(raw, column, name)
         values = raw.astype(float)
-    elif pd.api.types.is_numeric_dtype(raw):
-        values = raw.astype(float)
-    else:
-        values = pd.to_numeric(raw, errors="coerce")
-        unreadable = values.isna() & raw.notna()
+    elif pd.api.types.is_complex_dtype(raw):
         report_bad_rows(
-            unreadable,
+            np.ones(len(raw), dtype=bool),
             raw,
             column=column,
             name=name,
-            problem="are not numbers",
-            fix=f"clean the column first, e.g. pd.to_numeric(df[{column!r}].str.replace(',', ''))",
-            error=TypeError if unreadable.all() else CRMLabInputError,
+            problem="are complex numbers",
+            fix="pass real numbers, e.g. the real part np.real(x) if the imaginary part is 0",
+            error=TypeError,
         )
-        values = values.astype(float)
+        raise AssertionError  # pragma: no cover - report_bad_rows raised
+    elif pd.api.types.is_numeric_dtype(raw):
+        values = raw.astype(float)
+    else:
+        obj = raw.astype(object)
+        if pd.api.types.infer_dtype(obj, skipna=True) in (
+            "integer",
+            "floating",
+            "mixed-integer-float",
+        ):
+            return _finish_numeric(
+                pd.to_numeric(obj).astype(float), raw, column, name, allow_missing, min_value,
+                min_inclusive, integer, fix_negative,
+            )  # fmt: skip
+        kind = obj.map(_number_kind)
+        is_text = (kind == "text").to_numpy()
+        report_bad_rows(
+            is_text,
+            raw,
+            column=column,
+            name=name,
+            problem="are not numbers (text)",
+            fix=f"convert the column yourself, e.g. pd.to_numeric(df[{column!r}].str.replace(',', '')) "
+            "(text is never read as a number silently)",
+            error=TypeError if is_text.all() else CRMLabInputError,
+        )
+        if not allow_bool:
+            report_bad_rows(
+                (kind == "bool").to_numpy(),
+                raw,
+                column=column,
+                name=name,
+                problem="are True/False, not numbers",
+                fix="pass numbers; a yes/no flag is not an amount",
+                error=TypeError,
+            )
+        report_bad_rows(
+            (kind == "other").to_numpy(),
+            raw,
+            column=column,
+            name=name,
+            problem="are not real numbers",
+            fix=f"clean the column first so that it holds only numbers, e.g. "
+            f"pd.to_numeric(df[{column!r}])",
+            error=TypeError,
+        )
+        values = pd.Series(
+            [np.nan if k == "missing" else float(v) for v, k in zip(obj, kind, strict=True)],
+            index=raw.index,
+            dtype=float,
+        )
+    return _finish_numeric(
+        values, raw, column, name, allow_missing, min_value, min_inclusive, integer, fix_negative
+    )
+
+
+def _finish_numeric(
+    values, raw, column, name, allow_missing, min_value, min_inclusive, integer, fix_negative
+) -> pd.Series:
+    """The checks shared by every numeric column: missing, infinite, below minimum, fractions."""
     if not allow_missing:
         report_bad_rows(
             values.isna(),
@@ -179,65 +280,156 @@ def as_numeric_column(
     return values
 
 
-def as_datetime_column(frame: pd.DataFrame, column: str, *, name: str = "data") -> pd.Series:
-    """Return ``frame[column]`` as datetime64, raising on missing or unparsable dates."""
-    raw = frame[column]
-    report_bad_rows(
-        raw.isna(),
-        raw,
-        column=column,
-        name=name,
-        problem="have no date",
-        fix=f"fill or drop them, e.g. df.dropna(subset=[{column!r}])",
-    )
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        out = raw
-    else:
-        if pd.api.types.is_numeric_dtype(raw):
-            raise TypeError(
-                f"{name}: column {column!r} holds numbers (first value {_fmt_value(raw.iloc[0])}), "
-                "not dates. Fix: convert it, e.g. pd.to_datetime(df[col].astype(str), "
-                "format='%Y%m%d')."
-            )
-        out = pd.to_datetime(raw, errors="coerce", format="mixed")
-        report_bad_rows(
-            out.isna(),
-            raw,
-            column=column,
-            name=name,
-            problem="cannot be read as dates",
-            fix=f"convert the column yourself with pd.to_datetime(df[{column!r}], format=...)",
+def as_number(value: Any, name: str, *, allow_inf: bool = False) -> float:
+    """One numeric argument as a float; text, booleans, complex numbers and NaN are refused.
+
+    ``"0.001"`` is refused rather than read as 0.001: a number written as text usually means the
+    value came from the wrong place. Infinity is refused unless ``allow_inf=True``.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, numbers.Real | decimal.Decimal | np.ndarray
+    ):
+        kind = "text" if isinstance(value, str | bytes) else type(value).__name__
+        raise TypeError(
+            f"{name} must be a number, got {value!r} ({kind}). Fix: pass the number itself, "
+            f"e.g. {name}=float(value)"
+            + (" if the text holds a number." if kind == "text" else ".")
         )
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_localize(None)
-    return out
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0 or not np.issubdtype(value.dtype, np.number) or np.iscomplexobj(value):
+            raise TypeError(f"{name} must be one real number, got {value!r}.")
+    v = float(value)
+    if np.isnan(v):
+        raise CRMLabInputError(f"{name} must be a number, got NaN. Fix: pass a real value.")
+    if np.isinf(v) and not allow_inf:
+        raise CRMLabInputError(
+            f"{name} must be a finite number, got {value!r}. Fix: pass a finite value."
+        )
+    return v
+
+
+def as_whole_number(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """One whole-number argument (a count, a horizon, a number of years) as an int."""
+    v = as_number(value, name)
+    if not v.is_integer():
+        raise CRMLabInputError(f"{name} must be a whole number, got {value!r}. Fix: round it.")
+    if minimum is not None and v < minimum:
+        raise CRMLabInputError(
+            f"{name} must be a whole number of at least {minimum}, got {value!r}."
+        )
+    return int(v)
 
 
 def check_probability(value: float, name: str, *, open_interval: bool = False) -> float:
     """Return ``value`` as float if it is a probability (0..1), else raise with advice."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number between 0 and 1, got {value!r}.") from None
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, numbers.Real | decimal.Decimal | np.ndarray
+    ):
+        raise TypeError(
+            f"{name} must be a number between 0 and 1, got {value!r}. Fix: pass the number "
+            "itself, not text or True/False."
+        )
+    v = as_number(value, name, allow_inf=True)
     lo_ok = v > 0 if open_interval else v >= 0
     hi_ok = v < 1 if open_interval else v <= 1
-    if not (lo_ok and hi_ok) or np.isnan(v):
+    if not (lo_ok and hi_ok):
         hint = " It looks like a percentage: divide by 100." if 1 < v <= 100 else ""
         bounds = "strictly between 0 and 1" if open_interval else "between 0 and 1"
         raise CRMLabInputError(f"{name} must be {bounds}, got {value!r}.{hint}")
     return v
 
 
-def check_positive(value: float, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as float if it is positive (or zero when allowed), else raise."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}.") from None
-    if np.isnan(v) or (v < 0 if allow_zero else v <= 0):
+def check_positive(
+    value: float, name: str, *, allow_zero: bool = False, allow_inf: bool = False
+) -> float:
+    """Return ``value`` as float if it is positive (or zero when allowed), else raise.
+
+    Text (``"0.001"``), booleans, NaN and infinity (unless ``allow_inf=True``) are refused.
+    """
+    v = as_number(value, name, allow_inf=allow_inf)
+    if v < 0 if allow_zero else v <= 0:
         need = "zero or more" if allow_zero else "greater than zero"
         raise CRMLabInputError(f"{name} must be {need}, got {value!r}.")
     return v
+
+
+def sum_scale(values: np.ndarray) -> float:
+    """A power of two to divide ``values`` by so that their sum cannot overflow (1.0 if it can't).
+
+    Dividing by a power of two is exact, so ``(values / s).sum() * s`` equals the plain sum
+    whenever the plain sum is finite, and stays finite (as a ratio or mean) when it is not.
+    """
+    x = np.abs(np.asarray(values, dtype=float))
+    if x.size == 0 or np.isfinite(x.sum()):
+        return 1.0
+    return float(2.0 ** np.ceil(np.log2(x.max())))
+
+
+def as_id_column(frame: pd.DataFrame, column: str, *, name: str = "data") -> pd.Series:
+    """Return the customer-id column unchanged after checking its ids can be compared as written.
+
+    Ids must all be whole numbers or all be text, with no missing value. Text is compared as
+    written (``"1"`` and ``"001"`` are two customers); a column mixing numbers and text, holding
+    True/False, or holding decimal numbers (``1.0``) is refused, since how those compare is a guess.
+    """
+    ids = frame[column]
+    if isinstance(ids, pd.DataFrame):
+        check_frame(frame, name)
+    report_bad_rows(
+        ids.isna(),
+        ids,
+        column=column,
+        name=name,
+        problem="have no customer id",
+        fix=f"drop or fill them first, e.g. df.dropna(subset=[{column!r}])",
+    )
+    values = ids.astype(object) if isinstance(ids.dtype, pd.CategoricalDtype) else ids
+    fix_type = (
+        f"make every id the same type, e.g. df[{column!r}] = df[{column!r}].astype(str) "
+        "(then 1 and '1' are one customer)"
+    )
+    if pd.api.types.is_bool_dtype(values):
+        _refuse_bool(values, column, name)
+    if pd.api.types.is_float_dtype(values) or pd.api.types.is_complex_dtype(values):
+        report_bad_rows(
+            np.ones(len(values), dtype=bool),
+            ids,
+            column=column,
+            name=name,
+            problem="are decimal numbers, not ids",
+            fix=f"use whole numbers, df[{column!r}].astype('int64'), or read the file with "
+            f"dtype={{{column!r}: str}} so that ids stay as written",
+            error=TypeError,
+        )
+    if (
+        pd.api.types.is_integer_dtype(values)
+        or pd.api.types.is_string_dtype(values)
+        and (pd.api.types.infer_dtype(values, skipna=False) == "string")
+    ):
+        return ids
+    kind = values.astype(object).map(_id_kind).to_numpy()
+    first = kind[0]
+    want = {"number": "whole numbers", "text": "text"}
+    if first in want:
+        bad = kind != first
+        problem = f"are not {want[first]} like the first id (ids are compared as written)"
+    else:
+        bad = np.isin(kind, ["bool", "other"])
+        problem = "are neither whole numbers nor text"
+    report_bad_rows(
+        bad, ids, column=column, name=name, problem=problem, fix=fix_type, error=TypeError
+    )
+    return ids
+
+
+def _id_kind(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, numbers.Integral):
+        return "number"
+    return "other"
 
 
 def as_1d_array(
@@ -246,13 +438,22 @@ def as_1d_array(
     *,
     allow_negative: bool = False,
     allow_empty: bool = False,
+    allow_bool: bool = True,
 ) -> np.ndarray:
-    """Return ``values`` as a 1-D float array, raising on NaN, text, negative values or emptiness."""
+    """Return ``values`` as a 1-D float array, raising on NaN, text, negative values or emptiness.
+
+    2-D input, complex numbers and (with ``allow_bool=False``) True/False are refused too.
+    """
     if isinstance(values, pd.DataFrame):
         raise TypeError(f"{name} must be one column (a Series or array), got a DataFrame.")
+    if isinstance(values, str | bytes) or np.ndim(values) != 1:
+        shape = np.shape(values) if not isinstance(values, str | bytes) else "text"
+        raise TypeError(
+            f"{name} must be one-dimensional (one value per customer), got shape {shape}. "
+            f"Fix: pass one column, e.g. {name}[:, 0], or flatten it with np.ravel({name}) if "
+            "every cell is a customer."
+        )
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
-    if series.ndim != 1:
-        raise TypeError(f"{name} must be one-dimensional.")
     if len(series) == 0 and not allow_empty:
         raise CRMLabInputError(f"{name} is empty. Fix: pass at least one value.")
     frame = series.rename(name).to_frame()
@@ -262,6 +463,7 @@ def as_1d_array(
         name=name,
         min_value=None if allow_negative else 0.0,
         fix_negative="this measure needs non-negative values; remove refunds or shift the scale",
+        allow_bool=allow_bool,
     )
     return out.to_numpy(dtype=float)
 
@@ -322,14 +524,10 @@ def likert_frame(
     return pd.DataFrame(out, index=frame.index)
 
 
-def as_day(value, what: str) -> np.datetime64:
-    """One date argument (``observation_end``, ``as_of``, ...) as a ``datetime64[D]`` day."""
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise CRMLabInputError(
-            f"{what} must be a date such as '1997-09-30', got {value!r}."
-        ) from None
-    if ts is pd.NaT:
-        raise CRMLabInputError(f"{what} must be a date such as '1997-09-30', got {value!r}.")
-    return np.datetime64(ts.tz_localize(None) if ts.tzinfo else ts, "D")
+def __getattr__(name: str):
+    """``as_datetime_column`` and ``as_day`` live in :mod:`crmlab.dates`; kept importable here."""
+    if name in ("as_datetime_column", "as_day"):
+        from crmlab import dates
+
+        return getattr(dates, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -182,7 +182,12 @@ def test_numeric_dates_are_a_type_error_with_a_fix():
 
 def test_non_numeric_amounts():
     with pytest.raises(ValueError, match=r"'amount' — 1 of 3 rows are not numbers.*'12,50'"):
-        rfm_summary(_tx(amount=["1.0", "12,50", "3"]))
+        rfm_summary(_tx(amount=[1.0, "12,50", 3]))
+
+
+def test_numbers_written_as_text_are_not_read_silently():
+    with pytest.raises(TypeError, match=r"3 of 3 rows are not numbers \(text\).*'1.0'.*to_numeric"):
+        rfm_summary(_tx(amount=["1.0", "12.50", "3"]))
 
 
 def test_all_text_amounts_is_a_type_error():
