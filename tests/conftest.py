@@ -26,3 +26,28 @@ def cdnow_master():
     from crmlab.datasets import load_cdnow
 
     return load_cdnow()
+
+
+#: Every lesson notebook; new lessons (09, 10, ...) are picked up automatically.
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+#: One parameter per lesson, all tests of a lesson in one xdist group (``--dist loadgroup``), so
+#: that the lesson is executed once per test run and its tests share the executed copy.
+LESSON_PARAMS = [
+    pytest.param(p, id=p.stem, marks=pytest.mark.xdist_group(f"lesson-{p.stem}")) for p in LESSONS
+]
+_EXECUTED: dict = {}
+
+
+@pytest.fixture(scope="session")
+def executed_lesson(tmp_path_factory):
+    """Return ``run(path) -> NotebookResult``: the lesson executed once per test process (cached)."""
+    from crmlab.runner import run_notebooks
+
+    def run(path):
+        if path not in _EXECUTED:
+            out = tmp_path_factory.mktemp(f"executed-{path.stem}")
+            (result,) = run_notebooks([path], out, jobs=1, html=False, progress=False, timeout=180)
+            _EXECUTED[path] = result
+        return _EXECUTED[path]
+
+    return run

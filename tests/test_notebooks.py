@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from crmlab.runner import check_notebook_structure, run_notebooks
+from crmlab.runner import check_notebook_structure
 
-from conftest import ROOT
+from conftest import LESSON_PARAMS, LESSONS, ROOT
 
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 #: The design goal is < 10 s per lesson on an idle machine; the test allows for a loaded CI box.
 SECONDS_LIMIT = 60
 
@@ -20,10 +19,10 @@ def test_there_are_lessons():
 
 
 @pytest.mark.notebooks
-@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
-def test_lesson_executes(path, tmp_path):
+@pytest.mark.parametrize("path", LESSON_PARAMS)
+def test_lesson_executes(path, executed_lesson):
     assert not check_notebook_structure(path)
-    (result,) = run_notebooks([path], tmp_path, jobs=1, html=False, progress=False, timeout=180)
+    result = executed_lesson(path)  # shared with tests/test_prose_numbers.py
     assert result.ok, result.problem
     assert result.seconds < SECONDS_LIMIT, f"{path.name} took {result.seconds:.1f} s"
     assert result.output is not None and result.output.exists()
