@@ -186,18 +186,10 @@ def _execute(task: _Task) -> NotebookResult:
             if index is not None:
                 index = _source_index(nb, index)
             if task.html:
-                html = _write_html(nb, output.with_suffix(".html"))
+                from crmlab.book.lesson_html import write_lesson_html
+
+                html = write_lesson_html(nb, output.with_suffix(".html"))
     return NotebookResult(task.source, output, seconds, ok, index, ename, evalue, timed_out, html)
-
-
-def _write_html(nb: Any, path: Path) -> Path:
-    """Render ``nb`` as one self-contained HTML file (CSS and images inline)."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
-    path.write_text(body, encoding="utf-8")
-    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,8 +272,8 @@ def run_notebooks(
     jobs : int, optional
         Notebooks run at once; default the number of usable cores.
     html : bool
-        Also write a self-contained HTML rendering (readable offline; only formulas need
-        MathJax from the web to be typeset).
+        Also write a self-contained HTML rendering that needs no network (formulas typeset
+        to MathML, images inline; see :mod:`crmlab.book.lesson_html`).
     progress : bool
         Show a progress bar and one line per finished notebook with its time (on stderr).
     env : mapping, optional

@@ -45,6 +45,7 @@ _THIRD_PARTY = (
     "nbformat",
     "papermill",
     "IPython",
+    "nbconvert",
 )
 
 

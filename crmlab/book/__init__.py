@@ -1,0 +1,22 @@
+"""The workbook as a static website and as offline lesson pages, with no request to the network.
+
+- :mod:`crmlab.book.mathml`: formulas typeset to MathML at build time (no MathJax, no CDN).
+- :mod:`crmlab.book.lesson_html`: one executed notebook as one self-contained HTML file
+  (what ``make lessons`` writes next to each executed notebook).
+- :mod:`crmlab.book.site`: the book (``make book``, ``crmlab book``): home page, one page per
+  lesson and exercise set, glossary, navigation and full-text search, built with Sphinx and
+  myst-nb from the executed lessons (install the ``book`` extra).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crmlab._lazy import attach
+
+if TYPE_CHECKING:
+    from crmlab.book import lesson_html as lesson_html
+    from crmlab.book import mathml as mathml
+    from crmlab.book import site as site
+
+__getattr__, __dir__, __all__ = attach(__name__, submodules=["lesson_html", "mathml", "site"])
