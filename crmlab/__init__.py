@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from crmlab import churn as churn
     from crmlab import clv as clv
+    from crmlab import database as database
     from crmlab import datasets as datasets
     from crmlab import economics as economics
     from crmlab import errors as errors
@@ -38,6 +39,7 @@ __getattr__, __dir__, _names = attach(
     submodules=[
         "churn",
         "clv",
+        "database",
         "datasets",
         "economics",
         "errors",

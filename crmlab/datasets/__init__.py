@@ -16,6 +16,8 @@ from crmlab.datasets._registry import REGISTRY, data_home, describe, fetch
 from crmlab.errors import DatasetError
 
 if TYPE_CHECKING:
+    from crmlab.datasets._simulate_crm import CRMExtract as CRMExtract
+    from crmlab.datasets._simulate_crm import simulate_crm_extract as simulate_crm_extract
     from crmlab.datasets._simulate_internal import (
         simulate_service_profit_chain as simulate_service_profit_chain,
     )
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 __getattr__, _dir_generators, _generators = attach(
     __name__,
     attributes={
+        "_simulate_crm": ["CRMExtract", "simulate_crm_extract"],
         "_simulate_internal": ["simulate_service_profit_chain"],
         "_simulate_loyalty": ["simulate_loyalty_survey"],
         "_simulate_transactions": ["simulate_transaction_log"],

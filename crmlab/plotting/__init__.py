@@ -1,4 +1,9 @@
-"""Every figure a lesson shows. Each function takes ``ax=None`` and returns the Axes it drew on.
+"""Every figure a lesson shows. Each function takes a keyword-only ``ax=None`` and returns the Axes.
+
+The one exception is :func:`plot_rfm_pairs`, a figure-level seaborn pair plot (a grid of Axes),
+which returns the ``seaborn.PairGrid``. Where seaborn is the natural tool (distributions,
+heatmaps, box plots by segment, pair plots) it is used, with its theme applied inside the plot
+function only (:func:`crmlab.plotting._base.seaborn_style`).
 
 Plot functions take results or frames (never reach into a model's internals) and change no
 global matplotlib state. They live in one module per topic and are imported on first use.
@@ -31,6 +36,8 @@ if TYPE_CHECKING:
     from crmlab.plotting.cohorts import plot_coca_cola as plot_coca_cola
     from crmlab.plotting.cohorts import plot_cohort_heatmap as plot_cohort_heatmap
     from crmlab.plotting.cohorts import plot_cohort_retention as plot_cohort_retention
+    from crmlab.plotting.database import plot_group_rates as plot_group_rates
+    from crmlab.plotting.database import plot_interpurchase_times as plot_interpurchase_times
     from crmlab.plotting.economics import plot_purchase_distribution as plot_purchase_distribution
     from crmlab.plotting.economics import plot_repeat_ladder as plot_repeat_ladder
     from crmlab.plotting.economics import plot_retention_profit as plot_retention_profit
@@ -46,12 +53,15 @@ if TYPE_CHECKING:
     from crmlab.plotting.loyalty import plot_repurchase_by_loyalty as plot_repurchase_by_loyalty
     from crmlab.plotting.loyalty import plot_service_recovery as plot_service_recovery
     from crmlab.plotting.segmentation import plot_rfm_grid as plot_rfm_grid
+    from crmlab.plotting.segmentation import plot_rfm_pairs as plot_rfm_pairs
+    from crmlab.plotting.segmentation import plot_segment_features as plot_segment_features
     from crmlab.plotting.segmentation import plot_segment_profiles as plot_segment_profiles
     from crmlab.plotting.segmentation import plot_segment_shares as plot_segment_shares
     from crmlab.plotting.segmentation import plot_silhouette as plot_silhouette
     from crmlab.plotting.value import plot_lorenz as plot_lorenz
     from crmlab.plotting.value import plot_pareto as plot_pareto
     from crmlab.plotting.value import plot_pyramid as plot_pyramid
+    from crmlab.plotting.value import plot_value_distribution as plot_value_distribution
     from crmlab.plotting.value import plot_value_matrix as plot_value_matrix
     from crmlab.plotting.value import plot_weights as plot_weights
 
@@ -84,6 +94,7 @@ __getattr__, __dir__, __all__ = attach(
             "plot_cohort_heatmap",
             "plot_cohort_retention",
         ],
+        "database": ["plot_group_rates", "plot_interpurchase_times"],
         "economics": ["plot_purchase_distribution", "plot_repeat_ladder", "plot_retention_profit"],
         "internal_marketing": [
             "plot_attrition_by_factor",
@@ -100,6 +111,8 @@ __getattr__, __dir__, __all__ = attach(
         ],
         "segmentation": [
             "plot_rfm_grid",
+            "plot_rfm_pairs",
+            "plot_segment_features",
             "plot_segment_profiles",
             "plot_segment_shares",
             "plot_silhouette",
@@ -108,6 +121,7 @@ __getattr__, __dir__, __all__ = attach(
             "plot_lorenz",
             "plot_pareto",
             "plot_pyramid",
+            "plot_value_distribution",
             "plot_value_matrix",
             "plot_weights",
         ],
