@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.validation import check_positive, check_probability
+from crmlab.validation import as_number, as_whole_number, check_positive, check_probability
 
 __all__ = [
     "cohort_profit",
@@ -26,10 +26,9 @@ __all__ = [
 ]
 
 
-def _check_years(years: int) -> int:
-    if not float(years).is_integer() or years < 1:
-        raise CRMLabInputError(f"years must be a whole number of at least 1, got {years!r}.")
-    return int(years)
+def _check_years(years: int, name: str = "years") -> int:
+    """``years`` as an int >= 1; text, True/False, fractions and infinity are refused."""
+    return as_whole_number(years, name, minimum=1)
 
 
 def cohort_profit(
@@ -56,8 +55,10 @@ def cohort_profit(
     """
     retention = check_probability(retention, "retention")
     years = _check_years(years)
-    check_positive(n_customers, "n_customers")
-    check_positive(discount_rate, "discount_rate", allow_zero=True)
+    n_customers = check_positive(n_customers, "n_customers")
+    discount_rate = check_positive(discount_rate, "discount_rate", allow_zero=True)
+    margin = as_number(margin, "margin")
+    retention_cost = as_number(retention_cost, "retention_cost")
     year = np.arange(1, years + 1)
     customers = n_customers * retention ** (year - 1)
     profit = customers * (margin - retention_cost)
@@ -108,6 +109,9 @@ def simulate_cohort(
     """
     retention = check_probability(retention, "retention")
     years = _check_years(years)
+    n_customers = as_whole_number(n_customers, "n_customers", minimum=1)
+    margin = as_number(margin, "margin")
+    margin_sd = check_positive(margin_sd, "margin_sd", allow_zero=True)
     rng = np.random.default_rng(random_state)
     active = np.empty(years, dtype=np.int64)
     profit = np.empty(years)
@@ -145,6 +149,9 @@ def replacement_cost(
     Returns the two costs and their sum.
     """
     retention = check_probability(retention, "retention")
+    n_customers = check_positive(n_customers, "n_customers", allow_zero=True)
+    acquisition_cost = as_number(acquisition_cost, "acquisition_cost")
+    retention_cost = as_number(retention_cost, "retention_cost")
     lost = (1 - retention) * n_customers
     return pd.Series(
         {
@@ -171,8 +178,9 @@ def referral_value(
     generations, ``clv * k / (1 - k)``, which needs ``k < 1`` (otherwise the chain never ends).
     """
     conversion_rate = check_probability(conversion_rate, "conversion_rate")
-    check_positive(referrals_per_customer, "referrals_per_customer", allow_zero=True)
-    k = referrals_per_customer * conversion_rate
+    referrals = check_positive(referrals_per_customer, "referrals_per_customer", allow_zero=True)
+    clv = as_number(clv, "clv")
+    k = referrals * conversion_rate
     if generations is None:
         if k >= 1:
             raise CRMLabInputError(
@@ -180,7 +188,7 @@ def referral_value(
                 "referrals has no finite value. Fix: pass generations= (e.g. 3) or a k below 1."
             )
         return float(clv * k / (1 - k))
-    g = _check_years(generations)
+    g = _check_years(generations, "generations")
     return float(clv * sum(k**i for i in range(1, g + 1)))
 
 
@@ -226,6 +234,7 @@ def repeat_purchase_ladder(
     ``share_of_all`` and ``next_step_rate`` (the share of them with at least k + 1).
     """
     days = _purchase_days(transactions, customer_col, date_col).to_numpy()
+    max_purchases = as_whole_number(max_purchases, "max_purchases", minimum=1)
     k = np.arange(1, max_purchases + 1)
     at_least = np.array([(days >= i).sum() for i in k])
     reach_next = np.array([(days >= i + 1).sum() for i in k])

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
-    CRMLabInputError,
+    as_1d_array,
     as_numeric_column,
     check_frame,
     require_columns,
@@ -101,6 +102,17 @@ def rfm_table(
         },
         index=pd.Index(g["day"].max().index, name=customer_col),
     )
+    if not np.isfinite(out["monetary"]).all():
+        from crmlab.validation import report_bad_rows
+
+        report_bad_rows(
+            ~np.isfinite(out["monetary"]).to_numpy(),
+            g["amount"].max(),
+            column=amount_col,
+            name="transactions",
+            problem="are customers whose total spend is too large for a float (above 1.8e308)",
+            fix="express the amounts in a larger currency unit, e.g. df[amount] / 1e6 (millions)",
+        )
     out.attrs["snapshot_date"] = str(snap)
     return out
 
@@ -127,9 +139,7 @@ def quantile_scores(
         raise CRMLabInputError(f"ties must be 'min' or 'first', got {ties!r}.")
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 2:
         raise CRMLabInputError(f"bins must be a whole number of at least 2, got {bins!r}.")
-    x = pd.Series(np.asarray(values, dtype=float))
-    if x.isna().any():
-        raise CRMLabInputError("values to score contain NaN. Fix: fill or drop them first.")
+    x = pd.Series(as_1d_array(values, "values", allow_negative=True, allow_bool=False))
     x = x if higher_is_better else -x
     n = len(x)
     rank = x.rank(method=ties).to_numpy()  # 1-based
@@ -229,6 +239,7 @@ def rfm_scores(
         table = data[list(RFM_COLUMNS)].copy()
         for col in RFM_COLUMNS:
             table[col] = as_numeric_column(data, col, name="data", min_value=0.0)
+    _check_spread(table)
     out = table.copy()
     out["R"] = quantile_scores(out["recency_days"], bins, higher_is_better=False, ties=ties)
     out["F"] = quantile_scores(out["frequency"], bins, ties=ties)
@@ -241,6 +252,32 @@ def rfm_scores(
     out.attrs.update(table.attrs)
     out.attrs.update({"bins": bins, "ties": ties})
     return out
+
+
+def _check_spread(table: pd.DataFrame) -> None:
+    """Refuse RFM columns on which every customer is equal: quantiles cannot rank them."""
+    n = len(table)
+    for col, letter in zip(RFM_COLUMNS, "RFM", strict=True):
+        x = table[col]
+        if x.nunique() > 1:
+            continue
+        why = (
+            "there is only one customer"
+            if n == 1
+            else f"all {n:,} customers have the same {col} ({float(x.iloc[0]):g})"
+        )
+        cause = (
+            " (everyone last bought on the snapshot day)"
+            if col == "recency_days" and n > 1 and float(x.iloc[0]) == 0
+            else ""
+        )
+        raise CRMLabInputError(
+            f"rfm_scores: {why}{cause}, so quantile scores cannot tell customers apart on "
+            f"{col}; every {letter} score would be the lowest and the segments would be "
+            "meaningless (e.g. everyone 'lost'). Fix: score a customer base whose "
+            f"{col} differs (a longer period, more customers), or rank on fixed thresholds "
+            "that you choose instead of quantiles."
+        )
 
 
 def strategy_table(scores: pd.DataFrame, *, segment_col: str = "segment") -> pd.DataFrame:
@@ -355,19 +392,19 @@ def kmeans_segments(
     features: pd.DataFrame,
     k: int | None = None,
     *,
-    k_range: Iterable[int] = range(2, 9),
+    k_range: Iterable[int] | None = None,
     log_columns: Iterable[str] | str = "auto",
     random_state: int | None = 0,
     sample_size: int = 3000,
     select_size: int = 8000,
 ) -> KMeansResult:
-    """Segment customers with k-means (K均值聚类) on log-transformed, standardised features.
+    r"""Segment customers with k-means (K均值聚类) on log-transformed, standardised features.
 
     The pipeline is ``log1p`` on skewed non-negative columns (money, counts), standardisation
     (mean 0, sd 1) and ``KMeans(n_init=4)``. When ``k`` is None, each k in ``k_range`` is fitted
     and the one with the highest silhouette score (轮廓系数)
 
-    .. math:: s_i = \\frac{b_i - a_i}{\\max(a_i, b_i)}
+    .. math:: s_i = \frac{b_i - a_i}{\max(a_i, b_i)}
 
     (``a`` = mean distance to the own segment, ``b`` = to the nearest other segment), averaged
     over a random sample of ``sample_size`` customers, is kept.
@@ -379,8 +416,10 @@ def kmeans_segments(
         ``monetary``); NaN is an error.
     k : int, optional
         Number of segments; None chooses it by silhouette.
-    k_range : iterable of int
-        Candidates for k (each from 2 to n - 1).
+    k_range : iterable of int, optional
+        Candidates for k, each from 2 to the number of distinct customers (rows) and at most
+        n - 1. Default ``range(2, 9)`` cut to what the data allow (with 5 customers: 2..4);
+        ``result.scores`` shows the k that were tried.
     log_columns : list of str or "auto"
         Columns to log-transform; "auto" = non-negative columns with skewness above 1.
     random_state : int or None
@@ -399,13 +438,28 @@ def kmeans_segments(
 
     clean, log_cols = _check_features(features, log_columns)
     n = len(clean)
-    candidates = [k] if k is not None else list(k_range)
+    n_distinct = len(clean.drop_duplicates())
+    k_max = min(n - 1, n_distinct)
+    if k_max < 2:
+        raise CRMLabInputError(
+            f"features has {n:,} rows and {n_distinct} distinct customer profile(s): there is "
+            "nothing to segment (two segments need at least 2 distinct rows and 3 customers). "
+            "Fix: use more customers, or features on which they differ."
+        )
+    if k is not None:
+        candidates = [k]
+    elif k_range is None:
+        candidates = list(range(2, min(8, k_max) + 1))
+    else:
+        candidates = list(k_range)
     if not candidates:
         raise CRMLabInputError("k_range is empty. Fix: pass e.g. range(2, 9).")
     for kk in candidates:
-        if isinstance(kk, bool) or not isinstance(kk, int | np.integer) or not 2 <= kk < n:
+        if isinstance(kk, bool) or not isinstance(kk, int | np.integer) or not 2 <= kk <= k_max:
             raise CRMLabInputError(
-                f"k must be a whole number from 2 to {n - 1} (number of customers - 1), got {kk!r}."
+                f"k must be a whole number from 2 to {k_max} (the number of distinct customer "
+                f"rows, {n_distinct}, and at most customers - 1, {n - 1}), got {kk!r}. Fix: "
+                f"pass k_range=range(2, {k_max + 1}) or leave k_range out."
             )
     sample = min(int(sample_size), n)
     rng = np.random.default_rng(random_state)
@@ -416,6 +470,11 @@ def kmeans_segments(
         scores, fits = _fit_candidates(
             subset, log_cols, candidates, random_state, min(sample, len(subset))
         )
+        if all(np.isnan(v) for v in scores.values()):
+            raise CRMLabInputError(
+                "k-means found a single segment for every k tried, so no silhouette could be "
+                "computed. Fix: use features on which customers differ more."
+            )
         best = max(scores, key=lambda kk: (np.nan_to_num(scores[kk], nan=-2.0), -kk))
         pipe = fits[best]
         if subset is not clean:

@@ -202,7 +202,9 @@ def as_numeric_column(
             problem="are not numbers (text)",
             fix=f"convert the column yourself, e.g. pd.to_numeric(df[{column!r}].str.replace(',', '')) "
             "(text is never read as a number silently)",
-            error=TypeError if is_text.all() else CRMLabInputError,
+            error=TypeError
+            if is_text.all() and pd.to_numeric(obj, errors="coerce").isna().all()
+            else CRMLabInputError,
         )
         if not allow_bool:
             report_bad_rows(
@@ -280,7 +282,7 @@ def _finish_numeric(
     return values
 
 
-def as_number(value: Any, name: str, *, allow_inf: bool = False) -> float:
+def as_number(value: Any, name: str, *, allow_inf: bool = False, allow_nan: bool = False) -> float:
     """One numeric argument as a float; text, booleans, complex numbers and NaN are refused.
 
     ``"0.001"`` is refused rather than read as 0.001: a number written as text usually means the
@@ -290,16 +292,18 @@ def as_number(value: Any, name: str, *, allow_inf: bool = False) -> float:
         value, numbers.Real | decimal.Decimal | np.ndarray
     ):
         kind = "text" if isinstance(value, str | bytes) else type(value).__name__
+        hint = (
+            f", e.g. float({value!r}) if that text is the value you mean" if kind == "text" else ""
+        )
         raise TypeError(
-            f"{name} must be a number, got {value!r} ({kind}). Fix: pass the number itself, "
-            f"e.g. {name}=float(value)"
-            + (" if the text holds a number." if kind == "text" else ".")
+            f"{name} must be a number, got {value!r} ({kind}). Fix: pass a number{hint} "
+            "(text is never read as a number silently)."
         )
     if isinstance(value, np.ndarray):
         if value.ndim != 0 or not np.issubdtype(value.dtype, np.number) or np.iscomplexobj(value):
             raise TypeError(f"{name} must be one real number, got {value!r}.")
     v = float(value)
-    if np.isnan(v):
+    if np.isnan(v) and not allow_nan:
         raise CRMLabInputError(f"{name} must be a number, got NaN. Fix: pass a real value.")
     if np.isinf(v) and not allow_inf:
         raise CRMLabInputError(
@@ -346,8 +350,8 @@ def check_positive(
 
     Text (``"0.001"``), booleans, NaN and infinity (unless ``allow_inf=True``) are refused.
     """
-    v = as_number(value, name, allow_inf=allow_inf)
-    if v < 0 if allow_zero else v <= 0:
+    v = as_number(value, name, allow_inf=allow_inf, allow_nan=True)
+    if np.isnan(v) or (v < 0 if allow_zero else v <= 0):
         need = "zero or more" if allow_zero else "greater than zero"
         raise CRMLabInputError(f"{name} must be {need}, got {value!r}.")
     return v
@@ -360,9 +364,12 @@ def sum_scale(values: np.ndarray) -> float:
     whenever the plain sum is finite, and stays finite (as a ratio or mean) when it is not.
     """
     x = np.abs(np.asarray(values, dtype=float))
-    if x.size == 0 or np.isfinite(x.sum()):
-        return 1.0
-    return float(2.0 ** np.ceil(np.log2(x.max())))
+    with np.errstate(over="ignore"):
+        if x.size == 0 or np.isfinite(x.sum()):
+            return 1.0
+    # a power of two no larger than the largest value: every scaled value is < 2, so the
+    # scaled sum is below 2 * len(values)
+    return float(np.ldexp(1.0, int(np.frexp(x.max())[1]) - 1))
 
 
 def as_id_column(frame: pd.DataFrame, column: str, *, name: str = "data") -> pd.Series:

@@ -186,7 +186,9 @@ def test_non_numeric_amounts():
 
 
 def test_numbers_written_as_text_are_not_read_silently():
-    with pytest.raises(TypeError, match=r"3 of 3 rows are not numbers \(text\).*'1.0'.*to_numeric"):
+    with pytest.raises(
+        ValueError, match=r"3 of 3 rows are not numbers \(text\).*'1.0'.*to_numeric"
+    ):
         rfm_summary(_tx(amount=["1.0", "12.50", "3"]))
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
     as_numeric_column,
     check_frame,
@@ -21,7 +22,7 @@ from crmlab.validation import (
     require_columns,
 )
 
-__all__ = ["check_summary", "collapse", "time_unit_of"]
+__all__ = ["check_summary", "collapse", "summary_time_unit", "time_unit_of"]
 
 _HINT = (
     "build the frame with crmlab.transactions.rfm_summary(transactions, ...), or rename your "
@@ -30,8 +31,75 @@ _HINT = (
 
 
 def time_unit_of(data: pd.DataFrame, default: str = "W") -> str:
-    """The time unit a summary frame is measured in (``data.attrs["time_unit"]``, else ``default``)."""
+    """The time unit a summary frame states (``data.attrs["time_unit"]``), else ``default``.
+
+    Only for data whose unit is a label (discrete periods); a frame with ``recency`` and ``T``
+    goes through :func:`summary_time_unit`, which never assumes a unit.
+    """
     return str(data.attrs.get("time_unit", default))
+
+
+def summary_time_unit(
+    data: pd.DataFrame,
+    time_unit: str | None = None,
+    *,
+    default: str | None = None,
+    name: str = "data",
+    argument: str = "time_unit",
+) -> str:
+    """The time unit of a summary frame: stated in ``data.attrs`` or by the ``time_unit`` argument.
+
+    ``rfm_summary`` records the unit in ``data.attrs["time_unit"]``, but a CSV round trip, most
+    constructors and ``pd.concat`` of summaries with different attrs drop it. A frame whose unit
+    is stated neither way is refused (never assumed to be in the model's unit), unless a
+    ``default`` is given for data whose unit is only a label.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The summary frame.
+    time_unit : {"D", "W", "M", "Y"}, optional
+        The unit stated by the caller; must agree with ``data.attrs["time_unit"]`` if both exist.
+    default : str, optional
+        Unit to use when neither states one (None: refuse).
+    name, argument : str
+        How the frame and the argument are called in error messages.
+
+    Returns
+    -------
+    str
+        One of "D", "W", "M", "Y".
+
+    Raises
+    ------
+    CRMLabInputError
+        If no unit is stated (and there is no ``default``), the two statements disagree, or the
+        unit is unknown.
+    """
+    from crmlab.transactions import time_unit_days
+
+    stated = data.attrs.get("time_unit") if isinstance(data, pd.DataFrame) else None
+    if time_unit is not None:
+        time_unit_days(time_unit)
+        if stated is not None and stated != time_unit:
+            raise CRMLabInputError(
+                f"{argument}={time_unit!r} but {name} says its times are in {stated!r} "
+                f"({name}.attrs['time_unit']). Fix: drop the {argument} argument, or rebuild the "
+                f"summary with rfm_summary(..., time_unit={time_unit!r})."
+            )
+        return str(time_unit)
+    if stated is None:
+        if default is not None:
+            return default
+        raise CRMLabInputError(
+            f"{name} does not say in which time unit its recency and T are measured "
+            f"({name}.attrs['time_unit'] is missing: a CSV round trip, a hand-built frame or "
+            "pd.concat of summaries with different units drops it), and a unit is never "
+            f"assumed. Fix: pass {argument}='W' (or 'D', 'M', 'Y': the unit recency and T are "
+            "in), or rebuild the summary with rfm_summary(..., time_unit=...)."
+        )
+    time_unit_days(stated)
+    return str(stated)
 
 
 def check_summary(
@@ -106,7 +174,7 @@ def check_summary(
             }
         elif col == "monetary_value":
             rule = {"min_value": 0.0}
-        arrays[col] = as_numeric_column(data, col, name=name, **rule)
+        arrays[col] = as_numeric_column(data, col, name=name, allow_bool=False, **rule)
     if "recency" in arrays and "T" in arrays:
         report_bad_rows(
             (arrays["recency"] > arrays["T"] + 1e-9).to_numpy(),

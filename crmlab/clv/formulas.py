@@ -44,12 +44,24 @@ __all__ = [
 ArrayLike = float | Sequence[float] | np.ndarray
 
 
+def _float_array(value: ArrayLike, name: str) -> np.ndarray:
+    """``value`` as a float array; text, True/False and complex numbers are refused."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        arr = np.asarray(value, dtype=object)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(
+            f"{name} must be a number or an array of numbers, got {value!r} ({arr.dtype} "
+            "values). Fix: pass numbers such as 0.1, not text or True/False (text is never "
+            "read as a number silently)."
+        )
+    return arr.astype(float)
+
+
 def _rate_array(value: ArrayLike, name: str, *, upper_one: bool = True) -> np.ndarray:
     """``value`` as a float array; raise (with the percentage hint) on the first bad entry."""
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}.") from None
+    arr = _float_array(value, name)
     flat = arr.ravel()
     bad = ~np.isfinite(flat) | (flat < 0) | ((flat > 1) if upper_one else False)
     if bad.any():
@@ -65,10 +77,7 @@ def _rate_array(value: ArrayLike, name: str, *, upper_one: bool = True) -> np.nd
 
 
 def _nonneg_array(value: ArrayLike, name: str, fix: str) -> np.ndarray:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number or an array of numbers, got {value!r}.") from None
+    arr = _float_array(value, name)
     flat = arr.ravel()
     bad = ~np.isfinite(flat) | (flat < 0)
     if bad.any():
@@ -160,7 +169,7 @@ def simple_clv(
     discount_rate: ArrayLike,
     horizon: int | None = None,
     acquisition_cost: ArrayLike = 0.0,
-):
+) -> float | np.ndarray:
     r"""Retention-based customer lifetime value, finite or infinite horizon.
 
     Timing convention: the customer has just been acquired (t = 0, no margin yet). In each

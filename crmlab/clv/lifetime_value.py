@@ -20,9 +20,10 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from crmlab.clv._data import summary_time_unit
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import time_unit_days
-from crmlab.validation import check_frame, check_positive
+from crmlab.validation import as_1d_array, as_whole_number, check_frame, check_positive
 
 __all__ = ["customer_lifetime_value", "discount_factors"]
 
@@ -40,6 +41,15 @@ def _spend(spend_model, data: pd.DataFrame) -> np.ndarray:
         )
         return np.full(len(data), value)
     if isinstance(spend_model, pd.Series):
+        for what, index in (("spend_model", spend_model.index), ("data", data.index)):
+            dup = index.duplicated()
+            if dup.any():
+                raise CRMLabInputError(
+                    f"{what} has {int(dup.sum()):,} duplicated customer id(s) in its index "
+                    f"(first: {index[dup][0]!r}), so a spend cannot be matched to one customer. "
+                    f"Fix: keep one row per customer, e.g. {what}[~{what}.index.duplicated()], "
+                    "or pass gg.expected_spend(data)."
+                )
         if not spend_model.index.equals(data.index):
             missing = data.index.difference(spend_model.index)
             if len(missing):
@@ -49,6 +59,10 @@ def _spend(spend_model, data: pd.DataFrame) -> np.ndarray:
                     "gg.expected_spend(data)."
                 )
             spend_model = spend_model.reindex(data.index)
+        if not pd.api.types.is_numeric_dtype(spend_model) or pd.api.types.is_bool_dtype(
+            spend_model
+        ):
+            as_1d_array(spend_model.dropna(), "spend_model", allow_bool=False, allow_negative=True)
         values = spend_model.to_numpy(dtype=float)
     elif hasattr(spend_model, "expected_spend"):
         values = spend_model.expected_spend(data).to_numpy(dtype=float)
@@ -77,6 +91,7 @@ def customer_lifetime_value(
     discount_rate: float = 0.01,
     time_unit: str = "M",
     margin: float = 1.0,
+    data_time_unit: str | None = None,
 ) -> pd.Series:
     """Discounted expected value of each customer's purchases over the next ``horizon`` periods.
 
@@ -100,6 +115,9 @@ def customer_lifetime_value(
         Unit of ``horizon`` and ``discount_rate`` (month = 30.4375 days).
     margin : float, default 1.0
         Share of revenue that is profit (0.3 = 30% margin); 1 values revenue.
+    data_time_unit : {"D", "W", "M", "Y"}, optional
+        Unit of ``recency`` and ``T`` in ``data`` when ``data.attrs["time_unit"]`` does not state
+        it (after a CSV round trip, for example). A unit is never assumed.
 
     Returns
     -------
@@ -111,12 +129,14 @@ def customer_lifetime_value(
     >>> clv = customer_lifetime_value(bgf, gg, summary, horizon=12, discount_rate=0.01)  # doctest: +SKIP
     """
     check_frame(data, "data")
-    if isinstance(horizon, bool) or not float(horizon).is_integer() or horizon < 1:
+    try:
+        horizon = as_whole_number(horizon, "horizon", minimum=1)
+    except CRMLabInputError:
         raise CRMLabInputError(
             f"horizon must be a whole number of periods >= 1, got {horizon!r}. Fix: e.g. "
             "horizon=12 with time_unit='M' for one year."
-        )
-    horizon = int(horizon)
+        ) from None
+    time_unit_days(time_unit)
     rate = check_positive(discount_rate, "discount_rate", allow_zero=True)
     if rate >= 1:
         raise CRMLabInputError(
@@ -140,6 +160,11 @@ def customer_lifetime_value(
             "transaction_model has no time_unit_: fit it first (or build it with from_params)."
         )
     step = time_unit_days(time_unit) / time_unit_days(model_unit)
+    if getattr(transaction_model, "_needs_time_unit", False) or data_time_unit is not None:
+        unit = summary_time_unit(data, data_time_unit, argument="data_time_unit")
+        if data.attrs.get("time_unit") != unit:
+            data = data.copy(deep=False)
+            data.attrs["time_unit"] = unit
     spend = _spend(spend_model, data)
 
     cumulative = np.zeros(len(data))

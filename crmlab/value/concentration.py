@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.validation import as_1d_array, check_probability
+from crmlab.validation import as_1d_array, check_probability, sum_scale
 
 __all__ = ["lorenz_curve", "top_share", "concentration_table", "gini", "abc_classes"]
 
@@ -20,13 +20,19 @@ __all__ = ["lorenz_curve", "top_share", "concentration_table", "gini", "abc_clas
 # Concentration: the 80/20 rule, Lorenz curve, Gini, ABC classes
 # --------------------------------------------------------------------------------------------
 def _values(values, name: str = "values") -> np.ndarray:
-    x = as_1d_array(values, name)
-    if x.sum() <= 0:
+    """Validated non-negative values (2-D input, text, True/False, NaN and inf refused)."""
+    x = as_1d_array(values, name, allow_bool=False)
+    if not (x > 0).any():
         raise CRMLabInputError(
             f"{name} are all zero, so no customer brings any share of the total. "
             "Fix: check that you passed the value column (revenue, profit), not an empty filter."
         )
     return x
+
+
+def _shares(x: np.ndarray) -> np.ndarray:
+    """``x`` divided by a power of two so that its sum is finite (shares are scale-free)."""
+    return x / sum_scale(x)
 
 
 def lorenz_curve(values) -> pd.DataFrame:
@@ -46,7 +52,7 @@ def lorenz_curve(values) -> pd.DataFrame:
     DataFrame with ``n + 1`` rows and columns ``customer_share`` and ``value_share``, both from
     0 to 1, starting at (0, 0) and ending at (1, 1).
     """
-    x = np.sort(_values(values))
+    x = np.sort(_shares(_values(values)))
     n = len(x)
     return pd.DataFrame(
         {
@@ -82,13 +88,15 @@ def top_share(values, fraction: float = 0.2) -> float:
     0.9
     """
     fraction = check_probability(fraction, "fraction")
-    x = np.sort(_values(values))[::-1]
+    x = np.sort(_shares(_values(values)))[::-1]
     n = len(x)
     cum = np.r_[0.0, np.cumsum(x)] / x.sum()
     return float(np.interp(fraction * n, np.arange(n + 1), cum))
 
 
-def concentration_table(values, fractions: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.5)):
+def concentration_table(
+    values, fractions: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.5)
+) -> pd.DataFrame:
     """Top shares for several fractions of customers, as a small table.
 
     Returns
@@ -109,11 +117,11 @@ def concentration_table(values, fractions: Sequence[float] = (0.01, 0.05, 0.1, 0
 
 
 def gini(values) -> float:
-    """Gini coefficient (基尼系数) of customer value: 0 = all equal, near 1 = one customer has all.
+    r"""Gini coefficient (基尼系数) of customer value: 0 = all equal, near 1 = one customer has all.
 
     Computed exactly from the sorted values (ascending, ranks ``i = 1..n``):
 
-    .. math:: G = \\frac{2 \\sum_i i\\, x_{(i)}}{n \\sum_i x_i} - \\frac{n + 1}{n},
+    .. math:: G = \frac{2 \sum_i i\, x_{(i)}}{n \sum_i x_i} - \frac{n + 1}{n},
 
     which equals one minus twice the area under the Lorenz curve. With ``n`` customers the
     largest possible value is ``(n - 1) / n``.
@@ -126,6 +134,7 @@ def gini(values) -> float:
     0.75
     """
     x = np.sort(_values(values))
+    x = x / x[-1]  # divide by the largest value: the sums below cannot overflow
     n = len(x)
     i = np.arange(1, n + 1)
     return float(2.0 * np.sum(i * x) / (n * x.sum()) - (n + 1) / n)
@@ -161,8 +170,9 @@ def abc_classes(values, cuts: tuple[float, float] = (0.8, 0.95)) -> pd.DataFrame
     index = values.index if isinstance(values, pd.Series) else None
     x = _values(values)
     order = np.argsort(-x, kind="stable")
-    cum = np.cumsum(x[order]) / x.sum()
-    before = cum - x[order] / x.sum()
+    xs = _shares(x)
+    cum = np.cumsum(xs[order]) / xs.sum()
+    before = cum - xs[order] / xs.sum()
     cls_sorted = np.where(before < a_cut - 1e-12, "A", np.where(before < b_cut - 1e-12, "B", "C"))
     cls_sorted[x[order] == 0] = "C"
     cls = np.empty(len(x), dtype=object)

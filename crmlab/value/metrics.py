@@ -61,6 +61,17 @@ def customer_metrics(
             "orders": grouped["day"].nunique().astype(np.int64),
         }
     )
+    if not np.isfinite(out["revenue"]).all():
+        from crmlab.validation import report_bad_rows
+
+        report_bad_rows(
+            ~np.isfinite(out["revenue"]).to_numpy(),
+            grouped["amount"].max(),
+            column=amount_col,
+            name="transactions",
+            problem="are customers whose revenue is too large for a float (above 1.8e308)",
+            fix="express the amounts in a larger currency unit, e.g. df[amount] / 1e6 (millions)",
+        )
     out["avg_order_value"] = out["revenue"] / out["orders"]
     out["first_purchase"] = pd.to_datetime(grouped["day"].min())
     out["last_purchase"] = pd.to_datetime(grouped["day"].max())
@@ -70,7 +81,9 @@ def customer_metrics(
     return out
 
 
-def top_by_metric(frame: pd.DataFrame, columns: Iterable[str], fraction: float = 0.2):
+def top_by_metric(
+    frame: pd.DataFrame, columns: Iterable[str], fraction: float = 0.2
+) -> pd.DataFrame:
     """Which customers are "top" by each single metric, and how much the lists agree.
 
     Parameters

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.validation import as_1d_array, check_frame, check_probability
+from crmlab.validation import as_1d_array, check_frame, check_probability, sum_scale
 from crmlab.value.weights import AHPResult, check_weights, normalise_indicators
 
 __all__ = [
@@ -75,12 +75,12 @@ def value_pyramid(
     tiers: Mapping[str, float] | None = None,
     lower_is_better: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """The customer value pyramid (客户价值金字塔): a weighted score, then tiers by share of customers.
+    r"""The customer value pyramid (客户价值金字塔): a weighted score, then tiers by share of customers.
 
     Each weighted indicator is min-max normalised to 0..1 (reversed for ``lower_is_better``), the
     composite score is
 
-    .. math:: S_i = 100 \\sum_j w_j \\, z_{ij}, \\qquad \\sum_j w_j = 1,
+    .. math:: S_i = 100 \sum_j w_j \, z_{ij}, \qquad \sum_j w_j = 1,
 
     and customers are ranked by ``S``: the first ``tiers[top]`` share of customers form the top
     tier, and so on (tier sizes are the rounded cumulative shares times the number of customers;
@@ -143,7 +143,7 @@ def value_scorecard(
     weights: Mapping[str, float] | None = None,
     lower_is_better: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """The customer value scorecard (客户价值计分卡): current value plus potential value.
+    r"""The customer value scorecard (客户价值计分卡): current value plus potential value.
 
     Current value (现实价值) is made of a ``financial`` and a ``sales`` part, potential value
     (潜在价值) of a ``customer`` and a ``service`` part. Each part is the weighted mean of its
@@ -151,9 +151,9 @@ def value_scorecard(
 
     .. math::
 
-        \\text{current} = \\frac{w_f F + w_s S}{w_f + w_s}, \\quad
-        \\text{potential} = \\frac{w_c C + w_v V}{w_c + w_v}, \\quad
-        \\text{total} = w_f F + w_s S + w_c C + w_v V.
+        \text{current} = \frac{w_f F + w_s S}{w_f + w_s}, \quad
+        \text{potential} = \frac{w_c C + w_v V}{w_c + w_v}, \quad
+        \text{total} = w_f F + w_s S + w_c C + w_v V.
 
     Parameters
     ----------
@@ -244,7 +244,8 @@ def _cut(x: pd.Series, split, which: int, name: str) -> float:
         if split == "median":
             return float(x.median())
         if split == "mean":
-            return float(x.mean())
+            scale = sum_scale(x.to_numpy())  # exact power of two: the sum cannot overflow
+            return float((x / scale).mean() * scale)
         raise CRMLabInputError(
             f"split must be 'median', 'mean' or two numbers (current_cut, potential_cut), got {split!r}."
         )
@@ -300,8 +301,8 @@ def value_matrix(current, potential, split="median") -> pd.DataFrame:
         index = current.index
     elif isinstance(current, pd.Series):
         index = current.index
-    c = as_1d_array(current, "current", allow_negative=True)
-    p = as_1d_array(potential, "potential", allow_negative=True)
+    c = as_1d_array(current, "current", allow_negative=True, allow_bool=False)
+    p = as_1d_array(potential, "potential", allow_negative=True, allow_bool=False)
     if len(c) != len(p):
         raise CRMLabInputError(
             f"current has {len(c)} values but potential has {len(p)}; they must describe the "

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.validation import as_numeric_column, check_frame, require_columns
+from crmlab.validation import as_number, as_numeric_column, check_frame, require_columns, sum_scale
 
 __all__ = [
     "check_weights",
@@ -60,10 +60,7 @@ def check_weights(weights, allowed: Iterable[str], *, what: str = "weights") -> 
             f"{what} name unknown column(s) {', '.join(map(repr, unknown))}; available: {have}. "
             "Fix: check the spelling or rename the weights."
         )
-    try:
-        w = w.astype(float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{what} must be numbers, got {dict(weights)!r}.") from None
+    w = pd.Series({k: as_number(v, f"{what}[{k!r}]", allow_inf=True) for k, v in w.items()})
     if w.isna().any() or (w < 0).any():
         bad = w[w.isna() | (w < 0)]
         raise CRMLabInputError(
@@ -87,11 +84,11 @@ def normalise_indicators(
     *,
     lower_is_better: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """Min-max normalise indicators to 0..1, so that 1 is always the best customer.
+    r"""Min-max normalise indicators to 0..1, so that 1 is always the best customer.
 
-    .. math:: z_{ij} = \\frac{x_{ij} - \\min_i x_{ij}}{\\max_i x_{ij} - \\min_i x_{ij}}
-       \\quad\\text{or, when less is better,}\\quad
-       z_{ij} = \\frac{\\max_i x_{ij} - x_{ij}}{\\max_i x_{ij} - \\min_i x_{ij}}.
+    .. math:: z_{ij} = \frac{x_{ij} - \min_i x_{ij}}{\max_i x_{ij} - \min_i x_{ij}}
+       \quad\text{or, when less is better,}\quad
+       z_{ij} = \frac{\max_i x_{ij} - x_{ij}}{\max_i x_{ij} - \min_i x_{ij}}.
 
     Negative values are fine (growth can be negative). NaN, text, and a column with the same
     value for every customer (it cannot rank anyone) raise a clear error.
@@ -108,7 +105,8 @@ def normalise_indicators(
         )
     out = pd.DataFrame(index=frame.index)
     for col in columns:
-        x = as_numeric_column(frame, col, name="frame")
+        x = as_numeric_column(frame, col, name="frame", allow_bool=False)
+        x = x / sum_scale(np.r_[x.min(), x.max()])  # exact; keeps hi - lo finite
         lo, hi = x.min(), x.max()
         if hi == lo:
             raise CRMLabInputError(
@@ -125,16 +123,16 @@ def entropy_weights(
     *,
     lower_is_better: Iterable[str] = (),
 ) -> pd.Series:
-    """Objective weights by the entropy weight method (熵权法).
+    r"""Objective weights by the entropy weight method (熵权法).
 
     An indicator on which customers differ a lot carries more information and gets more weight.
     With the normalised values ``z`` (:func:`normalise_indicators`) and ``n`` customers:
 
     .. math::
 
-        p_{ij} = \\frac{z_{ij}}{\\sum_i z_{ij}},\\quad
-        e_j = -\\frac{1}{\\ln n} \\sum_i p_{ij} \\ln p_{ij}\\ (0 \\ln 0 = 0),\\quad
-        w_j = \\frac{1 - e_j}{\\sum_k (1 - e_k)}.
+        p_{ij} = \frac{z_{ij}}{\sum_i z_{ij}},\quad
+        e_j = -\frac{1}{\ln n} \sum_i p_{ij} \ln p_{ij}\ (0 \ln 0 = 0),\quad
+        w_j = \frac{1 - e_j}{\sum_k (1 - e_k)}.
 
     Parameters
     ----------
@@ -164,7 +162,7 @@ def entropy_weights(
 
 def pairwise_matrix(
     judgements: Mapping[tuple[str, str], float], labels: Iterable[str] | None = None
-):
+) -> pd.DataFrame:
     """Build a reciprocal AHP pairwise comparison matrix from judgements on pairs.
 
     ``{("revenue", "growth"): 3}`` means revenue is three times as important as growth (Saaty's
@@ -184,7 +182,7 @@ def pairwise_matrix(
     for (a, b), v in judgements.items():
         if a not in labels or b not in labels:
             raise CRMLabInputError(f"judgement ({a!r}, {b!r}) names an item not in {labels}.")
-        v = float(v)
+        v = as_number(v, f"judgement ({a!r}, {b!r})", allow_inf=True)
         if not np.isfinite(v) or v <= 0:
             raise CRMLabInputError(
                 f"judgement ({a!r}, {b!r}) is {v!r}; it must be a positive ratio such as 3 or 1/3."
@@ -232,13 +230,15 @@ class AHPResult:
         return self.cr <= 0.1
 
 
-def ahp_weights(pairwise, *, labels: Iterable[str] | None = None, max_cr: float | None = 0.1):
-    """Subjective weights by the analytic hierarchy process (层次分析法).
+def ahp_weights(
+    pairwise, *, labels: Iterable[str] | None = None, max_cr: float | None = 0.1
+) -> AHPResult:
+    r"""Subjective weights by the analytic hierarchy process (层次分析法).
 
     Entry ``a[i, j]`` says how many times more important indicator ``i`` is than ``j``. The
-    weights are the principal eigenvector ``A w = \\lambda_{max} w``; the consistency ratio is
+    weights are the principal eigenvector ``A w = \lambda_{max} w``; the consistency ratio is
 
-    .. math:: CI = \\frac{\\lambda_{max} - n}{n - 1}, \\qquad CR = \\frac{CI}{RI_n},
+    .. math:: CI = \frac{\lambda_{max} - n}{n - 1}, \qquad CR = \frac{CI}{RI_n},
 
     with Saaty's random index ``RI`` (:data:`RANDOM_INDEX`).
 
@@ -264,13 +264,17 @@ def ahp_weights(pairwise, *, labels: Iterable[str] | None = None, max_cr: float 
                 "columns. Fix: pairwise.loc[names, names]."
             )
         names = list(pairwise.index) if labels is None else list(labels)
-        a = pairwise.to_numpy(dtype=float)
+        a = pairwise.to_numpy()
     else:
-        try:
-            a = np.asarray(pairwise, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError("the pairwise matrix must hold numbers.") from None
+        a = np.asarray(pairwise)
         names = None if labels is None else list(labels)
+    if a.dtype.kind not in "iuf":
+        raise TypeError(
+            f"the pairwise matrix must hold numbers, got {a.dtype} values (first: "
+            f"{a.flat[0]!r}). Fix: pass ratios as numbers such as 3 or 1/3, not text or "
+            "True/False."
+        )
+    a = a.astype(float)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] < 2:
         raise CRMLabInputError(
             f"the pairwise matrix must be square with at least 2 rows, got shape {a.shape}."
