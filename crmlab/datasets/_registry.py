@@ -135,6 +135,18 @@ def fetch(name: str, *, progress: bool = False) -> Path:
     entry = _entry(name)
     folder = data_home()
     path = folder / entry.filename
+    if folder.exists() and not folder.is_dir():
+        raise DatasetError(
+            f"the data folder {folder} is a file, not a folder"
+            + (" (from CRMLAB_DATA)" if os.environ.get("CRMLAB_DATA") else "")
+            + f". Fix: point CRMLAB_DATA at the folder that holds {entry.filename}, not at a file."
+        )
+    if path.is_dir():
+        raise DatasetError(
+            f"{path} is a folder, but the dataset {name!r} is the single file {entry.filename}. "
+            f"Fix: move the real file out of that folder to {path} (or remove the folder so "
+            f"that fetch({name!r}) can download {entry.url})."
+        )
     if path.exists():
         actual = _sha256(path)
         if actual != entry.sha256:
