@@ -97,13 +97,6 @@ def test_likelihood_sums_to_total(fitted, donations):
     assert (mult * p).sum() == pytest.approx(1.0, abs=1e-12)
 
 
-def test_weights_equal_expanded_rows(donations, fitted):
-    expanded = donations.loc[donations.index.repeat(donations["weights"])].reset_index(drop=True)
-    plain = BetaGeoBetaBinom().fit(expanded[["frequency", "recency", "periods"]])
-    for k in PUBLISHED:
-        assert plain.params_[k] == pytest.approx(fitted.params_[k], rel=1e-4)
-
-
 def test_simulate_matches_probability_alive(fitted):
     sim = fitted.simulate(60_000, 6, random_state=3)
     again = fitted.simulate(60_000, 6, random_state=3)

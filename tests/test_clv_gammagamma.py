@@ -74,18 +74,6 @@ def test_shrinks_towards_population_mean(fitted):
     assert fitted.population_mean_spend < spend[0] < spend[1] < spend[2] < 200
 
 
-def test_weights_equal_expanded_rows(summary):
-    rep = summary.loc[summary.frequency > 0, ["frequency", "monetary_value"]].head(200)
-    counts = pd.Series(np.arange(200) % 3 + 1, index=rep.index)
-    weighted = rep.assign(w=counts)
-    expanded = rep.loc[rep.index.repeat(counts)]
-    a = GammaGamma().fit(weighted, weights_col="w")
-    b = GammaGamma().fit(expanded)
-    for k in ("p", "q", "gamma"):
-        assert a.params_[k] == pytest.approx(b.params_[k], rel=1e-4)
-    assert a.n_customers_ == b.n_customers_ == int(counts.sum())
-
-
 def test_nonpositive_spend_is_an_error_or_excluded_and_counted(summary):
     bad = summary.copy()
     rep = bad.index[bad.frequency > 0]
