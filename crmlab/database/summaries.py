@@ -72,6 +72,7 @@ ORDER BY customer_id
 
 CUSTOMER_360_SQL = SQL("""
 -- One row per customer with everything the firm knows about them (the customer 360).
+CREATE OR REPLACE VIEW customer_360 AS
 WITH order_values AS (        -- each order: its value and the product on its first line
     SELECT o.order_id, o.customer_id, o.order_date,
            COALESCE(SUM(l.quantity * l.unit_price), 0) AS amount,
@@ -103,11 +104,11 @@ service AS (                  -- service contacts, booked to the surviving custo
 )
 SELECT
     c.customer_id, c.channel, c.region, c.tier, c.signup_date,
-    $extract_date - c.signup_date          AS tenure_days,
+    getvariable('extract_date') - c.signup_date AS tenure_days,
     COALESCE(b.orders, 0)                  AS orders,
     COALESCE(b.purchase_days, 0)           AS purchase_days,
     b.first_order, b.last_order,
-    $extract_date - b.last_order           AS recency_days,
+    getvariable('extract_date') - b.last_order  AS recency_days,
     COALESCE(b.revenue, 0)                 AS revenue,
     b.first_product, b.last_product,
     COALESCE(s.contacts, 0)                AS contacts,
@@ -247,13 +248,14 @@ def rfm_summary(
     return out
 
 
-def customer_360(con, *, extract_date) -> pd.DataFrame:
-    """The customer-360 table of a cleaned CRM extract, by :data:`CUSTOMER_360_SQL`.
+def customer_360(con) -> pd.DataFrame:
+    """Create the view ``customer_360`` of a cleaned CRM extract and return it.
 
-    Needs the views of :func:`crmlab.database.clean_extract`. One row per customer (duplicate
-    records merged): channel, region, tier, sign-up date, tenure in days at ``extract_date``,
-    orders, purchase days, first and last order, recency in days, revenue, first and last
-    product, and service contacts, complaints and unresolved contacts.
+    Runs :data:`CUSTOMER_360_SQL` on the views of :func:`crmlab.database.clean_extract` (which
+    also sets the extract date). One row per customer (duplicate records merged): channel,
+    region, tier, sign-up date, tenure in days at the extract date, orders, purchase days,
+    first and last order, recency in days, revenue, first and last product, and service
+    contacts, complaints and unresolved contacts. Later SQL can read the view by name.
     """
     views = {
         r[0]
@@ -267,5 +269,5 @@ def customer_360(con, *, extract_date) -> pd.DataFrame:
             f"the views {sorted(missing)} do not exist. Fix: run "
             "crmlab.database.clean_extract(con, extract_date=...) first."
         )
-    out = run(con, CUSTOMER_360_SQL, extract_date=_day(extract_date, "extract_date"))
-    return out.set_index("customer_id")
+    con.execute(CUSTOMER_360_SQL).fetchall()
+    return run(con, "SELECT * FROM customer_360 ORDER BY customer_id").set_index("customer_id")
