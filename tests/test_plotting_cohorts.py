@@ -37,8 +37,8 @@ def test_discovered_through_crmlab_plotting():
 
 def test_cohort_heatmap(retention):
     ax = plotting.plot_cohort_heatmap(retention, max_age=6)
-    image = ax.images[0]
-    assert image.get_array().shape == (3, 7)
+    mesh = ax.collections[0]  # seaborn's heatmap draws one QuadMesh
+    assert mesh.get_array().shape == (3, 7)
     labels = [t.get_text() for t in ax.texts]
     assert labels[0] == "100%"  # age 0 retention
     assert len(labels) == 21
@@ -48,7 +48,7 @@ def test_cohort_heatmap(retention):
 
 def test_cohort_heatmap_leaves_unobservable_cells_blank(retention):
     ax = plotting.plot_cohort_heatmap(retention)
-    data = ax.images[0].get_array()
+    data = ax.collections[0].get_array()
     assert data.mask[2, -1] and not data.mask[0, -1]
     assert len(ax.texts) == int(np.isfinite(retention.to_numpy()).sum())
 

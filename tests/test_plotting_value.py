@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from crmlab import plotting, segmentation, value  # noqa: E402
 from crmlab.errors import CRMLabInputError  # noqa: E402
@@ -23,8 +24,17 @@ def test_plot_lorenz():
     ax = plotting.plot_lorenz([10, 0, 30, 60], mark=0.25)
     curve = ax.lines[0]
     assert curve.get_ydata().tolist() == pytest.approx([0, 0, 0.1, 0.4, 1.0])
-    assert "60%" in ax.get_title() and "Gini" in ax.get_title()
+    assert "60.0%" in ax.get_title() and "Gini" in ax.get_title()
     assert "fraction" in ax.get_xlabel()
+    # the label and the guide show the same numbers: the top 25% bring 60.0%, which is the gap
+    # from the guide at 0.4 (the bottom 75% bring 40.0%) up to 1
+    texts = [t.get_text() for t in ax.texts]
+    assert "top 25% of customers:\n60.0% of revenue" in texts
+    assert "bottom 75% of customers: 40.0%" in texts
+    horizontal = [ln for ln in ax.lines[2:] if len(set(ln.get_ydata())) == 1]
+    assert sorted({ln.get_ydata()[0] for ln in horizontal}) == pytest.approx([0.4, 1.0])
+    (arrow,) = [c for c in ax.get_children() if type(c).__name__ == "Annotation"]
+    assert arrow.xy == pytest.approx((0.75, 1.0)) and arrow.xyann == pytest.approx((0.75, 0.4))
 
 
 def test_plot_pareto_and_given_ax():
@@ -64,6 +74,21 @@ def test_plot_value_matrix():
     assert sum(len(o) for o in offsets[:4]) == 4 and len(offsets[4]) == 1
     assert ax.get_title().startswith("1 of 4")
     assert "current value" in ax.get_xlabel()
+
+
+def test_plot_value_matrix_labels_do_not_overlap():
+    rng = np.random.default_rng(1)
+    current, potential = rng.uniform(0, 100, 60), rng.uniform(0, 100, 60)
+    current[:8], potential[:8] = 90 + np.arange(8) * 0.1, 80 + np.arange(8) * 0.2  # a tight clump
+    m = value.value_matrix(current, potential)
+    ax = plotting.plot_value_matrix(m, highlight=list(range(8)))
+    labels = [t for t in ax.texts if t.get_text() in {str(i) for i in range(8)}]
+    assert len(labels) == 8
+    ax.figure.canvas.draw()
+    boxes = [Text.get_window_extent(t) for t in labels]  # the text alone, not its leader line
+    overlaps = [(i, j) for i in range(8) for j in range(i) if boxes[i].overlaps(boxes[j])]
+    assert not overlaps
+    assert all(t.get_position()[0] > current.max() for t in labels)  # right of the points
 
 
 def test_plot_rfm_grid_and_segment_shares():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 
 def get_ax(ax=None, figsize=(6.4, 4.0)):
     """Return ``ax`` or a new Axes on a new figure (pyplot imported only here)."""
@@ -11,3 +14,18 @@ def get_ax(ax=None, figsize=(6.4, 4.0)):
 
     _, new_ax = plt.subplots(figsize=figsize)
     return new_ax
+
+
+@contextlib.contextmanager
+def seaborn_style(style: str = "whitegrid") -> Iterator[None]:
+    """Apply a seaborn theme to the figures made inside the ``with`` block only.
+
+    ``seaborn.axes_style`` and ``matplotlib.rc_context`` both restore every rcParam on exit, so
+    calling a plot function leaves the caller's matplotlib settings as they were. The style
+    applies to Axes created inside the block (an Axes passed in keeps its own look).
+    """
+    import matplotlib as mpl
+    import seaborn as sns
+
+    with mpl.rc_context(), sns.axes_style(style):
+        yield

@@ -38,7 +38,7 @@ def _need(table, columns, name, hint):
     require_columns(table, columns, name=name, hint=hint)
 
 
-def plot_period_transactions(table: pd.DataFrame, ax=None):
+def plot_period_transactions(table: pd.DataFrame, *, ax=None):
     """Bar chart: customers by number of repeat purchases in calibration, actual vs model.
 
     Parameters
@@ -68,7 +68,7 @@ def plot_period_transactions(table: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_calibration_holdout(table: pd.DataFrame, ax=None):
+def plot_calibration_holdout(table: pd.DataFrame, *, ax=None):
     """Mean holdout purchases by calibration frequency, actual vs model.
 
     Parameters
@@ -119,7 +119,7 @@ def _heatmap(matrix: pd.DataFrame, ax, label: str, title: str, vmin=None, vmax=N
     return ax
 
 
-def plot_frequency_recency_matrix(matrix: pd.DataFrame, ax=None):
+def plot_frequency_recency_matrix(matrix: pd.DataFrame, *, ax=None):
     """Heat map of expected purchases over (frequency, recency).
 
     Parameters
@@ -134,7 +134,7 @@ def plot_frequency_recency_matrix(matrix: pd.DataFrame, ax=None):
     return _heatmap(matrix, ax, label, "Expected purchases by frequency and recency")
 
 
-def plot_probability_alive_matrix(matrix: pd.DataFrame, ax=None):
+def plot_probability_alive_matrix(matrix: pd.DataFrame, *, ax=None):
     """Heat map of the probability of being alive over (frequency, recency).
 
     Parameters
@@ -170,7 +170,7 @@ def _tracking(table, ax, actual_col, model_col, ylabel, title):
     return ax
 
 
-def plot_cumulative_transactions(table: pd.DataFrame, ax=None):
+def plot_cumulative_transactions(table: pd.DataFrame, *, ax=None):
     """Cumulative repeat transactions over time, actual vs model.
 
     Parameters
@@ -188,7 +188,7 @@ def plot_cumulative_transactions(table: pd.DataFrame, ax=None):
     )
 
 
-def plot_incremental_transactions(table: pd.DataFrame, ax=None):
+def plot_incremental_transactions(table: pd.DataFrame, *, ax=None):
     """Repeat transactions per period over time, actual vs model.
 
     Parameters
@@ -207,8 +207,8 @@ def plot_incremental_transactions(table: pd.DataFrame, ax=None):
     )
 
 
-def plot_retention_curves(table: pd.DataFrame, kind: str = "survival", ax=None):
-    """sBG survival or retention curve: actual, fitted (calibration) and projected.
+def plot_retention_curves(table: pd.DataFrame, kind: str = "survival", *, ax=None):
+    """Survival or retention curve of the sBG model: actual, fitted (calibration) and projected.
 
     Parameters
     ----------

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax
+from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame
 
 __all__ = [
@@ -49,8 +49,9 @@ def plot_cohort_heatmap(
     title: str | None = None,
     cmap: str = "Blues",
 ):
-    """Heatmap of a cohort table (rows: cohorts, columns: age); NaN cells (not yet observable)
-    are left blank.
+    """Heatmap of a cohort table (seaborn): rows are cohorts, columns their age.
+
+    NaN cells (ages a cohort has not reached yet) are left blank, not shown as zero.
 
     Parameters
     ----------
@@ -69,27 +70,37 @@ def plot_cohort_heatmap(
     values = table.attrs.get("values", "")
     if fmt is None:
         fmt = ".0%" if values == "retention" else ",.0f"
-    ax = get_ax(ax, figsize=(max(6.4, 0.45 * data.shape[1] + 2), 0.5 * data.shape[0] + 2))
-    masked = np.ma.masked_invalid(data)
-    finite = data[np.isfinite(data)]
     # age 0 retention is 1 by definition; scale colours on later ages so they stay readable
-    later = data[:, 1:][np.isfinite(data[:, 1:])] if data.shape[1] > 1 else finite
+    later = data[:, 1:][np.isfinite(data[:, 1:])] if data.shape[1] > 1 else data[np.isfinite(data)]
     vmax = float(later.max()) if values == "retention" and later.size else None
-    image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=vmax)
-    if annotate and finite.size:
-        top = vmax if vmax is not None else float(finite.max())
-        _annotate(ax, data, fmt, 0.6 * top)
-    ax.set_xticks(range(data.shape[1]), [str(c) for c in shown.columns])
-    ax.set_yticks(range(data.shape[0]), [str(i) for i in shown.index])
-    ax.set_xlabel(_age_label(table))
-    ax.set_ylabel("Cohort (period of first purchase)")
     label = {
         "retention": "share of cohort buying",
         "customers": "customers buying",
         "revenue": "revenue",
         "revenue_per_customer": "revenue per cohort member",
     }
-    ax.figure.colorbar(image, ax=ax, label=label.get(values, values))
+    frame = pd.DataFrame(
+        data, index=[str(i) for i in shown.index], columns=[str(c) for c in shown.columns]
+    )
+    import seaborn as sns
+
+    with seaborn_style("white"):
+        ax = get_ax(ax, figsize=(max(6.4, 0.45 * data.shape[1] + 2), 0.5 * data.shape[0] + 2))
+        # NaN cells (ages a cohort has not reached yet) are masked: blank, not zero
+        sns.heatmap(
+            frame,
+            ax=ax,
+            cmap=cmap,
+            vmin=0,
+            vmax=vmax,
+            annot=annotate,
+            fmt=fmt,
+            annot_kws={"fontsize": 7},
+            cbar_kws={"label": label.get(values, values)},
+        )
+        ax.tick_params(axis="y", rotation=0)
+        ax.set_xlabel(_age_label(table))
+        ax.set_ylabel("Cohort (period of first purchase)")
     ax.set_title(title or f"Cohort table: {label.get(values, values)}")
     return ax
 

@@ -15,7 +15,7 @@ __all__ = [
 ]
 
 
-def plot_attrition_by_factor(table: pd.DataFrame, ax=None):
+def plot_attrition_by_factor(table: pd.DataFrame, *, ax=None):
     """Attrition rate per level with 95% intervals, counts under the labels and the overall rate.
 
     Parameters
@@ -40,7 +40,7 @@ def plot_attrition_by_factor(table: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_odds_ratios(table: pd.DataFrame, ax=None):
+def plot_odds_ratios(table: pd.DataFrame, *, ax=None):
     """Forest plot of odds ratios with intervals on a log axis (intercept left out).
 
     Parameters
@@ -71,7 +71,7 @@ def plot_odds_ratios(table: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_tenure_retention(curve: pd.DataFrame, ax=None):
+def plot_tenure_retention(curve: pd.DataFrame, *, ax=None):
     """Step curves of the share still employed by years at the company, with CI bands.
 
     Parameters

@@ -18,7 +18,7 @@ __all__ = [
 _GROUP_COLOURS = {"detractor": "#c0392b", "passive": "#95a5a6", "promoter": "#27ae60"}
 
 
-def plot_nps_distribution(scores, ax=None):
+def plot_nps_distribution(scores, *, ax=None):
     """Bar chart of 0-10 answers coloured as detractors, passives and promoters, NPS in the title.
 
     Parameters
@@ -53,7 +53,7 @@ def plot_nps_distribution(scores, ax=None):
     return ax
 
 
-def plot_factor_reliability(alpha: pd.Series, threshold: float = 0.7, ax=None):
+def plot_factor_reliability(alpha: pd.Series, threshold: float = 0.7, *, ax=None):
     """Horizontal bars of Cronbach's alpha per factor with a reference line at ``threshold``.
 
     Parameters
@@ -78,9 +78,11 @@ def plot_factor_reliability(alpha: pd.Series, threshold: float = 0.7, ax=None):
     return ax
 
 
-def plot_repurchase_by_loyalty(table: pd.DataFrame, ax=None):
-    """Repurchase rate (with its interval) per loyalty group, from
-    :func:`crmlab.loyalty.repurchase_by_loyalty`."""
+def plot_repurchase_by_loyalty(table: pd.DataFrame, *, ax=None):
+    """Repurchase rate (with its interval) per loyalty group.
+
+    ``table`` is the output of :func:`crmlab.loyalty.repurchase_by_loyalty`.
+    """
     ax = get_ax(ax)
     x = table["score_mean"].to_numpy(dtype=float)
     rate = 100 * table["repurchase_rate"].to_numpy(dtype=float)
@@ -94,7 +96,7 @@ def plot_repurchase_by_loyalty(table: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_service_recovery(table: pd.DataFrame, ax=None):
+def plot_service_recovery(table: pd.DataFrame, *, ax=None):
     """Repurchase rate by complaint outcome, from :func:`crmlab.loyalty.service_recovery_summary`."""
     ax = get_ax(ax)
     labels = [f"{g}\n(n={n})" for g, n in zip(table.index.astype(str), table["n"], strict=True)]
@@ -112,9 +114,12 @@ def plot_service_recovery(table: pd.DataFrame, ax=None):
     return ax
 
 
-def plot_points_economics(economics: pd.DataFrame, ax=None):
-    """Per tier: incremental margin vs points cost (and net gain), from
-    :func:`crmlab.loyalty.points_programme_economics` (the ``total`` row is left out)."""
+def plot_points_economics(economics: pd.DataFrame, *, ax=None):
+    """Per tier: incremental margin vs points cost (and net gain).
+
+    ``economics`` is the output of :func:`crmlab.loyalty.points_programme_economics` (its
+    ``total`` row is left out).
+    """
     econ = economics.drop(index="total", errors="ignore")
     ax = get_ax(ax)
     x = np.arange(len(econ))

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from crmlab.plotting._base import get_ax
+from crmlab.errors import CRMLabInputError
+from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame, require_columns
 
-__all__ = ["plot_rfm_grid", "plot_segment_shares", "plot_silhouette", "plot_segment_profiles"]
+__all__ = [
+    "plot_rfm_grid",
+    "plot_segment_shares",
+    "plot_silhouette",
+    "plot_segment_profiles",
+    "plot_segment_features",
+    "plot_rfm_pairs",
+]
+
+_LOG_DEFAULT = ("frequency", "monetary")
 
 
 def plot_rfm_grid(scores: pd.DataFrame, *, ax=None):
@@ -30,23 +41,27 @@ def plot_rfm_grid(scores: pd.DataFrame, *, ax=None):
     bins = int(scores.attrs.get("bins", max(scores["R"].max(), scores["F"].max())))
     levels = np.arange(1, bins + 1)
     grid = pd.crosstab(scores["R"], scores["F"]).reindex(index=levels, columns=levels, fill_value=0)
-    ax = get_ax(ax, figsize=(5.5, 4.6))
-    im = ax.imshow(grid.to_numpy()[::-1], cmap="Blues", aspect="auto")
-    for i, r in enumerate(levels[::-1]):
-        for j, f in enumerate(levels):
-            v = int(grid.loc[r, f])
-            ax.text(j, i, f"{v:,}", ha="center", va="center", fontsize=8,
-                    color="white" if v > grid.to_numpy().max() / 2 else "black")  # fmt: skip
-    ax.set_xticks(range(bins), levels)
-    ax.set_yticks(range(bins), levels[::-1])
-    ax.set_xlabel("F score (5 = most purchase days)")
-    ax.set_ylabel("R score (5 = bought most recently)")
+    import seaborn as sns
+
+    with seaborn_style("white"):
+        ax = get_ax(ax, figsize=(5.5, 4.6))
+        sns.heatmap(
+            grid.iloc[::-1],  # R = 5 (most recent) at the top
+            ax=ax,
+            cmap="Blues",
+            annot=True,
+            fmt=",d",
+            annot_kws={"fontsize": 8},
+            cbar_kws={"label": "customers"},
+        )
+        ax.tick_params(axis="y", rotation=0)
+        ax.set_xlabel("F score (5 = most purchase days)")
+        ax.set_ylabel("R score (5 = bought most recently)")
     empty = [str(f) for f in levels if grid[f].sum() == 0]
     note = ""
     if empty:
         note = f"; F score{'s' if len(empty) > 1 else ''} {', '.join(empty)} empty (ties)"
     ax.set_title(f"Customers per RFM cell{note}")
-    ax.figure.colorbar(im, ax=ax, label="customers")
     return ax
 
 
@@ -148,3 +163,141 @@ def plot_segment_profiles(profile: pd.DataFrame, columns: Sequence[str] | None =
     ax.figure.colorbar(im, ax=ax, label="log2(segment mean / overall mean)")
     ax.set_title("Segment means (and ratio to the average customer)")
     return ax
+
+
+def _feature_frame(features: pd.DataFrame, labels, columns, log) -> tuple[pd.DataFrame, list[str]]:
+    """Features (log1p where asked) with a ``segment`` column; errors name what is wrong."""
+    check_frame(features, "features")
+    cols = list(columns) if columns is not None else list(features.columns)
+    require_columns(features, cols, name="features")
+    data = features[cols].astype(float).copy()
+    for c in cols:
+        if c in log:
+            if (data[c] < 0).any():
+                bad = data.loc[data[c] < 0, c]
+                raise CRMLabInputError(
+                    f"features[{c!r}] has {len(bad)} negative value(s) (first: {bad.iloc[0]!r} "
+                    f"for {bad.index[0]!r}), which log(1 + x) cannot take. Fix: leave {c!r} out "
+                    "of log= or clean the column."
+                )
+            data[c] = np.log1p(data[c])
+    if labels is not None:
+        seg = pd.Series(labels)
+        if len(seg) != len(data):
+            raise CRMLabInputError(
+                f"labels has {len(seg)} entries but features has {len(data)} rows. "
+                "Fix: pass one segment label per customer (e.g. kmeans_segments(...).labels)."
+            )
+        data["segment"] = seg.to_numpy()
+    return data, cols
+
+
+def plot_segment_features(
+    features: pd.DataFrame,
+    labels,
+    columns: Sequence[str] | None = None,
+    *,
+    log: Sequence[str] = _LOG_DEFAULT,
+    ax=None,
+):
+    """Box plots of each feature per segment (seaborn, ``hue`` = segment), on a common scale.
+
+    Each feature is shown as k-means sees it: ``log(1 + x)`` for the columns in ``log``, then
+    standardised to mean 0 and standard deviation 1 over all customers, so that days, counts
+    and dollars share one axis. A box spans the middle half of a segment's customers.
+
+    Parameters
+    ----------
+    features : DataFrame
+        One row per customer, e.g. ``rfm_scores(...)[["recency_days", "frequency", "monetary"]]``.
+    labels : array-like
+        The segment of each customer, in the order of ``features``.
+    columns : sequence of str, optional
+        Features to show (default: all columns of ``features``).
+    log : sequence of str
+        Columns to log-transform first (long right tails).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import seaborn as sns
+
+    data, cols = _feature_frame(features, labels, columns, log)
+    z = (data[cols] - data[cols].mean()) / data[cols].std(ddof=0).replace(0, 1)
+    order = [str(v) for v in sorted(data["segment"].unique())]
+    long = z.assign(segment=data["segment"].astype(str)).melt(
+        id_vars="segment", var_name="feature", value_name="z"
+    )
+    names = [f"log(1 + {c})" if c in log else c for c in cols]
+    long["feature"] = long["feature"].map(dict(zip(cols, names, strict=True)))
+    with seaborn_style("whitegrid"):
+        ax = get_ax(ax, figsize=(1.9 * len(cols) + 3, 4.2))
+        with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib 3.11's deprecated `vert`
+            warnings.filterwarnings("ignore", message=".*vert: bool", category=DeprecationWarning)
+            sns.boxplot(data=long, x="feature", y="z", hue="segment", hue_order=order, fliersize=1,
+                        linewidth=0.8, palette="deep", ax=ax)  # fmt: skip
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_xlabel("")
+        ax.set_ylabel("standardised value (0 = average customer)")
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.0, 1.0), title="segment", frameon=False)
+    ax.set_title("How the segments differ on each feature")
+    return ax
+
+
+def plot_rfm_pairs(
+    features: pd.DataFrame,
+    labels=None,
+    columns: Sequence[str] | None = None,
+    *,
+    log: Sequence[str] = _LOG_DEFAULT,
+    sample: int | None = 2000,
+    random_state: int | None = 0,
+    height: float = 2.2,
+):
+    """Pair plot of RFM features (seaborn ``pairplot``), coloured by segment.
+
+    Every pair of features as a scatter plot, and each feature's distribution on the diagonal,
+    per segment. This is a figure-level plot (a grid of Axes), so it takes no ``ax`` and returns
+    the ``seaborn.PairGrid``; its Axes are ``grid.axes``.
+
+    Parameters
+    ----------
+    features : DataFrame
+        One row per customer, e.g. ``rfm_scores(...)[["recency_days", "frequency", "monetary"]]``.
+    labels : array-like, optional
+        Segment of each customer (``hue``); None draws one colour.
+    columns : sequence of str, optional
+        Features to show (default: all columns).
+    log : sequence of str
+        Columns shown as ``log(1 + x)`` (long right tails).
+    sample : int or None
+        Draw this many customers at random (points overlap beyond a few thousand); None: all.
+        The title says how many are shown.
+    random_state : int or None
+        Seed of the sample.
+    height : float
+        Height of each panel in inches.
+
+    Returns
+    -------
+    seaborn.PairGrid
+    """
+    import seaborn as sns
+
+    data, cols = _feature_frame(features, labels, columns, log)
+    data = data.rename(columns={c: f"log(1 + {c})" for c in cols if c in log})
+    n = len(data)
+    if sample is not None and n > sample:
+        data = data.sample(int(sample), random_state=random_state)
+    hue, order = None, None
+    if labels is not None:
+        order = [str(v) for v in sorted(data["segment"].unique())]
+        data["segment"] = data["segment"].astype(str)
+        hue = "segment"
+    with seaborn_style("ticks"):
+        grid = sns.pairplot(data, hue=hue, hue_order=order, height=height, corner=True,
+                            plot_kws={"s": 8, "alpha": 0.5, "linewidth": 0},
+                            diag_kws={"common_norm": False})  # fmt: skip
+        grid.figure.suptitle(f"RFM features of {len(data):,} of {n:,} customers", y=1.02)
+    return grid

@@ -8,10 +8,17 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax
+from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame, require_columns
 
-__all__ = ["plot_lorenz", "plot_pareto", "plot_weights", "plot_pyramid", "plot_value_matrix"]
+__all__ = [
+    "plot_value_distribution",
+    "plot_lorenz",
+    "plot_pareto",
+    "plot_weights",
+    "plot_pyramid",
+    "plot_value_matrix",
+]
 
 _QUADRANT_COLORS = {
     "loyal": "#1b7837",
@@ -19,6 +26,72 @@ _QUADRANT_COLORS = {
     "prospective": "#e08214",
     "ordinary": "#8c8c8c",
 }
+
+
+def plot_value_distribution(
+    values, *, hue=None, label: str = "revenue", unit: str = "$", bins: int = 40, ax=None
+):
+    """Histogram of customer value on a log axis (seaborn), with the median and the mean marked.
+
+    Value per customer is strongly right-skewed, so the x axis is logarithmic. Customers whose
+    value is 0 cannot be shown on a log axis; the title says how many were left out.
+
+    Parameters
+    ----------
+    values : array-like or Series
+        One non-negative value per customer.
+    hue : array-like, optional
+        A group per customer (e.g. the ABC class or a segment): one coloured, stacked histogram
+        per group.
+    label, unit : str
+        What the values are and their unit, for the axis label.
+    bins : int
+        Number of bins (equal width on the log axis).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import seaborn as sns
+
+    from crmlab.validation import as_1d_array
+
+    x = as_1d_array(values, "values", allow_bool=False)
+    positive = x > 0
+    frame = pd.DataFrame({label: x})
+    group = "group"
+    if hue is not None:
+        groups = pd.Series(hue)
+        group = str(groups.name) if groups.name is not None else group
+        if len(groups) != len(x):
+            raise CRMLabInputError(
+                f"hue has {len(groups)} entries but values has {len(x)}. "
+                "Fix: pass one group per customer, in the same order as values."
+            )
+        frame[group] = groups.array  # a categorical hue keeps its order (A, B, C)
+    shown = frame[positive]
+    median, mean = float(np.median(x)), float(x.mean())
+    with seaborn_style("whitegrid"):
+        ax = get_ax(ax, figsize=(6.4, 4.0))
+        sns.histplot(
+            data=shown, x=label, hue=group if hue is not None else None, bins=bins,
+            log_scale=True, multiple="stack" if hue is not None else "layer",
+            color="#4393c3", edgecolor="white", linewidth=0.4, ax=ax,
+        )  # fmt: skip
+        ax.axvline(median, color="black", lw=1.2, ls="--", label=f"median {unit}{median:,.2f}")
+        ax.axvline(mean, color="#b2182b", lw=1.2, label=f"mean {unit}{mean:,.2f}")
+        handles, names = ax.get_legend_handles_labels()
+        legend = ax.get_legend()
+        if legend is not None:  # seaborn's hue legend: keep it, beside the legend of the lines
+            sns.move_legend(ax, "upper left", frameon=False, fontsize=8)
+            ax.add_artist(ax.get_legend())
+        ax.legend(handles, names, loc="upper right", frameon=False, fontsize=8)
+        ax.set_xlabel(f"{label} per customer ({unit}, log scale)")
+        ax.set_ylabel("customers")
+    left_out = int((~positive).sum())
+    note = f"; {left_out:,} customers with 0 not shown" if left_out else ""
+    ax.set_title(f"A few customers bring far more than the typical one{note}", fontsize=10)
+    return ax
 
 
 def plot_lorenz(values, *, mark: float = 0.2, label: str = "revenue", ax=None):
@@ -45,20 +118,25 @@ def plot_lorenz(values, *, mark: float = 0.2, label: str = "revenue", ax=None):
     ax.plot(curve["customer_share"], curve["value_share"], color="#2166ac", lw=2,
             label="Lorenz curve")  # fmt: skip
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="perfect equality")
+    # The guide reads the same number as its label: the bottom (1 - mark) of the customers end
+    # at height 1 - share; the bracket above it, up to 1, is the top customers' share.
     x0, y0 = 1 - mark, 1 - share
-    ax.plot([x0, x0], [0, y0], color="#b2182b", lw=1)
-    ax.plot([0, x0], [y0, y0], color="#b2182b", lw=1)
-    ax.annotate(
-        f"top {mark:.0%} of customers\nbring {share:.1%} of {label}",
-        xy=(x0, y0), xytext=(0.05, 0.6), textcoords="axes fraction",
-        arrowprops={"arrowstyle": "->", "color": "#b2182b"}, color="#b2182b",
-    )  # fmt: skip
+    red = "#b2182b"
+    ax.plot([x0, x0], [0, y0], color=red, lw=1, ls=":")
+    ax.plot([0, x0], [y0, y0], color=red, lw=1, ls=":")
+    ax.annotate("", xy=(x0, 1), xytext=(x0, y0),
+                arrowprops={"arrowstyle": "<->", "color": red, "lw": 1.5})  # fmt: skip
+    ax.plot([x0, 1], [1, 1], color=red, lw=1, ls=":")
+    ax.text(x0 - 0.02, (1 + y0) / 2, f"top {mark:.0%} of customers:\n{share:.1%} of {label}",
+            ha="right", va="center", color=red)  # fmt: skip
+    ax.text(0.02, y0 + 0.02, f"bottom {1 - mark:.0%} of customers: {1 - share:.1%}",
+            ha="left", va="bottom", color=red, fontsize=9)  # fmt: skip
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("share of customers, smallest first (fraction)")
     ax.set_ylabel(f"cumulative share of {label} (fraction)")
-    ax.set_title(f"Top {mark:.0%} bring {share:.0%} of {label}; Gini = {g:.3f}")
-    ax.legend(loc="upper left", frameon=False)
+    ax.set_title(f"Top {mark:.0%} bring {share:.1%} of {label}; Gini = {g:.3f}")
+    ax.legend(loc="lower right", frameon=False)
     return ax
 
 
@@ -210,12 +288,31 @@ def plot_value_matrix(matrix: pd.DataFrame, *, highlight: Sequence | None = None
         sel = matrix.loc[list(highlight)]
         ax.scatter(sel["current"], sel["potential"], s=80, facecolors="none",
                    edgecolors="black", lw=1.2)  # fmt: skip
-        for name, row in sel.iterrows():
-            ax.annotate(str(name), (row["current"], row["potential"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")  # fmt: skip
+        _label_right(ax, sel, matrix)
     ax.set_xlabel("current value score (0-100)")
     ax.set_ylabel("potential value score (0-100)")
     n_loyal = int(counts.get("loyal", 0))
     ax.set_title(f"{n_loyal} of {len(matrix)} customers are high on both current and potential")
-    ax.legend(fontsize=8, frameon=False, loc="best")
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
     return ax
+
+
+def _label_right(ax, sel: pd.DataFrame, matrix: pd.DataFrame) -> None:
+    """Label the circled points in a column right of the data, spaced so no two labels overlap."""
+    x_lo, x_hi = float(matrix["current"].min()), float(matrix["current"].max())
+    y_lo, y_hi = float(matrix["potential"].min()), float(matrix["potential"].max())
+    width, height = max(x_hi - x_lo, 1e-9), max(y_hi - y_lo, 1e-9)
+    gap = 0.05 * height
+    order = sel.sort_values("potential")
+    ys: list[float] = []
+    for y in order["potential"]:
+        ys.append(max(float(y), ys[-1] + gap) if ys else float(y))
+    overflow = ys[-1] - (y_hi + 0.02 * height)
+    if overflow > 0:  # the column ran off the top: move it down, keeping the spacing
+        ys = [y - overflow for y in ys]
+    x_text = x_hi + 0.08 * width
+    for (name, row), y_text in zip(order.iterrows(), ys, strict=True):
+        ax.annotate(str(name), xy=(row["current"], row["potential"]), xytext=(x_text, y_text),
+                    textcoords="data", fontsize=7, va="center",
+                    arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5})  # fmt: skip
+    ax.set_xlim(right=x_text + 0.12 * width)
