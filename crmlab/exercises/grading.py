@@ -1,50 +1,50 @@
-"""Grade a folder of submitted exercise notebooks into a gradebook CSV.
+"""Grade a folder of submitted exercise notebooks: gradebook CSV, feedback files, mistake summary.
 
-Each submission runs in its own kernel (papermill, several at once over the cores) with a
-fresh random key in the environment variable :data:`~crmlab.exercises.KEY_ENV`. ``check``
-signs the record it displays with that key, so only results recorded by ``check`` in this
-run count: a line the student printed, a record displayed by hand, or an output left in the
-submitted file does not. Results are matched by question id, so deleted or reordered cells do
-not matter; if a question is checked several times, the last record counts.
+Each submission runs in a sandbox (:mod:`crmlab.exercises.sandbox`): a private copy in its own
+temporary folder, its own session, limits on time, memory, output and processes. There ``check``
+only *records* each answer as plain JSON; the grader computes the reference answers itself, once
+per exercise set, in its own process, and judges the recorded answers against them at the
+precision each question states. Nothing a submission prints, displays, signs or patches can mark
+a question correct; only a correct answer value can. If a question is checked several times, the
+last answer counts; deleted or reordered cells do not matter.
 
 Per question the gradebook says ``correct``, ``incorrect``, ``not attempted`` (never checked,
-or checked with the ``...`` placeholder) or ``error`` (the notebook stopped, by an exception or
-the time limit, before the question was checked; or the file is not a notebook).
-
-The signature stops fakes, not a student determined to read crmlab's internals, who could as
-well call ``.solution()``: grading checks that the work was done by ``check`` in this run.
+or checked with the ``...`` placeholder) or ``error`` (the run stopped before the question was
+checked: an exception, ``sys.exit``, a killed kernel, a limit; or the file is not a notebook).
+The note says why a run stopped.
 """
 
 from __future__ import annotations
 
 import csv
 import importlib
-import json
+import math
 import os
-import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from crmlab.exercises._core import (
-    CORRECT,
-    INCORRECT,
-    KEY_ENV,
-    NOT_ATTEMPTED,
-    RESULT_MIME,
-    questions_of,
-    signature_ok,
-)
+from crmlab.exercises.feedback import write_feedback, write_summary
+from crmlab.exercises.questions import CORRECT, INCORRECT, NOT_ATTEMPTED, Question, questions_of
+from crmlab.exercises.sandbox import Limits, SandboxResult, run_submission
 
-__all__ = ["ERROR", "question_ids", "read_records", "grade"]
+__all__ = ["ERROR", "GradeRow", "grade", "neutralise", "question_ids", "questions_for"]
 
 ERROR = "error"
-_STATUSES = (CORRECT, INCORRECT, NOT_ATTEMPTED)
+STATUSES = (CORRECT, INCORRECT, NOT_ATTEMPTED, ERROR)
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+CSV_TEXT_LIMIT = 200
+
+GradeRow = dict[str, Any]
+"""One gradebook row: ``file``, one status per question id, ``score``, ``total``, ``note``."""
 
 
+# --------------------------------------------------------------------------------------------
+# checking what we are asked to do, before anything runs
+# --------------------------------------------------------------------------------------------
 def _exercise_number(exercise: str | int) -> str:
     text = str(exercise).strip()
     if not text.isdigit():
@@ -52,83 +52,122 @@ def _exercise_number(exercise: str | int) -> str:
     return f"{int(text):02d}"
 
 
-def question_ids(exercise: str | int) -> list[str]:
-    """Question ids of exercise set ``exercise`` (from ``crmlab.exercises.lessonNN``), in order."""
+def questions_for(exercise: str | int) -> list[Question]:
+    """The questions of exercise set ``exercise`` (module ``crmlab.exercises.lessonNN``)."""
     number = _exercise_number(exercise)
-    try:
-        module = importlib.import_module(f"crmlab.exercises.lesson{number}")
-    except ModuleNotFoundError as exc:
-        here = Path(__file__).parent
-        known = sorted(p.stem.removeprefix("lesson") for p in here.glob("lesson[0-9][0-9].py"))
+    here = Path(__file__).parent
+    known = sorted(p.stem.removeprefix("lesson") for p in here.glob("lesson[0-9][0-9].py"))
+    if number not in known:
         raise ValueError(
             f"there is no exercise set {number} (no module crmlab.exercises.lesson{number}); "
             f"known sets: {', '.join(known) or 'none'}."
-        ) from exc
-    qids = [q.qid for q in questions_of(module)]
-    if not qids:
+        )
+    questions = questions_of(importlib.import_module(f"crmlab.exercises.lesson{number}"))
+    if not questions:
         raise ValueError(f"crmlab.exercises.lesson{number} defines no Question objects.")
-    return qids
+    return questions
 
 
-def read_records(nb: Any, key: str) -> tuple[dict[str, str], int]:
-    """Signed check results in an executed notebook.
+def question_ids(exercise: str | int) -> list[str]:
+    """Question ids of exercise set ``exercise``, in order."""
+    return [q.qid for q in questions_for(exercise)]
 
-    Parameters
-    ----------
-    nb : NotebookNode
-        The executed notebook.
-    key : str
-        The key the kernel was given; records without a valid signature are ignored.
 
-    Returns
-    -------
-    statuses : dict
-        Question id -> status of the last validly signed record for it.
-    ignored : int
-        Number of records with a missing or wrong signature (fakes, or left from another run).
+def _check_timeout(timeout: Any) -> float:
+    try:
+        value = float(timeout)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}.")
+    return value
+
+
+def _check_writable_file(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise ValueError(
+            f"{what} {path} is a folder; give a file name, e.g. {path / 'grades.csv'}."
+        )
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"{what} {path}: {parent} is a file, so the folder cannot be created.")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"{what} {path} is not writable; choose another place.")
+
+
+def _check_writable_dir(path: Path, what: str) -> None:
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{what} {path} is a file; give a folder.")
+    _check_writable_file(path / "x", what)
+
+
+# --------------------------------------------------------------------------------------------
+# rows
+# --------------------------------------------------------------------------------------------
+def neutralise(text: Any, limit: int = CSV_TEXT_LIMIT) -> str:
+    """Text safe for a spreadsheet cell: one line, cut to ``limit``, no leading formula sign.
+
+    A leading ``=``, ``+``, ``-``, ``@`` (or tab / carriage return) would make a spreadsheet
+    read the cell as a formula; such text gets a leading apostrophe.
     """
-    statuses: dict[str, str] = {}
-    ignored = 0
-    for cell in nb.get("cells", []):
-        for output in cell.get("outputs", []) or []:
-            data = output.get("data") or {}
-            if RESULT_MIME not in data:
-                continue
-            record = data[RESULT_MIME]
-            try:
-                if isinstance(record, str):
-                    record = json.loads(record)
-                valid = (
-                    isinstance(record, dict)
-                    and record.get("status") in _STATUSES
-                    and signature_ok(record, key)
-                )
-            except (ValueError, TypeError):
-                valid = False
-            if valid:
-                statuses[str(record["qid"])] = record["status"]
-            else:
-                ignored += 1
-    return statuses, ignored
+    line = " ".join(str(text).split())
+    if len(line) > limit:
+        line = line[: limit - 3] + "..."
+    if line[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        line = "'" + line
+    return line
 
 
-def _first_line(text: str | None, limit: int = 120) -> str:
-    lines = (text or "").strip().splitlines()
-    line = lines[0] if lines else ""
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+def _judge_run(
+    questions: Sequence[Question], result: SandboxResult
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(question id -> CheckResult or None, question id -> recorded answer) for one run."""
+    last: dict[str, Any] = {}
+    for record in result.records:
+        last[record["qid"]] = record.get("answer")
+    verdicts, answers = {}, {}
+    for q in questions:
+        if q.qid in last:
+            answers[q.qid] = last[q.qid]
+            verdicts[q.qid] = q.judge_record(last[q.qid])
+        else:
+            verdicts[q.qid] = None
+    return verdicts, answers
 
 
-def _row(name: str, qids: Sequence[str], statuses: dict[str, str], note: str, failed: bool):
-    row: dict[str, Any] = {"file": name}
-    missing = ERROR if failed else NOT_ATTEMPTED
-    for qid in qids:
-        row[qid] = statuses.get(qid, missing)
-    row["score"] = sum(row[q] == CORRECT for q in qids)
-    row["total"] = len(qids)
+def _row(name: str, questions, verdicts: dict[str, Any], note: str, stopped: bool) -> GradeRow:
+    row: GradeRow = {"file": name}
+    for q in questions:
+        verdict = verdicts.get(q.qid)
+        row[q.qid] = (
+            verdict.status if verdict is not None else (ERROR if stopped else NOT_ATTEMPTED)
+        )
+    row["score"] = sum(row[q.qid] == CORRECT for q in questions)
+    row["total"] = len(questions)
     row["note"] = note
     return row
 
 
+def _read_submission(path: Path) -> tuple[bytes | None, str]:
+    """(bytes, "") for a readable notebook, (None, note) otherwise."""
+    import nbformat
+
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return None, f"file larger than {MAX_NOTEBOOK_BYTES // 2**20} MiB; not run"
+        data = path.read_bytes()
+        nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as exc:  # not UTF-8, not JSON, not a notebook: nothing to run
+        first = (str(exc).strip().splitlines() or [""])[0][:80]
+        return None, f"not a valid notebook ({type(exc).__name__}: {first})"
+    return data, ""
+
+
+# --------------------------------------------------------------------------------------------
+# grade
+# --------------------------------------------------------------------------------------------
 def grade(
     submissions_dir: str | os.PathLike,
     exercise: str | int = "01",
@@ -136,124 +175,179 @@ def grade(
     *,
     timeout: float = 60,
     jobs: int | None = None,
+    memory_mb: int = 4096,
+    feedback_dir: str | os.PathLike | None = None,
+    summary: str | os.PathLike | None = None,
     executed_dir: str | os.PathLike | None = None,
     progress: bool = True,
-) -> list[dict[str, Any]]:
-    """Execute every submitted notebook and write one gradebook row per submission.
+) -> list[GradeRow]:
+    """Run every submitted notebook in a sandbox, judge its answers, write the gradebook.
 
     Parameters
     ----------
     submissions_dir : path
-        Folder with the submitted ``.ipynb`` files (not searched recursively).
+        Folder with the submitted ``.ipynb`` files (not searched recursively). They are read
+        once and never modified.
     exercise : str or int
-        Exercise set number, e.g. ``"01"``; its questions come from ``crmlab.exercises.lessonNN``.
+        Exercise set number, e.g. ``"01"``.
     out : path or None
-        CSV to write: ``file``, one column per question, ``score`` (number correct), ``total``,
-        ``note`` (timeout, the error that stopped the notebook, ignored fake records).
+        Gradebook CSV: ``file``, one column per question, ``score`` (number correct), ``total``,
+        ``note`` (why a run stopped). Text from submissions is neutralised for spreadsheets.
     timeout : float
-        Time limit in seconds for each submission as a whole.
+        Time limit in seconds for each submission as a whole (positive and finite).
     jobs : int, optional
         Submissions run at once; default the number of usable cores.
+    memory_mb : int
+        Address-space limit of each submission's kernel, in MiB.
+    feedback_dir : path, optional
+        One Markdown feedback file per submission; default ``<out stem>_feedback`` beside
+        ``out`` (none when ``out`` is None and this is not given).
+    summary : path, optional
+        Markdown summary for the instructor: per question, the statuses and how many students
+        made each known mistake; default ``<out stem>_summary.md`` beside ``out``.
     executed_dir : path, optional
-        Keep the executed copies here (to look at a student's errors); default a temporary
-        folder that is removed.
+        Keep the executed copies here (to look at a student's errors).
     progress : bool
-        Show a progress bar and print a short summary.
+        Print a line per finished submission and a short summary.
 
     Returns
     -------
     list of dict
-        The rows written, in file-name order.
-    """
-    from crmlab.runner import _Task, execute_many
+        The gradebook rows, in file-name order.
 
-    qids = question_ids(exercise)
+    Raises
+    ------
+    ValueError
+        An unknown exercise set, a timeout that is not a positive finite number, ``out`` that
+        is a folder or not writable, ``jobs`` or ``memory_mb`` below 1 — before anything runs.
+    FileNotFoundError
+        No such folder, or no ``.ipynb`` file in it.
+    """
+    questions = questions_for(exercise)
+    timeout = _check_timeout(timeout)
+    if jobs is not None and int(jobs) < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs!r}.")
+    if int(memory_mb) < 1:
+        raise ValueError(f"memory_mb must be at least 1, got {memory_mb!r}.")
+    paths = _output_paths(out, feedback_dir, summary, executed_dir)
     folder = Path(submissions_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"no folder {folder}; pass the folder that holds the submissions.")
     files = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
     if not files:
         raise FileNotFoundError(f"no .ipynb files in {folder}; nothing to grade.")
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive seconds, got {timeout!r}.")
-
-    import nbformat
 
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="crmlab-grade-") as tmp:
-        run_dir = Path(executed_dir) if executed_dir is not None else Path(tmp)
-        rows: dict[Path, dict[str, Any]] = {}
-        tasks, keys = [], {}
-        for path in files:
-            try:
-                nbformat.read(path, as_version=4)
-            except Exception as exc:  # not JSON, not a notebook: nothing to run
-                note = f"not a valid notebook ({type(exc).__name__}: {_first_line(str(exc), 80)})"
-                rows[path] = _row(path.name, qids, {}, note, failed=True)
-                continue
-            keys[path] = secrets.token_hex(32)
-            tasks.append(
-                _Task(
-                    source=path.resolve(),
-                    output=(run_dir / path.name).resolve(),
-                    timeout=float(timeout),
-                    env={KEY_ENV: keys[path]},
-                )
+    limits = Limits(timeout=timeout, memory_mb=int(memory_mb))
+    contents = {p: _read_submission(p) for p in files}  # read once: the originals stay as they are
+    verdicts: dict[Path, dict[str, Any]] = {}
+    answers: dict[Path, dict[str, Any]] = {}
+    rows: dict[Path, GradeRow] = {}
+    for path, (data, note) in contents.items():
+        if data is None:
+            rows[path] = _row(path.name, questions, {}, note, stopped=True)
+            verdicts[path], answers[path] = {}, {}
+    runnable = [p for p in files if p not in rows]
+    workers = max(1, min(int(jobs or _cpu_count()), len(runnable) or 1))
+    keep = paths["executed"] is not None
+    with ThreadPoolExecutor(workers) as pool:
+        futures = {
+            pool.submit(run_submission, contents[p][0], p.name, limits, keep_executed=keep): p
+            for p in runnable
+        }
+        for q in questions:  # while the kernels run: the references, in this process
+            q.reference()
+        for future in as_completed(futures):
+            path = futures[future]
+            result = future.result()
+            verdicts[path], answers[path] = _judge_run(questions, result)
+            rows[path] = _row(
+                path.name, questions, verdicts[path], result.note, not result.completed
             )
-
-        def line(result: Any) -> str:
-            return (
-                f"{'ok  ' if result.ok else 'FAIL'} {result.path.name:<40} {result.seconds:6.1f} s"
-            )
-
-        for result in execute_many(
-            tasks, jobs=jobs, progress=progress, desc="grading", on_result=line
-        ):
-            path = next(p for p in keys if p.resolve() == result.path)
-            statuses, ignored = {}, 0
-            if result.output is not None:
-                try:
-                    statuses, ignored = read_records(nbformat.read(result.output, 4), keys[path])
-                except Exception:  # unreadable executed copy: every question is an error
-                    pass
-            notes = []
-            if result.timed_out:
-                cell = f" (in cell {result.cell_index})" if result.cell_index is not None else ""
-                notes.append(f"timeout after {timeout:g} s{cell}")
-            elif not result.ok:
-                cell = f" in cell {result.cell_index}" if result.cell_index is not None else ""
-                notes.append(f"{result.ename}{cell}: {_first_line(result.evalue)}".rstrip(": "))
-            if ignored:
-                notes.append(f"ignored {ignored} unsigned or forged record(s)")
-            rows[path] = _row(path.name, qids, statuses, "; ".join(notes), failed=not result.ok)
+            if keep and result.executed is not None:
+                _write_executed(paths["executed"] / path.name, result.executed)
+            if progress:
+                status = "ok  " if result.completed else "STOP"
+                print(f"{status} {path.name:<40} {result.seconds:6.1f} s", file=sys.stderr)
 
     table = [rows[p] for p in files]
-    if out is not None:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["file", *qids, "score", "total", "note"])
-            writer.writeheader()
-            writer.writerows(table)
+    qids = [q.qid for q in questions]
+    if paths["out"] is not None:
+        _write_csv(paths["out"], table, qids)
+    if paths["feedback"] is not None:
+        for p in files:
+            write_feedback(
+                paths["feedback"] / f"{p.stem}.md", rows[p], questions, verdicts[p], answers[p]
+            )
+    if paths["summary"] is not None:
+        write_summary(paths["summary"], _exercise_number(exercise), table, questions, verdicts)
     if progress:
-        print(_summary(table, qids, time.monotonic() - started, out), file=sys.stdout)
+        print(_console_summary(table, qids, time.monotonic() - started, paths), file=sys.stdout)
     return table
 
 
-def _summary(table: list[dict[str, Any]], qids: Sequence[str], seconds: float, out) -> str:
+def _output_paths(out, feedback_dir, summary, executed_dir) -> dict[str, Path | None]:
+    paths: dict[str, Path | None] = {"out": None, "feedback": None, "summary": None}
+    if out is not None:
+        paths["out"] = Path(out)
+        _check_writable_file(paths["out"], "--out")
+        stem = paths["out"].with_suffix("")
+        paths["feedback"] = stem.with_name(stem.name + "_feedback")
+        paths["summary"] = stem.with_name(stem.name + "_summary.md")
+    if feedback_dir is not None:
+        paths["feedback"] = Path(feedback_dir)
+    if summary is not None:
+        paths["summary"] = Path(summary)
+    if paths["feedback"] is not None:
+        _check_writable_dir(paths["feedback"], "the feedback folder")
+    if paths["summary"] is not None:
+        _check_writable_file(paths["summary"], "the summary file")
+    paths["executed"] = Path(executed_dir) if executed_dir is not None else None
+    if paths["executed"] is not None:
+        _check_writable_dir(paths["executed"], "--executed")
+    return paths
+
+
+def _cpu_count() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _write_executed(path: Path, nb: dict[str, Any]) -> None:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        nbformat.write(nbformat.from_dict(nb), path)
+    except Exception:  # an executed copy is a convenience; the grade does not depend on it
+        pass
+
+
+def _write_csv(path: Path, table: list[GradeRow], qids: Sequence[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["file", *qids, "score", "total", "note"])
+        writer.writeheader()
+        for row in table:
+            writer.writerow(
+                {**row, "file": neutralise(row["file"]), "note": neutralise(row["note"])}
+            )
+
+
+def _console_summary(table: list[GradeRow], qids: Sequence[str], seconds: float, paths) -> str:
     n = len(table)
     mean = sum(r["score"] for r in table) / n
     lines = [f"Graded {n} submission(s) in {seconds:.1f} s: mean score {mean:.2f} / {len(qids)}."]
     width = max(len(q) for q in qids)
     for q in qids:
-        counts = {s: sum(r[q] == s for r in table) for s in (*_STATUSES, ERROR)}
+        counts = {s: sum(r[q] == s for r in table) for s in STATUSES}
         lines.append(
             f"  {q:<{width}}  correct {counts[CORRECT]:>3}  incorrect {counts[INCORRECT]:>3}  "
             f"not attempted {counts[NOT_ATTEMPTED]:>3}  error {counts[ERROR]:>3}"
         )
     for r in table:
         if r["note"]:
-            lines.append(f"  ! {r['file']}: {r['note']}")
-    if out is not None:
-        lines.append(f"Wrote {out}")
+            lines.append(f"  ! {neutralise(r['file'], 60)}: {neutralise(r['note'])}")
+    for key in ("out", "feedback", "summary"):
+        if paths[key] is not None:
+            lines.append(f"Wrote {paths[key]}")
     return "\n".join(lines)

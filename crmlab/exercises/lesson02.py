@@ -1,33 +1,28 @@
-"""Exercise set 2 · Who are our valuable customers? (CDNOW revenue and the B2B accounts).
+"""Exercise set 02: who are our valuable customers? (客户价值练习).
 
-Reference answers are computed with crmlab from the data the first time they are needed.
+Use in ``exercises/02_customer_value.ipynb``: ``from crmlab.exercises import lesson02 as ex``.
+Reference answers are computed with :mod:`crmlab.value` from the CDNOW master log and from the
+simulated B2B accounts (``SETTINGS["seed"]``) the first time they are needed.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from crmlab.exercises._core import Mistake, Question, matches, scaled
+from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
 
-__all__ = [
-    "q1",
-    "q2",
-    "q3",
-    "q4",
-    "q5",
-    "TOP_FRACTION",
-    "ABC_CUTS",
-    "SEED",
-    "JUDGEMENTS",
-    "SCORECARD",
-]
+__all__ = ["JUDGEMENTS", "SCORECARD", "SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
-TOP_FRACTION = 0.2  # share of customers called "top"
-ABC_CUTS = (0.8, 0.95)  # cumulative revenue shares closing classes A and B
-SEED = 0  # random_state of the B2B accounts
+#: The numbers the questions use (the notebook's parameters cell has the same values).
+SETTINGS: dict[str, Any] = {
+    "top_fraction": 0.2,  # share of customers called "top"
+    "abc_cuts": (0.8, 0.95),  # cumulative revenue shares closing classes A and B
+    "seed": 0,  # random_state of the B2B accounts
+    "n_accounts": 300,
+}
 #: Pairwise judgements for q4 (Saaty scale): profit vs revenue 3, profit vs growth 5, ...
 JUDGEMENTS = {
     ("gross_profit", "revenue"): 3,
@@ -39,25 +34,19 @@ SCORECARD = dict(
     potential={"customer": ["growth", "strategic_fit"], "service": ["service_cost", "complaints"]},
     lower_is_better=["payment_days", "service_cost", "complaints"],
 )
+_LABELS = ["revenue", "gross_profit", "growth"]
 
 
-@lru_cache(maxsize=1)
-def _tx() -> pd.DataFrame:
+@cache
+def load() -> dict[str, Any]:
+    """The data of this set: CDNOW log ``tx``, ``revenue`` per customer, B2B ``accounts``."""
     import crmlab
 
-    return crmlab.datasets.load_cdnow()
-
-
-@lru_cache(maxsize=1)
-def _revenue() -> pd.Series:
-    return _tx().groupby("customer_id")["amount"].sum()
-
-
-@lru_cache(maxsize=1)
-def _accounts() -> pd.DataFrame:
-    import crmlab
-
-    return crmlab.datasets.simulate_b2b_accounts(300, random_state=SEED)
+    tx = crmlab.datasets.load_cdnow()
+    accounts = crmlab.datasets.simulate_b2b_accounts(
+        SETTINGS["n_accounts"], random_state=SETTINGS["seed"]
+    )
+    return {"tx": tx, "revenue": tx.groupby("customer_id")["amount"].sum(), "accounts": accounts}
 
 
 def _value():
@@ -66,127 +55,149 @@ def _value():
     return crmlab.value
 
 
+def _class_a(share: bool = False) -> float:
+    a = _value().abc_classes(load()["revenue"], SETTINGS["abc_cuts"])["abc_class"] == "A"
+    return float(a.mean()) if share else int(a.sum())
+
+
+def _ahp_matrix():
+    return _value().pairwise_matrix(JUDGEMENTS, labels=_LABELS)
+
+
+def _raw_eigenvector():
+    import pandas as pd
+
+    a = _ahp_matrix().to_numpy()
+    vals, vecs = np.linalg.eig(a)
+    v = np.abs(vecs[:, np.argmax(vals.real)].real)
+    return pd.Series(v / np.linalg.norm(v), index=_LABELS)
+
+
 def _prospective(lower: bool = True) -> int:
     spec = dict(SCORECARD)
     if not lower:
         spec["lower_is_better"] = []
-    sc = _value().value_scorecard(_accounts(), **spec)
+    sc = _value().value_scorecard(load()["accounts"], **spec)
     m = _value().value_matrix(sc["current_value"], sc["potential_value"])
     return int((m["quadrant"] == "prospective").sum())
 
 
 q1 = Question(
-    "q1",
-    "What share of CDNOW revenue (master file) do the top 20% of customers bring? "
-    "Give a fraction between 0 and 1.",
-    expected=lambda: _value().top_share(_revenue(), TOP_FRACTION),
-    hints=[
+    qid="q1",
+    title="The top 20% (帕累托法则)",
+    prompt="What share of CDNOW revenue do the top 20% of customers bring?",
+    unit="a fraction between 0 and 1",
+    precision=Precision(decimals=2),
+    expected=lambda: _value().top_share(load()["revenue"], SETTINGS["top_fraction"]),
+    hints=(
         "First add up the revenue of each customer: tx.groupby('customer_id')['amount'].sum().",
         "Then value.top_share(revenue_per_customer, 0.2).",
-    ],
-    solution_code="revenue = tx.groupby('customer_id')['amount'].sum()\n"
-    "answer = value.top_share(revenue, top_fraction)",
-    mistakes=[
-        Mistake(scaled(100), "that looks like a percentage: give a fraction (0.678, not 67.8)."),
+    ),
+    solution_code="answer = value.top_share(revenue, top_fraction)",
+    mistakes=(
+        gave_percent(),
         Mistake(
-            matches(lambda: _value().top_share(_tx()["amount"], TOP_FRACTION)),
-            "you ranked order lines, not customers: sum the revenue per customer first.",
+            value=lambda: _value().top_share(load()["tx"]["amount"], SETTINGS["top_fraction"]),
+            hint="you ranked order lines, not customers: sum the revenue per customer first.",
         ),
-    ],
+    ),
 )
 
 q2 = Question(
-    "q2",
-    "What is the Gini coefficient of revenue per CDNOW customer?",
-    expected=lambda: _value().gini(_revenue()),
-    hints=["value.gini takes one value per customer.", "Sum per customer before computing it."],
-    solution_code="answer = value.gini(tx.groupby('customer_id')['amount'].sum())",
-    mistakes=[
+    qid="q2",
+    title="How unequal is revenue? (基尼系数)",
+    prompt="What is the Gini coefficient of revenue per customer?",
+    unit="a number between 0 and 1",
+    precision=Precision(decimals=2),
+    expected=lambda: _value().gini(load()["revenue"]),
+    hints=("value.gini takes one value per customer.", "Sum per customer before computing it."),
+    solution_code="answer = value.gini(revenue)",
+    mistakes=(
         Mistake(
-            matches(lambda: _value().gini(_tx()["amount"])),
-            "this is the Gini of order lines; the question is about customers.",
+            value=lambda: _value().gini(load()["tx"]["amount"]),
+            hint="this is the Gini of order lines; the question is about customers.",
         ),
-        Mistake(scaled(100), "give the Gini as a number between 0 and 1, not a percentage."),
-    ],
+        Mistake(
+            factor=100.0,
+            hint="give the Gini as a number between 0 and 1, not a percentage.",
+        ),
+    ),
 )
 
 q3 = Question(
-    "q3",
-    "How many CDNOW customers are in class A of an ABC analysis with cuts (0.8, 0.95)? "
-    "Give a count.",
-    expected=lambda: int((_value().abc_classes(_revenue(), ABC_CUTS)["abc_class"] == "A").sum()),
-    hints=[
+    qid="q3",
+    title="Class A customers (ABC分析)",
+    prompt="How many customers are in class A of an ABC analysis with cuts (0.8, 0.95)?",
+    unit="a count of customers",
+    precision=Precision(decimals=0),
+    expected=_class_a,
+    hints=(
         "value.abc_classes(revenue, cuts=(0.8, 0.95)) returns a column abc_class.",
         "Count the rows where abc_class == 'A'.",
-    ],
-    solution_code="abc = value.abc_classes(revenue, cuts=abc_cuts)\n"
-    "answer = int((abc['abc_class'] == 'A').sum())",
-    mistakes=[
+    ),
+    solution_code='answer = int((value.abc_classes(revenue, cuts=abc_cuts)["abc_class"] == "A").sum())',
+    mistakes=(
         Mistake(
-            matches(
-                lambda: (_value().abc_classes(_revenue(), ABC_CUTS)["abc_class"] == "A").mean()
-            ),
-            "that is the share of customers in class A; the question asks for a count.",
+            value=lambda: _class_a(share=True),
+            hint="that is the share of customers in class A; the question asks for a count.",
         ),
         Mistake(
-            matches(lambda: round(TOP_FRACTION * len(_revenue()))),
-            "that is the top 20% of customers; class A is the group that brings 80% of revenue.",
+            value=lambda: round(SETTINGS["top_fraction"] * len(load()["revenue"])),
+            hint="that is the top 20% of customers; class A is the group that brings 80% of "
+            "revenue.",
         ),
-    ],
-    rtol=0,
-    atol=0.5,
+    ),
 )
 
-
-def _ahp_matrix():
-    return _value().pairwise_matrix(JUDGEMENTS, labels=["revenue", "gross_profit", "growth"])
-
-
-def _raw_eigenvector():
-    a = _ahp_matrix().to_numpy()
-    vals, vecs = np.linalg.eig(a)
-    v = np.abs(vecs[:, np.argmax(vals.real)].real)
-    return v / np.linalg.norm(v)
-
-
 q4 = Question(
-    "q4",
-    "Build the AHP pairwise matrix from ex.JUDGEMENTS for ['revenue', 'gross_profit', 'growth'] "
-    "and give the AHP weights as a Series (index = the three indicators).",
+    qid="q4",
+    title="AHP weights (层次分析法)",
+    prompt=(
+        "Build the AHP pairwise matrix from `ex.JUDGEMENTS` for "
+        "`['revenue', 'gross_profit', 'growth']` and give the weights as a Series (index = the "
+        "three indicators)."
+    ),
+    unit="a Series of three weights adding up to 1",
+    precision=Precision(decimals=3),
     expected=lambda: _value().ahp_weights(_ahp_matrix()).weights,
-    hints=[
+    hints=(
         "value.pairwise_matrix(ex.JUDGEMENTS, labels=[...]) builds the reciprocal matrix.",
         "value.ahp_weights(matrix).weights are the weights; they must add up to 1.",
-    ],
-    solution_code="matrix = value.pairwise_matrix(ex.JUDGEMENTS, labels=['revenue', "
-    "'gross_profit', 'growth'])\nanswer = value.ahp_weights(matrix).weights",
-    mistakes=[
+    ),
+    solution_code="""\
+matrix = value.pairwise_matrix(ex.JUDGEMENTS, labels=["revenue", "gross_profit", "growth"])
+answer = value.ahp_weights(matrix).weights""",
+    mistakes=(
         Mistake(
-            matches(_raw_eigenvector),
-            "these look like an unnormalised eigenvector: divide the weights by their sum.",
+            value=_raw_eigenvector,
+            hint="these look like an unnormalised eigenvector: divide the weights by their sum.",
         ),
-    ],
+    ),
 )
 
 q5 = Question(
-    "q5",
-    "Score the B2B accounts (simulate_b2b_accounts(300, random_state=ex.SEED)) with "
-    "value_scorecard(accounts, **ex.SCORECARD) and cut the value matrix at the median. "
-    "How many accounts are prospective customers?",
+    qid="q5",
+    title="Prospective customers in the value matrix (客户价值矩阵)",
+    prompt=(
+        "Score the accounts with `value.value_scorecard(accounts, **ex.SCORECARD)` and cut the "
+        "value matrix at the median. How many accounts are prospective customers (期望的客户)?"
+    ),
+    unit="a count of accounts",
+    precision=Precision(decimals=0),
     expected=_prospective,
-    hints=[
+    hints=(
         "ex.SCORECARD already holds current=, potential= and lower_is_better=.",
         "value.value_matrix(sc['current_value'], sc['potential_value']) gives a quadrant column.",
-    ],
-    solution_code="sc = value.value_scorecard(accounts, **ex.SCORECARD)\n"
-    "m = value.value_matrix(sc['current_value'], sc['potential_value'])\n"
-    "answer = int((m['quadrant'] == 'prospective').sum())",
-    mistakes=[
+    ),
+    solution_code="""\
+sc = value.value_scorecard(accounts, **ex.SCORECARD)
+m = value.value_matrix(sc["current_value"], sc["potential_value"])
+answer = int((m["quadrant"] == "prospective").sum())""",
+    mistakes=(
         Mistake(
-            matches(lambda: _prospective(lower=False)),
-            "payment days, service cost and complaints are 'less is better': pass lower_is_better=.",
+            value=lambda: _prospective(lower=False),
+            hint="payment days, service cost and complaints are 'less is better': pass "
+            "lower_is_better=.",
         ),
-    ],
-    rtol=0,
-    atol=0.5,
+    ),
 )

@@ -14,20 +14,47 @@ stated numbers or from the CDNOW master log (23,570 customers) the first time th
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlab.exercises._core import Mistake, Question, matches, scaled
+from crmlab.exercises.questions import Mistake, Question, gave_percent
 
-__all__ = ["q1", "q2", "q3", "q4", "q5"]
+__all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
+
+#: The numbers the questions use (``data_sample`` is the notebook's parameter).
+SETTINGS: dict[str, Any] = {
+    "data_sample": False,
+    "cola": {
+        "years": 40,
+        "units_per_week": 2,
+        "price": 0.80,
+        "advertising": 400.0,
+        "selling": 600.0,
+    },
+    "subscriber": {"margin": 20.0, "retention": 0.90, "yearly_discount": 0.12},
+    "finite": {
+        "margin": 100.0,
+        "retention": 0.75,
+        "discount": 0.10,
+        "horizon": 5,
+        "acquisition": 40.0,
+    },
+}
+Q1, Q2, Q3 = SETTINGS["cola"], SETTINGS["subscriber"], SETTINGS["finite"]
 
 
 @cache
-def _cdnow() -> pd.DataFrame:
+def load() -> dict[str, Any]:
+    """The data of this set: the CDNOW master log ``tx``."""
     from crmlab.datasets import load_cdnow
 
-    return load_cdnow()
+    return {"tx": load_cdnow(sample=SETTINGS["data_sample"])}
+
+
+def _cdnow() -> pd.DataFrame:
+    return load()["tx"]
 
 
 def _formulas():
@@ -43,7 +70,6 @@ def _cohorts():
 
 
 # --- q1: the Coca-Cola estimate ---------------------------------------------------------------
-Q1 = {"years": 40, "units_per_week": 2, "price": 0.80, "advertising": 400.0, "selling": 600.0}
 
 
 def _cola(**changes) -> float:
@@ -61,10 +87,12 @@ def _cola(**changes) -> float:
 
 q1 = Question(
     qid="q1",
+    title="Coca-Cola: one customer's lifetime value",
+    unit="dollars",
     prompt=(
         "A customer drinks 2 cans a week for 40 years at $0.80 a can; the firm spends $400 on "
         "advertising and $600 on selling to this customer over the whole relationship. What is "
-        "the customer's lifetime value by the Coca-Cola formula (no discounting), in dollars?"
+        "the customer's lifetime value by the Coca-Cola formula (no discounting)?"
     ),
     expected=lambda: _cola(),
     hints=(
@@ -82,31 +110,30 @@ answer = coca_cola_value(40, 2, 0.80, periods_per_year=52,
 # by hand: 40 * 2 * 52 * 0.80 - 400 - 600""",
     mistakes=(
         Mistake(
-            matches(lambda: _cola(advertising=0.0, selling=0.0)),
-            "that is the expected customer value; the lifetime value subtracts the advertising "
+            value=lambda: _cola(advertising=0.0, selling=0.0),
+            hint="that is the expected customer value; the lifetime value subtracts the advertising "
             "and selling costs.",
         ),
         Mistake(
-            matches(lambda: _cola(selling=0.0)),
-            "you subtracted the advertising cost but not the selling cost.",
+            value=lambda: _cola(selling=0.0),
+            hint="you subtracted the advertising cost but not the selling cost.",
         ),
         Mistake(
-            matches(lambda: _cola(advertising=0.0)),
-            "you subtracted the selling cost but not the advertising cost.",
+            value=lambda: _cola(advertising=0.0),
+            hint="you subtracted the selling cost but not the advertising cost.",
         ),
         Mistake(
-            matches(lambda: _cola(periods_per_year=1)),
-            "the 2 cans are per week: multiply by 52 weeks a year.",
+            value=lambda: _cola(periods_per_year=1),
+            hint="the 2 cans are per week: multiply by 52 weeks a year.",
         ),
         Mistake(
-            matches(lambda: _cola(periods_per_year=48)),
-            "a year has 52 weeks, not 4 x 12 = 48.",
+            value=lambda: _cola(periods_per_year=48),
+            hint="a year has 52 weeks, not 4 x 12 = 48.",
         ),
     ),
 )
 
 # --- q2: monthly retention, yearly discount rate -----------------------------------------------
-Q2 = {"margin": 20.0, "retention": 0.90, "yearly_discount": 0.12}
 
 
 def _q2(discount: float) -> float:
@@ -115,6 +142,8 @@ def _q2(discount: float) -> float:
 
 q2 = Question(
     qid="q2",
+    title="Monthly retention, yearly discount rate",
+    unit="dollars",
     prompt=(
         "A subscriber brings a margin of $20 a month and is kept from one month to the next with "
         "probability 0.90. The firm discounts at 12% a year. What is the infinite-horizon CLV "
@@ -134,29 +163,28 @@ monthly_discount = per_period_rate(0.12, 12)
 answer = simple_clv(20, 0.90, monthly_discount)""",
     mistakes=(
         Mistake(
-            matches(lambda: _q2(Q2["yearly_discount"])),
-            "you used the yearly discount rate with monthly retention and margin; convert it to a "
+            value=lambda: _q2(Q2["yearly_discount"]),
+            hint="you used the yearly discount rate with monthly retention and margin; convert it to a "
             "monthly rate first.",
         ),
         Mistake(
-            matches(lambda: _q2(Q2["yearly_discount"] / 12)),
-            "close: dividing the yearly rate by 12 is an approximation. Compound instead: "
+            value=lambda: _q2(Q2["yearly_discount"] / 12),
+            hint="close: dividing the yearly rate by 12 is an approximation. Compound instead: "
             "(1 + 0.12) ** (1/12) - 1.",
         ),
         Mistake(
-            matches(lambda: _q2(0.0)),
-            "that is the undiscounted value; discount each month's margin.",
+            value=lambda: _q2(0.0),
+            hint="that is the undiscounted value; discount each month's margin.",
         ),
         Mistake(
-            matches(lambda: _q2(_formulas().per_period_rate(0.12, 12)) + Q2["margin"]),
-            "you also counted a margin at time 0; the question pays the margin at the end of each "
+            value=lambda: _q2(_formulas().per_period_rate(0.12, 12)) + Q2["margin"],
+            hint="you also counted a margin at time 0; the question pays the margin at the end of each "
             "month the subscriber stays.",
         ),
     ),
 )
 
 # --- q3: finite horizon and acquisition cost ----------------------------------------------------
-Q3 = {"margin": 100.0, "retention": 0.75, "discount": 0.10, "horizon": 5, "acquisition": 40.0}
 
 
 def _q3(**changes) -> float:
@@ -176,6 +204,8 @@ def _q3_margin_at_start() -> float:
 
 q3 = Question(
     qid="q3",
+    title="Five years, net of the acquisition cost",
+    unit="dollars",
     prompt=(
         "A new customer costs $40 to acquire, then brings $100 of margin at the end of each "
         "year they stay; yearly retention is 0.75 and the discount rate 10% a year. What is "
@@ -192,18 +222,18 @@ from crmlab.clv import simple_clv
 answer = simple_clv(100, 0.75, 0.10, horizon=5, acquisition_cost=40)
 # by hand: sum(100 * 0.75**t / 1.10**t for t in range(1, 6)) - 40""",
     mistakes=(
-        Mistake(matches(lambda: _q3(acquisition=0.0)), "subtract the $40 acquisition cost."),
+        Mistake(value=lambda: _q3(acquisition=0.0), hint="subtract the $40 acquisition cost."),
         Mistake(
-            matches(lambda: _q3(discount=0.0)),
-            "that sum is undiscounted; divide year t's margin by 1.10 ** t.",
+            value=lambda: _q3(discount=0.0),
+            hint="that sum is undiscounted; divide year t's margin by 1.10 ** t.",
         ),
         Mistake(
-            matches(lambda: _q3(horizon=None)),
-            "that is the infinite-horizon value; the question stops after 5 years.",
+            value=lambda: _q3(horizon=None),
+            hint="that is the infinite-horizon value; the question stops after 5 years.",
         ),
         Mistake(
-            matches(_q3_margin_at_start),
-            "you counted years t = 0..4 (margin right away); the margin comes at the end of each "
+            value=_q3_margin_at_start,
+            hint="you counted years t = 0..4 (margin right away); the margin comes at the end of each "
             "year the customer stays, t = 1..5.",
         ),
     ),
@@ -227,10 +257,12 @@ def _orders_share() -> float:
 
 q4 = Question(
     qid="q4",
+    title="Cohort retention (同期群留存)",
+    unit="a fraction between 0 and 1",
     prompt=(
         "In the CDNOW master log, what fraction of the January 1997 cohort (customers whose first "
         "purchase was in January 1997) bought something in the following month (age 1 in a "
-        "monthly cohort table)? Give a fraction between 0 and 1."
+        "monthly cohort table)?"
     ),
     expected=lambda: float(_jan_row("retention")[1]),
     hints=(
@@ -247,18 +279,18 @@ tx = load_cdnow()
 table = cohort_table(tx, period="M", values="retention")
 answer = table.loc[pd.Period("1997-01", "M"), 1]""",
     mistakes=(
-        Mistake(scaled(100), "that looks like a percentage; give a fraction (0.15, not 15)."),
+        gave_percent(),
         Mistake(
-            matches(lambda: float(_jan_row("customers")[1])),
-            "that is the number of customers; divide by the size of the January cohort.",
+            value=lambda: float(_jan_row("customers")[1]),
+            hint="that is the number of customers; divide by the size of the January cohort.",
         ),
         Mistake(
-            matches(_orders_share),
-            "you counted orders, not customers: a customer with two orders that month counts once.",
+            value=_orders_share,
+            hint="you counted orders, not customers: a customer with two orders that month counts once.",
         ),
         Mistake(
-            matches(lambda: float(_jan_row("retention")[2])),
-            "that is age 2; age 1 is the month right after the first-purchase month (February).",
+            value=lambda: float(_jan_row("retention")[2]),
+            hint="that is age 2; age 1 is the month right after the first-purchase month (February).",
         ),
     ),
 )
@@ -272,9 +304,11 @@ def _hv(**kwargs) -> float:
 
 q5 = Question(
     qid="q5",
+    title="Historical value (历史价值)",
+    unit="dollars per customer",
     prompt=(
         "Take a margin of 30% of revenue and compound every CDNOW order to 1998-06-30 at 10% a "
-        "year. What is the mean historical value per customer, in dollars?"
+        "year. What is the mean historical value per customer?"
     ),
     expected=lambda: _hv(),
     hints=(
@@ -291,17 +325,17 @@ hv = historical_value(tx, rate=0.10, time_unit="Y", margin=0.30, as_of="1998-06-
 answer = hv.mean()""",
     mistakes=(
         Mistake(
-            matches(lambda: _hv(margin=1.0)),
-            "that is compounded revenue; multiply by the 30% margin.",
+            value=lambda: _hv(margin=1.0),
+            hint="that is compounded revenue; multiply by the 30% margin.",
         ),
-        Mistake(matches(lambda: _hv(rate=0.0)), "you did not compound the older orders."),
+        Mistake(value=lambda: _hv(rate=0.0), hint="you did not compound the older orders."),
         Mistake(
-            matches(lambda: _hv(time_unit="M")),
-            "10% is a yearly rate: measure the ages of orders in years (time_unit='Y'), not months.",
+            value=lambda: _hv(time_unit="M"),
+            hint="10% is a yearly rate: measure the ages of orders in years (time_unit='Y'), not months.",
         ),
         Mistake(
-            matches(lambda: float(_cdnow()["amount"].mul(0.30).mean())),
-            "that is the mean per order; sum the orders of each customer first, then average over "
+            value=lambda: float(_cdnow()["amount"].mul(0.30).mean()),
+            hint="that is the mean per order; sum the orders of each customer first, then average over "
             "customers (and compound).",
         ),
     ),

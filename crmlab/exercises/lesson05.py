@@ -14,36 +14,45 @@ calibration period to 1997-09-30, times in weeks, the first time they are needed
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlab.exercises._core import Mistake, Question, matches, scaled
+from crmlab.exercises.questions import Mistake, Precision, Question, gave_fraction, gave_percent
 
-__all__ = ["q1", "q2", "q3", "q4", "q5"]
+__all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
-CALIBRATION_END = "1997-09-30"
+#: The numbers the questions use (the notebook's parameters cell has the same values).
+SETTINGS: dict[str, Any] = {"calibration_end": "1997-09-30", "time_unit": "W"}
 
 
 @cache
-def _tx() -> pd.DataFrame:
+def load() -> dict[str, Any]:
+    """The data of this set: the CDNOW sample ``tx`` and its calibration/holdout ``summary``."""
     from crmlab.datasets import load_cdnow
-
-    return load_cdnow(sample=True)
-
-
-@cache
-def _summary(time_unit: str = "W") -> pd.DataFrame:
     from crmlab.transactions import rfm_summary
 
-    return rfm_summary(_tx(), calibration_end=CALIBRATION_END, time_unit=time_unit)
+    tx = load_cdnow(sample=True)
+    summary = rfm_summary(
+        tx, calibration_end=SETTINGS["calibration_end"], time_unit=SETTINGS["time_unit"]
+    )
+    return {"tx": tx, "summary": summary}
+
+
+def _tx() -> pd.DataFrame:
+    return load()["tx"]
+
+
+def _summary() -> pd.DataFrame:
+    return load()["summary"]
 
 
 @cache
-def _bgnbd(time_unit: str = "W"):
+def _bgnbd():
     from crmlab.clv import BetaGeo
 
-    return BetaGeo().fit(_summary(time_unit))
+    return BetaGeo().fit(_summary())
 
 
 @cache
@@ -67,6 +76,8 @@ def _scalar(x) -> float:
 # --- q1: expected purchases of a new customer ---------------------------------------------------
 q1 = Question(
     qid="q1",
+    title="Expected purchases of a new customer (BG/NBD)",
+    unit="repeat purchases",
     prompt=(
         "Fit BG/NBD to the CDNOW sample (calibration to 1997-09-30, times in weeks). How many "
         "repeat purchases does it expect from a newly acquired customer in their first year "
@@ -90,20 +101,20 @@ bgnbd = BetaGeo().fit(summary)
 answer = float(bgnbd.expected_purchases_new(52))""",
     mistakes=(
         Mistake(
-            matches(lambda: _scalar(_bgnbd().expected_purchases_new(12))),
-            "the model counts time in weeks, so t=12 is 12 weeks; a year is 52 weeks.",
+            value=lambda: _scalar(_bgnbd().expected_purchases_new(12)),
+            hint="the model counts time in weeks, so t=12 is 12 weeks; a year is 52 weeks.",
         ),
         Mistake(
-            matches(lambda: _scalar(_bgnbd().expected_purchases_new(1))),
-            "t=1 is one week; a year is 52 weeks.",
+            value=lambda: _scalar(_bgnbd().expected_purchases_new(1)),
+            hint="t=1 is one week; a year is 52 weeks.",
         ),
         Mistake(
-            matches(lambda: _scalar(_pareto().expected_purchases_new(52))),
-            "that is the Pareto/NBD answer; the question asks for BG/NBD (BetaGeo).",
+            value=lambda: _scalar(_pareto().expected_purchases_new(52)),
+            hint="that is the Pareto/NBD answer; the question asks for BG/NBD (BetaGeo).",
         ),
         Mistake(
-            matches(lambda: _scalar(_bgnbd().expected_purchases_new(52)) + 1),
-            "the model counts repeat purchases only; do not add the first purchase.",
+            value=lambda: _scalar(_bgnbd().expected_purchases_new(52)) + 1,
+            hint="the model counts repeat purchases only; do not add the first purchase.",
         ),
     ),
 )
@@ -119,9 +130,12 @@ def _alive_share(repeaters_only: bool = True) -> float:
 
 q2 = Question(
     qid="q2",
+    title="Who is still alive? (存活概率)",
+    unit="a fraction between 0 and 1",
+    precision=Precision(decimals=2),
     prompt=(
         "With the same BG/NBD fit: among the repeat buyers (frequency > 0), what fraction has a "
-        "probability of being alive above 0.5 at the end of calibration? Give a fraction."
+        "probability of being alive above 0.5 at the end of calibration?"
     ),
     expected=lambda: _alive_share(),
     hints=(
@@ -133,19 +147,17 @@ q2 = Question(
 repeaters = summary[summary.frequency > 0]
 answer = (bgnbd.probability_alive(repeaters) > 0.5).mean()""",
     mistakes=(
-        Mistake(scaled(100), "that looks like a percentage; give a fraction between 0 and 1."),
+        gave_percent(),
         Mistake(
-            matches(lambda: _alive_share(repeaters_only=False)),
-            "you included the one-time buyers, whom BG/NBD always calls alive; keep only "
+            value=lambda: _alive_share(repeaters_only=False),
+            hint="you included the one-time buyers, whom BG/NBD always calls alive; keep only "
             "frequency > 0.",
         ),
         Mistake(
-            matches(
-                lambda: float(
-                    (_bgnbd().probability_alive(_summary()[_summary().frequency > 0]) > 0.5).sum()
-                )
+            value=lambda: int(
+                (_bgnbd().probability_alive(_summary()[_summary().frequency > 0]) > 0.5).sum()
             ),
-            "that is a count of customers; divide by the number of repeat buyers.",
+            hint="that is a count of customers; divide by the number of repeat buyers.",
         ),
     ),
 )
@@ -153,6 +165,8 @@ answer = (bgnbd.probability_alive(repeaters) > 0.5).mean()""",
 # --- q3: expected spend of a customer without repeat purchases ------------------------------------
 q3 = Question(
     qid="q3",
+    title="Spend of a customer without repeat purchases (Gamma-Gamma)",
+    unit="dollars per purchase",
     prompt=(
         "Fit the Gamma-Gamma model to the same summary. What mean spend per purchase (dollars) "
         "does it expect for a customer who has made no repeat purchase yet?"
@@ -171,18 +185,18 @@ gamma_gamma = GammaGamma().fit(summary)
 answer = gamma_gamma.population_mean_spend""",
     mistakes=(
         Mistake(
-            matches(lambda: float(_summary()["monetary_value"].mean())),
-            "you averaged monetary_value over all customers, including the zeros of one-time "
+            value=lambda: float(_summary()["monetary_value"].mean()),
+            hint="you averaged monetary_value over all customers, including the zeros of one-time "
             "buyers; the model's population mean is p * gamma / (q - 1).",
         ),
         Mistake(
-            matches(lambda: float(_summary().query("frequency > 0")["monetary_value"].mean())),
-            "that is the observed average of repeat buyers; the question asks for the fitted "
+            value=lambda: float(_summary().query("frequency > 0")["monetary_value"].mean()),
+            hint="that is the observed average of repeat buyers; the question asks for the fitted "
             "model's population mean.",
         ),
         Mistake(
-            matches(lambda: float(_tx()["amount"].mean())),
-            "that is the mean order value in the raw log (same-day orders not merged, first "
+            value=lambda: float(_tx()["amount"].mean()),
+            hint="that is the mean order value in the raw log (same-day orders not merged, first "
             "purchases included); use the fitted model.",
         ),
     ),
@@ -209,10 +223,12 @@ def _equity(discount_rate=None, margin=0.30, horizon=12, time_unit="M") -> float
 
 q4 = Question(
     qid="q4",
+    title="Customer equity (客户资产)",
+    unit="dollars",
     prompt=(
         "Combine the BG/NBD and Gamma-Gamma fits into each customer's CLV for the next 12 months "
         "at a 30% margin and a 10% yearly discount rate. What is the customer equity of the "
-        "sample (the sum of the CLVs), in dollars?"
+        "sample (the sum of the CLVs)?"
     ),
     expected=lambda: _equity(),
     hints=(
@@ -231,21 +247,21 @@ clv = customer_lifetime_value(bgnbd, gamma_gamma, summary, horizon=12,
 answer = customer_equity(clv)""",
     mistakes=(
         Mistake(
-            matches(lambda: _equity(discount_rate=0.10)),
-            "you used the yearly discount rate as a monthly one; convert it with "
+            value=lambda: _equity(discount_rate=0.10),
+            hint="you used the yearly discount rate as a monthly one; convert it with "
             "per_period_rate(0.10, 12).",
         ),
         Mistake(
-            matches(lambda: _equity(discount_rate=0.0)),
-            "that is undiscounted; discount each month at the monthly equivalent of 10% a year.",
+            value=lambda: _equity(discount_rate=0.0),
+            hint="that is undiscounted; discount each month at the monthly equivalent of 10% a year.",
         ),
         Mistake(
-            matches(lambda: _equity(margin=1.0)),
-            "that is revenue; multiply by the 30% margin (margin=0.30).",
+            value=lambda: _equity(margin=1.0),
+            hint="that is revenue; multiply by the 30% margin (margin=0.30).",
         ),
         Mistake(
-            matches(lambda: _equity(time_unit="W")),
-            "horizon=12 with time_unit='W' is 12 weeks; the question asks for 12 months "
+            value=lambda: _equity(time_unit="W"),
+            hint="horizon=12 with time_unit='W' is 12 weeks; the question asks for 12 months "
             "(time_unit='M').",
         ),
     ),
@@ -259,8 +275,16 @@ def _holdout(model) -> pd.Series:
     return calibration_holdout_report(model, _summary()).metrics
 
 
+def _error_by_predicted() -> float:
+    m = _holdout(_bgnbd())
+    return float(100 * (m["predicted_total"] - m["actual_total"]) / m["predicted_total"])
+
+
 q5 = Question(
     qid="q5",
+    title="Holdout accuracy",
+    unit="percent",
+    precision=Precision(decimals=0),
     prompt=(
         "By how many percent does BG/NBD miss the total number of repeat purchases in the "
         "39-week holdout period? Give (predicted - actual) / actual x 100, negative if it "
@@ -277,27 +301,19 @@ from crmlab.clv import calibration_holdout_report
 
 report = calibration_holdout_report(bgnbd, summary)
 answer = report.metrics["total_error_pct"]""",
-    rtol=1e-3,
-    atol=1e-3,
     mistakes=(
         Mistake(
-            scaled(-1.0),
-            "wrong sign: predicted minus actual, so too few predicted is negative.",
+            factor=-1.0,
+            hint="wrong sign: predicted minus actual, so too few predicted is negative.",
         ),
-        Mistake(scaled(0.01), "give percent (-12.1), not a fraction (-0.121)."),
+        gave_fraction(),
         Mistake(
-            matches(lambda: float(_holdout(_pareto())["total_error_pct"])),
-            "that is the Pareto/NBD error; the question asks about BG/NBD.",
+            value=lambda: float(_holdout(_pareto())["total_error_pct"]),
+            hint="that is the Pareto/NBD error; the question asks about BG/NBD.",
         ),
         Mistake(
-            matches(
-                lambda: float(
-                    100
-                    * (_holdout(_bgnbd())["predicted_total"] - _holdout(_bgnbd())["actual_total"])
-                    / _holdout(_bgnbd())["predicted_total"]
-                )
-            ),
-            "divide by the actual total, not the predicted one.",
+            value=_error_by_predicted,
+            hint="divide by the actual total, not the predicted one.",
         ),
     ),
 )

@@ -14,19 +14,20 @@ computed on the telco churn file (7,043 subscribers) the first time they are nee
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
-from crmlab.exercises._core import Mistake, Question, matches, scaled
+from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
 
-__all__ = ["q1", "q2", "q3", "q4", "q5", "SETTINGS"]
+__all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
-#: The numbers the questions use (the notebook's parameters cell repeats them).
-SETTINGS = {
+#: The numbers the questions use (the notebook's parameters cell has the same values).
+SETTINGS: dict[str, Any] = {
     "months": 12,
     "renewal_period": 24,
     "top_share": 0.2,
-    "cv": 5,
+    "cv_folds": 5,
     "random_state": 0,
     "horizon_months": 12,
     "budget": 10_000.0,
@@ -36,10 +37,15 @@ SETTINGS = {
 
 
 @cache
-def _telco() -> pd.DataFrame:
+def load() -> dict[str, Any]:
+    """The data of this set: the telco churn file ``telco`` (7,043 subscribers)."""
     from crmlab.datasets import load_telco_churn
 
-    return load_telco_churn()
+    return {"telco": load_telco_churn()}
+
+
+def _telco() -> pd.DataFrame:
+    return load()["telco"]
 
 
 def _m2m() -> pd.DataFrame:
@@ -53,13 +59,6 @@ def _churn():
     return churn
 
 
-def _not_a_fraction(answer, expected) -> bool:
-    return scaled(100.0)(answer, expected)
-
-
-_PERCENT = Mistake(_not_a_fraction, "that looks like a percentage; give a fraction (0.27, not 27).")
-
-
 # --- q1: churn share ------------------------------------------------------------------------
 def _churn_share() -> float:
     return float(_telco()["churn"].mean())
@@ -67,7 +66,10 @@ def _churn_share() -> float:
 
 q1 = Question(
     qid="q1",
-    prompt="What share of the 7,043 telco customers churned? Give a fraction between 0 and 1.",
+    title="Churn share (流失率)",
+    unit="a fraction between 0 and 1",
+    precision=Precision(decimals=2),
+    prompt="What share of the 7,043 telco customers churned?",
     expected=_churn_share,
     hints=(
         "`churn` is 1 for customers who left and 0 for the others, so its mean is the share.",
@@ -80,10 +82,10 @@ telco = load_telco_churn()
 answer = telco["churn"].mean()
 """,
     mistakes=(
-        _PERCENT,
+        gave_percent(),
         Mistake(
-            matches(lambda: 1.0 - _churn_share()),
-            "that is the share who stayed (retention); the question asks for churn, 1 - x.",
+            value=lambda: 1.0 - _churn_share(),
+            hint="that is the share who stayed (retention); the question asks for churn, 1 - x.",
         ),
     ),
 )
@@ -106,9 +108,12 @@ def _censored_as_survivors() -> float:
 
 q2 = Question(
     qid="q2",
+    title="Kaplan-Meier retention after 12 months",
+    unit="a fraction between 0 and 1",
+    precision=Precision(decimals=2),
     prompt=(
         "Using the Kaplan-Meier estimate by contract type, what share of month-to-month "
-        "customers is still a customer after 12 months of tenure? Give a fraction."
+        "customers is still a customer after 12 months of tenure?"
     ),
     expected=lambda: _km_at(SETTINGS["months"]),
     hints=(
@@ -125,19 +130,19 @@ curves = churn.retention_curves(telco, "tenure", "churn", "contract")
 answer = curves.at([12])["Month-to-month"].iloc[0]
 """,
     mistakes=(
-        _PERCENT,
+        gave_percent(),
         Mistake(
-            matches(lambda: 1.0 - _km_at(SETTINGS["months"])),
-            "that is the share who left by month 12; the question asks for those still there.",
+            value=lambda: 1.0 - _km_at(SETTINGS["months"]),
+            hint="that is the share who left by month 12; the question asks for those still there.",
         ),
         Mistake(
-            matches(_censored_as_churned),
-            "you counted customers with tenure <= 12 who are still active as lost; they are "
+            value=_censored_as_churned,
+            hint="you counted customers with tenure <= 12 who are still active as lost; they are "
             "censored (we do not know their future). Use the Kaplan-Meier estimate.",
         ),
         Mistake(
-            matches(_censored_as_survivors),
-            "you counted every short-tenure customer who is still active as a 12-month survivor; "
+            value=_censored_as_survivors,
+            hint="you counted every short-tenure customer who is still active as a 12-month survivor; "
             "they are censored, not survivors. Use the Kaplan-Meier estimate.",
         ),
     ),
@@ -160,6 +165,8 @@ def _sbg_rate() -> float:
 
 q3 = Question(
     qid="q3",
+    title="The sBG retention rate of month 24",
+    unit="a fraction between 0 and 1",
     prompt=(
         "Fit the shifted-beta-geometric model to month-to-month customers with tenure >= 1 "
         "(duration = tenure, churned = churn). What retention rate does the model give for "
@@ -182,14 +189,14 @@ sbg = ShiftedBetaGeometric().fit(churn.duration_frame(rows, "tenure", "churn"))
 answer = float(sbg.retention_rate(24))
 """,
     mistakes=(
-        _PERCENT,
+        gave_percent(),
         Mistake(
-            matches(lambda: 1.0 - _sbg_rate()),
-            "that is the churn rate in month 24 among those still active; retention is 1 - x.",
+            value=lambda: 1.0 - _sbg_rate(),
+            hint="that is the churn rate in month 24 among those still active; retention is 1 - x.",
         ),
         Mistake(
-            matches(lambda: float(_sbg().survival(SETTINGS["renewal_period"]))),
-            "that is the share of the whole cohort still active after 24 months (survival), not "
+            value=lambda: float(_sbg().survival(SETTINGS["renewal_period"])),
+            hint="that is the share of the whole cohort still active after 24 months (survival), not "
             "the rate at which month-24 customers renew.",
         ),
     ),
@@ -205,7 +212,7 @@ def _logistic():
         telco,
         features=features,
         models=["logistic"],
-        cv=SETTINGS["cv"],
+        cv=SETTINGS["cv_folds"],
         random_state=SETTINGS["random_state"],
     )
 
@@ -221,11 +228,14 @@ def _gain_top20() -> float:
 
 q4 = Question(
     qid="q4",
+    title="Cumulative gains of a churn model",
+    unit="a fraction between 0 and 1",
+    precision=Precision(decimals=2),
     prompt=(
         "Cross-validate the logistic churn pipeline (5 stratified folds, random_state=0, all "
         "columns except churn and total_charges as features). Ranking customers by their "
         "out-of-fold probability, what share of all churners is among the riskiest 20% of "
-        "customers (the cumulative gain)? Give a fraction."
+        "customers (the cumulative gain)?"
     ),
     expected=_gain_top20,
     hints=(
@@ -246,15 +256,15 @@ gains = churn.gains_table(res.y, res.probabilities["logistic"], n_bins=10)
 answer = gains.loc[2, "gain"]
 """,
     mistakes=(
-        _PERCENT,
+        gave_percent(),
         Mistake(
-            matches(lambda: float(_gains().loc[2, "churners"] / _gains()["churners"].sum())),
-            "that is the share of churners in the second decile alone; the gain is cumulative "
+            value=lambda: float(_gains().loc[2, "churners"] / _gains()["churners"].sum()),
+            hint="that is the share of churners in the second decile alone; the gain is cumulative "
             "(deciles 1 and 2 together).",
         ),
         Mistake(
-            matches(lambda: float(_gains().loc[2, "cumulative_lift"])),
-            "that is the lift (gain divided by 20%); the question asks for the gain itself.",
+            value=lambda: float(_gains().loc[2, "cumulative_lift"]),
+            hint="that is the lift (gain divided by 20%); the question asks for the gain itself.",
         ),
     ),
 )
@@ -280,6 +290,8 @@ def _saved() -> float:
 
 q5 = Question(
     qid="q5",
+    title="What a retention budget saves",
+    unit="dollars",
     prompt=(
         "With the logistic out-of-fold probabilities of q4, value = monthly_charges x 12, a "
         "budget of $10,000, offers costing $50 each and a success rate of 0.25: how much revenue "
@@ -287,7 +299,6 @@ q5 = Question(
         "offers), in dollars?"
     ),
     expected=_saved,
-    rtol=1e-3,
     hints=(
         "`churn.retention_targets(telco, probabilities, value, budget=10000, offer_cost=50, "
         "success_rate=0.25)` returns a plan; its `.summary` has the totals.",
@@ -308,13 +319,13 @@ answer = plan.summary["expected_saved"]
 """,
     mistakes=(
         Mistake(
-            matches(lambda: float(_plan().summary["net_saved"])),
-            "that is the net saving (after the offers' cost); the question asks for the saving "
+            value=lambda: float(_plan().summary["net_saved"]),
+            hint="that is the net saving (after the offers' cost); the question asks for the saving "
             "before costs.",
         ),
         Mistake(
-            scaled(1.0 / SETTINGS["success_rate"]),
-            "that is the expected loss of the contacted customers; only a share (the success "
+            factor=1.0 / SETTINGS["success_rate"],
+            hint="that is the expected loss of the contacted customers; only a share (the success "
             "rate, 0.25) of would-be churners is actually kept.",
         ),
     ),

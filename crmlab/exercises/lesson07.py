@@ -7,27 +7,45 @@ Reference answers are computed with crmlab from the simulated survey (``N`` resp
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
-from crmlab.exercises._core import Mistake, Question, matches, negated, scaled
+from crmlab.exercises.questions import Mistake, Precision, Question, gave_fraction
 
-__all__ = ["N", "SEED", "FAST_DAYS", "q1", "q2", "q3", "q4", "survey"]
+__all__ = [
+    "FAST_DAYS",
+    "GOLD",
+    "N",
+    "RES_ITEMS",
+    "SEED",
+    "SETTINGS",
+    "load",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+]
 
-N = 800
-SEED = 7
-FAST_DAYS = 2.0
+#: The numbers the questions use (the notebook's parameters cell has the same values).
+SETTINGS: dict[str, Any] = {"n_respondents": 800, "seed": 7, "fast_days": 2.0}
+N, SEED, FAST_DAYS = SETTINGS["n_respondents"], SETTINGS["seed"], SETTINGS["fast_days"]
 RES_ITEMS = ["res_1", "res_2", "res_3r"]
 GOLD = {"members": 250, "spend": 400.0, "margin": 0.25, "earn_rate": 2.0, "uplift": 0.06}
 POINT_VALUE, REDEMPTION = 0.01, 0.7
 
 
 @cache
-def survey() -> pd.DataFrame:
-    """The simulated survey every question uses (a fresh copy is not needed: do not modify it)."""
+def load() -> dict[str, Any]:
+    """The data of this set: the simulated loyalty ``survey`` (do not modify it)."""
     from crmlab.datasets import simulate_loyalty_survey
 
-    return simulate_loyalty_survey(N, random_state=SEED)
+    return {"survey": simulate_loyalty_survey(N, random_state=SEED)}
+
+
+def survey() -> pd.DataFrame:
+    """The simulated survey every question uses."""
+    return load()["survey"]
 
 
 def _nps():
@@ -47,7 +65,10 @@ def _nps_7_to_10():
 
 q1 = Question(
     qid="q1",
-    prompt="What is the NPS of the survey's `nps_score` answers, in points (-100..100)?",
+    title="Net Promoter Score (净推荐值)",
+    unit="points between -100 and 100",
+    precision=Precision(decimals=1),
+    prompt='What is the **NPS** (净推荐值) of `survey["nps_score"]`?',
     expected=_nps,
     hints=[
         "Promoters answer 9-10, detractors 0-6; passives (7-8) only count in the denominator.",
@@ -55,15 +76,18 @@ q1 = Question(
     ],
     solution_code='answer = ly.nps(survey["nps_score"])',
     mistakes=[
-        Mistake(scaled(0.01), "That is the NPS as a fraction; NPS is reported in points (x 100)."),
+        gave_fraction("points (-100..100)"),
         Mistake(
-            matches(_promoter_share_points),
-            "That is only the share of promoters; subtract the detractors.",
+            value=_promoter_share_points,
+            hint="That is only the share of promoters; subtract the detractors.",
         ),
         Mistake(
-            matches(_nps_7_to_10), "7 and 8 are passives, not promoters: promoters answer 9 or 10."
+            value=_nps_7_to_10,
+            hint="7 and 8 are passives, not promoters: promoters answer 9 or 10.",
         ),
-        Mistake(negated(), "Wrong sign: promoters minus detractors, not the other way round."),
+        Mistake(
+            factor=-1.0, hint="Wrong sign: promoters minus detractors, not the other way round."
+        ),
     ],
 )
 
@@ -82,7 +106,13 @@ def _alpha_res_unreversed():
 
 q2 = Question(
     qid="q2",
-    prompt="Cronbach's alpha of the three 'resistance to switching' items res_1, res_2, res_3r (1-5 scale).",
+    title="Cronbach's alpha (克朗巴哈系数)",
+    unit="a coefficient (at most 1)",
+    precision=Precision(decimals=2),
+    prompt=(
+        "Cronbach's alpha (克朗巴哈系数) of the resistance-to-switching items `res_1`, `res_2`, "
+        "`res_3r` (1-5 scale). Mind the reverse-coded item."
+    ),
     expected=_alpha_res,
     hints=[
         "res_3r is reverse-coded: agreeing means less loyalty. Flip it first (x -> 6 - x).",
@@ -94,8 +124,8 @@ q2 = Question(
     ),
     mistakes=[
         Mistake(
-            matches(_alpha_res_unreversed),
-            "That is alpha with res_3r not reversed: reverse-coded items must be flipped first.",
+            value=_alpha_res_unreversed,
+            hint="That is alpha with res_3r not reversed: reverse-coded items must be flipped first.",
         ),
     ],
 )
@@ -109,9 +139,11 @@ def _paradox_diff():
 
 q3 = Question(
     qid="q3",
+    title="The service recovery paradox (服务补救)",
+    unit="a fraction (a difference of two rates)",
     prompt=(
-        "Repurchase rate of complainants resolved within 2 days minus that of customers who did "
-        "not complain, as a fraction (e.g. 0.05)."
+        "Service recovery (服务补救): the repurchase rate of complainants whose problem was "
+        "resolved within `fast_days` days, minus that of customers who never complained."
     ),
     expected=_paradox_diff,
     hints=[
@@ -121,9 +153,9 @@ q3 = Question(
     solution_code='answer = ly.recovery_paradox(survey, fast_days=2.0)["difference"]',
     mistakes=[
         Mistake(
-            scaled(100), "That looks like percentage points; give the difference as a fraction."
+            factor=100, hint="That looks like percentage points; give the difference as a fraction."
         ),
-        Mistake(negated(), "Wrong sign: fast-resolved complainants minus non-complainants."),
+        Mistake(factor=-1.0, hint="Wrong sign: fast-resolved complainants minus non-complainants."),
     ],
 )
 
@@ -149,9 +181,13 @@ def _gold_net_extra_only():
 
 q4 = Question(
     qid="q4",
+    title="A points programme (积分计划)",
+    unit="money units per year",
     prompt=(
-        "Gold tier: 250 members spending 400 a year at a 25% margin, earning 2 points per unit; "
-        "points worth 0.01, 70% redeemed; the programme lifts spend by 6%. Net gain per year?"
+        "A Gold tier has 250 members who spend 400 a year at a 25% margin and earn 2 points per "
+        "unit spent. A point is worth 0.01 and 70% of points are redeemed. The programme lifts "
+        "their spend by 6%. What is the tier's net gain per year (extra margin minus points "
+        "cost)?"
     ),
     expected=_gold_net,
     hints=[
@@ -166,13 +202,13 @@ q4 = Question(
     ),
     mistakes=[
         Mistake(
-            matches(lambda: _gold_net(redemption=1.0)),
-            "You charged every point; only the redeemed share (70%) costs money.",
+            value=lambda: _gold_net(redemption=1.0),
+            hint="You charged every point; only the redeemed share (70%) costs money.",
         ),
         Mistake(
-            matches(_gold_net_extra_only),
-            "Points are paid on all spending, not only on the extra spend the programme brings.",
+            value=_gold_net_extra_only,
+            hint="Points are paid on all spending, not only on the extra spend the programme brings.",
         ),
-        Mistake(negated(), "Wrong sign: net gain = extra margin - points cost."),
+        Mistake(factor=-1.0, hint="Wrong sign: net gain = extra margin - points cost."),
     ],
 )

@@ -7,15 +7,30 @@ branch panel (seed ``SEED``); the notebook's parameters cell must use the same v
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
-from crmlab.exercises._core import Mistake, Question, matches, negated, scaled
+from crmlab.exercises.questions import Mistake, Precision, Question, gave_fraction, gave_percent
 
-__all__ = ["SEED", "N_BRANCHES", "q1", "q2", "q3", "q4", "q5", "hr", "panel"]
+__all__ = [
+    "N_BRANCHES",
+    "SAT_ITEMS",
+    "SEED",
+    "SETTINGS",
+    "hr",
+    "load",
+    "panel",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "q5",
+]
 
-SEED = 3
-N_BRANCHES = 60
+#: The numbers the questions use (the notebook's parameters cell has the same values).
+SETTINGS: dict[str, Any] = {"seed": 3, "n_branches": 60}
+SEED, N_BRANCHES = SETTINGS["seed"], SETTINGS["n_branches"]
 SAT_ITEMS = [
     "EnvironmentSatisfaction",
     "JobSatisfaction",
@@ -25,18 +40,24 @@ SAT_ITEMS = [
 
 
 @cache
+def load() -> dict[str, Any]:
+    """The data of this set: the IBM HR file ``hr`` and the simulated branch ``chain``."""
+    from crmlab.datasets import load_hr_attrition, simulate_service_profit_chain
+
+    return {
+        "hr": load_hr_attrition(),
+        "chain": simulate_service_profit_chain(N_BRANCHES, random_state=SEED),
+    }
+
+
 def hr() -> pd.DataFrame:
     """The HR attrition data (do not modify it)."""
-    from crmlab.datasets import load_hr_attrition
-
-    return load_hr_attrition()
+    return load()["hr"]
 
 
-@cache
-def chain():
-    from crmlab.datasets import simulate_service_profit_chain
-
-    return simulate_service_profit_chain(N_BRANCHES, random_state=SEED)
+def chain():  # noqa: ANN201 - the simulator's (employees, branches) result
+    """The simulated service-profit chain."""
+    return load()["chain"]
 
 
 @cache
@@ -55,15 +76,18 @@ def _rate():
 
 q1 = Question(
     qid="q1",
-    prompt="Overall attrition rate of the HR data, as a fraction.",
+    title="Employee attrition (员工流失率)",
+    unit="a fraction between 0 and 1",
+    precision=Precision(decimals=2),
+    prompt="The overall employee attrition rate (员工流失率) of the HR data.",
     expected=_rate,
     hints=["The share of rows with Attrition == 1: im.attrition_rate(hr)."],
     solution_code="answer = im.attrition_rate(hr)",
     mistakes=[
-        Mistake(scaled(100), "That is a percentage; give a fraction (e.g. 0.2, not 20)."),
+        gave_percent(),
         Mistake(
-            matches(lambda: float(hr()["Attrition"].sum())),
-            "That is the number of leavers; divide by all employees.",
+            value=lambda: float(hr()["Attrition"].sum()),
+            hint="That is the number of leavers; divide by all employees.",
         ),
     ],
 )
@@ -82,16 +106,19 @@ def _share_of_leavers_overtime():
 
 q2 = Question(
     qid="q2",
-    prompt="Attrition rate among employees who work overtime (OverTime == 'Yes'), as a fraction.",
+    title="Attrition of overtime workers",
+    unit="a fraction between 0 and 1",
+    precision=Precision(decimals=2),
+    prompt='The attrition rate among employees who work overtime (`OverTime == "Yes"`).',
     expected=_overtime_rate,
     hints=["im.attrition_by_factor(hr, 'OverTime') gives the rate per level."],
     solution_code='answer = im.attrition_by_factor(hr, "OverTime").loc["Yes", "rate"]',
     mistakes=[
         Mistake(
-            matches(_share_of_leavers_overtime),
-            "That is the share of leavers who work overtime; we want the share of overtime workers who left.",
+            value=_share_of_leavers_overtime,
+            hint="That is the share of leavers who work overtime; we want the share of overtime workers who left.",
         ),
-        Mistake(scaled(100), "That is a percentage; give a fraction."),
+        gave_percent(),
     ],
 )
 
@@ -104,7 +131,14 @@ def _alpha():
 
 q3 = Question(
     qid="q3",
-    prompt="Cronbach's alpha of the four satisfaction ratings (Environment, Job, Relationship, WorkLifeBalance).",
+    title="Do the satisfaction items form a scale?",
+    unit="a coefficient (at most 1)",
+    precision=Precision(decimals=2),
+    prompt=(
+        "Cronbach's alpha of the four satisfaction ratings `EnvironmentSatisfaction`, "
+        "`JobSatisfaction`, `RelationshipSatisfaction`, `WorkLifeBalance` (codes 1..4). What "
+        "does the value tell you?"
+    ),
     expected=_alpha,
     hints=[
         "Turn the labels into 1..4 codes with ly.likert_codes(hr, items), then ly.cronbach_alpha.",
@@ -114,7 +148,6 @@ q3 = Question(
         "items = ly.likert_codes(hr, ['EnvironmentSatisfaction', 'JobSatisfaction', "
         "'RelationshipSatisfaction', 'WorkLifeBalance'])\nanswer = ly.cronbach_alpha(items)"
     ),
-    atol=1e-4,
 )
 
 
@@ -126,13 +159,16 @@ def _enps():
 
 q4 = Question(
     qid="q4",
-    prompt="Company-wide eNPS of the simulated employees' `recommend` answers, in points.",
+    title="Employee NPS (员工净推荐值)",
+    unit="points between -100 and 100",
+    precision=Precision(decimals=1),
+    prompt="The company-wide eNPS (员工净推荐值) of the simulated employees' `recommend` answers.",
     expected=_enps,
     hints=["Same formula as NPS: 100 * (share 9-10 - share 0-6). im.enps(...)."],
     solution_code='answer = im.enps(chain.employees["recommend"])',
     mistakes=[
-        Mistake(scaled(0.01), "That is a fraction; eNPS is reported in points (x 100)."),
-        Mistake(negated(), "Wrong sign: promoters minus detractors."),
+        gave_fraction("points (-100..100)"),
+        Mistake(factor=-1.0, hint="Wrong sign: promoters minus detractors."),
     ],
 )
 
@@ -153,9 +189,12 @@ def _reverse_slope():
 
 q5 = Question(
     qid="q5",
+    title="The service-profit chain (服务利润链)",
+    unit="points of service quality per point of employee satisfaction",
+    precision=Precision(decimals=2),
     prompt=(
-        "Branch-level slope of service quality on employee satisfaction (points of service "
-        "quality per point of employee satisfaction)."
+        "Service-profit chain (服务利润链): the branch-level slope of service quality on "
+        "employee satisfaction."
     ),
     expected=_slope,
     hints=[
@@ -169,8 +208,8 @@ q5 = Question(
     ),
     mistakes=[
         Mistake(
-            matches(_reverse_slope),
-            "You regressed employee satisfaction on service quality; x and y are swapped.",
+            value=_reverse_slope,
+            hint="You regressed employee satisfaction on service quality; x and y are swapped.",
         ),
     ],
 )

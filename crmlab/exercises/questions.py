@@ -1,0 +1,454 @@
+"""Questions, their stated precision, common mistakes, and how an answer is judged.
+
+An exercise set is a module (``crmlab.exercises.lesson01`` ...) that defines questions ``q1``,
+``q2``, ... as :class:`Question` objects. A student calls ``ex.q1.check(answer)``,
+``ex.q1.hint()`` and ``ex.q1.solution()``. The reference answer is always computed from the data
+by a function (never a typed-in number) the first time it is needed.
+
+Each question states what it expects, e.g. "a fraction, 3 significant figures": an answer rounded
+to that precision is correct (see :class:`Precision`).
+
+Outside a graded run ``check`` judges the answer at once and prints one line. In a graded run
+(environment variable :data:`GRADING_ENV` set to ``"record"`` by ``crmlab grade``) it judges
+nothing: it only displays the answer, converted to plain JSON, and the grader judges it in its
+own process. A verdict printed, displayed or patched inside the notebook therefore counts for
+nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab.exercises.answers import (
+    ANSWER_MIME,
+    Unrecorded,
+    decode_answer,
+    describe,
+    encode_answer,
+    record_json,
+)
+
+__all__ = [
+    "CORRECT",
+    "GRADING_ENV",
+    "INCORRECT",
+    "NOT_ATTEMPTED",
+    "CheckResult",
+    "Mistake",
+    "Precision",
+    "Question",
+    "gave_fraction",
+    "gave_percent",
+    "questions_of",
+]
+
+GRADING_ENV = "CRMLAB_GRADING"
+"""Environment variable; ``"record"`` makes ``check`` record answers instead of judging them."""
+
+CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
+_ICON = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "⬜"}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of one check.
+
+    Attributes
+    ----------
+    qid : str
+        The question.
+    status : str
+        "correct", "incorrect" or "not attempted".
+    message : str
+        What the student reads ("well done.", a hint about the likely mistake, ...).
+    mistake : int or None
+        Index of the :class:`Mistake` the answer matched, if any.
+    """
+
+    qid: str
+    status: str
+    message: str
+    mistake: int | None = None
+
+    @property
+    def line(self) -> str:
+        """The one line ``check`` prints."""
+        return f"{_ICON[self.status]} {self.qid} {self.status}: {self.message}"
+
+
+# --------------------------------------------------------------------------------------------
+# precision
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Precision:
+    """How precisely a numeric answer must match: significant figures or decimal places.
+
+    An answer is correct when it lies within half a unit of the last stated digit of the
+    reference, so the reference rounded to this precision (and anything more precise) passes.
+
+    Parameters
+    ----------
+    sig : int, optional
+        Significant figures (default 3 when ``decimals`` is not given).
+    decimals : int, optional
+        Decimal places; ``decimals=0`` asks for a whole number.
+    """
+
+    sig: int | None = None
+    decimals: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.sig is None and self.decimals is None:
+            object.__setattr__(self, "sig", 3)
+        if self.sig is not None and self.decimals is not None:
+            raise ValueError("give either sig= or decimals=, not both.")
+        if self.sig is not None and self.sig < 1:
+            raise ValueError(f"sig must be at least 1, got {self.sig}.")
+
+    def describe(self) -> str:
+        """In words: "3 significant figures", "2 decimal places", "a whole number"."""
+        if self.decimals == 0:
+            return "a whole number"
+        if self.decimals is not None:
+            return f"{self.decimals} decimal place{'s' if self.decimals != 1 else ''}"
+        return f"{self.sig} significant figure{'s' if self.sig != 1 else ''}"
+
+    def unit(self, reference: Any) -> np.ndarray:
+        """One unit in the last stated digit of each reference value."""
+        ref = np.abs(np.asarray(reference, dtype=float))
+        if self.decimals is not None:
+            return np.full(ref.shape, 10.0 ** (-self.decimals))
+        positive = np.where(ref > 0, ref, 1.0)
+        exponent = np.floor(np.log10(positive))
+        return np.where(ref > 0, 10.0 ** (exponent - self.sig + 1), 1e-9)
+
+    def round(self, value: Any) -> Any:
+        """``value`` rounded to this precision (same shape; what a student would write)."""
+        arr = np.asarray(value, dtype=float)
+        unit = self.unit(arr)
+        out = np.round(arr / unit) * unit
+        return float(out) if out.ndim == 0 else out
+
+    def close(self, answer: Any, reference: Any) -> bool:
+        """True if every answer value is within half a unit of the reference's last digit."""
+        try:
+            a = np.asarray(answer, dtype=float)
+            r = np.asarray(reference, dtype=float)
+        except (TypeError, ValueError):
+            return False
+        if a.shape != r.shape:
+            return False
+        both_nan = np.isnan(a) & np.isnan(r)
+        tol = 0.5 * self.unit(r) * (1 + 1e-9) + 1e-12 * np.abs(r)
+        with np.errstate(invalid="ignore"):
+            ok = np.abs(a - r) <= tol
+        return bool(np.all(ok | both_nan))
+
+
+# --------------------------------------------------------------------------------------------
+# mistakes
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong answer and the hint it deserves.
+
+    Give exactly one of
+
+    - ``value``: a zero-argument function computing the wrong answer (a typical wrong
+      computation on the same data); matched at the question's precision;
+    - ``factor``: the wrong answer is the reference times ``factor`` (percent for a fraction:
+      100; wrong sign: -1); matched at the question's precision;
+    - ``test``: ``test(answer, expected) -> bool`` for anything else.
+
+    Parameters
+    ----------
+    test : callable, optional
+        See above.
+    hint : str
+        What the student reads when the answer looks like this mistake.
+    value : callable, optional
+        See above.
+    factor : float, optional
+        See above.
+    """
+
+    test: Callable[[Any, Any], bool] | None = None
+    hint: str = ""
+    value: Callable[[], Any] | None = None
+    factor: float | None = None
+
+    def __post_init__(self) -> None:
+        given = [x is not None for x in (self.test, self.value, self.factor)]
+        if sum(given) != 1:
+            raise ValueError("a Mistake needs exactly one of value=, factor= or test=.")
+        if not self.hint:
+            raise ValueError("a Mistake needs a hint=.")
+
+    def example(self, reference: Any) -> Any:
+        """An answer showing this mistake (for tests); None for a ``test=`` mistake."""
+        if self.value is not None:
+            return self.value()
+        if self.factor is not None:
+            return _times(reference, self.factor)
+        return None
+
+
+def _times(x: Any, factor: float) -> Any:
+    if isinstance(x, (pd.Series, pd.DataFrame)):
+        return x * factor
+    return np.asarray(x, dtype=float) * factor if np.ndim(x) else float(x) * factor
+
+
+def gave_percent() -> Mistake:
+    """The answer is a percentage where the question asks for a fraction (reference x 100)."""
+    return Mistake(
+        factor=100.0,
+        hint="that looks like a percentage; this question asks for a fraction "
+        "(write 0.25 for 25%).",
+    )
+
+
+def gave_fraction(unit: str = "percent") -> Mistake:
+    """The answer is a fraction where the question asks for percent or points (reference / 100)."""
+    return Mistake(
+        factor=0.01,
+        hint=f"that looks like a fraction; this question asks for {unit} "
+        "(write 25 for 25%, not 0.25).",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# comparing two decoded values
+# --------------------------------------------------------------------------------------------
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(
+        x, (bool, np.bool_)
+    )
+
+
+def _compare(answer: Any, expected: Any, precision: Precision, columns) -> tuple[bool, str | None]:
+    """(is_correct, friendly problem or None); both values have been through the JSON round trip."""
+    if isinstance(answer, Unrecorded):
+        return False, f"your answer is {answer.description}, which cannot be compared."
+    if isinstance(expected, pd.DataFrame):
+        if not isinstance(answer, pd.DataFrame):
+            return False, f"expected a DataFrame, but got {describe(answer)}."
+        cols = [str(c) for c in (columns or expected.columns)]
+        missing = [c for c in cols if c not in answer.columns]
+        if missing:
+            return False, f"your DataFrame is missing column(s) {missing}."
+        if len(answer) != len(expected):
+            return False, f"expected {len(expected)} rows, but your DataFrame has {len(answer)}."
+        same_rows = set(answer.index) == set(expected.index)
+        a = answer[cols].reindex(expected.index) if same_rows else answer[cols]
+        return _close_values(a.to_numpy(), expected[cols].to_numpy(), precision), None
+    if isinstance(expected, pd.Series):
+        if isinstance(answer, pd.DataFrame) and answer.shape[1] == 1:
+            answer = answer.iloc[:, 0]
+        if isinstance(answer, np.ndarray) and answer.ndim == 1:
+            answer = pd.Series(answer)
+        if not isinstance(answer, pd.Series):
+            return (
+                False,
+                f"expected a Series of length {len(expected)}, but got {describe(answer)}.",
+            )
+        if len(answer) != len(expected):
+            return False, f"expected {len(expected)} values, but got {len(answer)}."
+        if set(answer.index) == set(expected.index):
+            answer = answer.reindex(expected.index)
+        return _close_values(answer.to_numpy(), expected.to_numpy(), precision), None
+    if isinstance(expected, str):
+        if not isinstance(answer, str):
+            return False, f"expected text (a str), but got {describe(answer)}."
+        return answer.strip().casefold() == expected.strip().casefold(), None
+    if isinstance(expected, bool):
+        if not isinstance(answer, bool):
+            return False, f"expected True or False, but got {describe(answer)}."
+        return answer == expected, None
+    if isinstance(expected, set):
+        if not isinstance(answer, (set, np.ndarray)):
+            return False, f"expected a collection of items, but got {describe(answer)}."
+        return {str(v) for v in np.ravel(list(answer))} == expected, None
+    if _is_number(expected):
+        if isinstance(answer, (pd.Series, pd.DataFrame, np.ndarray)):
+            if np.size(answer) != 1:
+                return False, f"expected a single number, but got {describe(answer)}."
+            answer = np.asarray(answer).ravel()[0]
+        if isinstance(answer, str):
+            return False, "expected a number, but got text; remove the quotes."
+        if not _is_number(answer):
+            return False, f"expected a single number, but got {describe(answer)}."
+        if math.isnan(float(answer)):
+            return False, "your answer is NaN; check for missing values or a division by zero."
+        return precision.close(answer, expected), None
+    if isinstance(expected, np.ndarray):
+        if not isinstance(answer, np.ndarray) or answer.shape != expected.shape:
+            return False, f"expected {expected.size} values, but got {describe(answer)}."
+        return _close_values(answer, expected, precision), None
+    return False, f"your answer ({describe(answer)}) cannot be compared with the reference."
+
+
+def _close_values(a: np.ndarray, b: np.ndarray, precision: Precision) -> bool:
+    try:
+        return precision.close(a.astype(float), b.astype(float))
+    except (TypeError, ValueError):
+        return a.shape == b.shape and bool(np.all(a.astype(str) == b.astype(str)))
+
+
+def _roundtrip(x: Any) -> Any:
+    return decode_answer(encode_answer(x))
+
+
+# --------------------------------------------------------------------------------------------
+# the question
+# --------------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class Question:
+    """One exercise question.
+
+    Parameters
+    ----------
+    qid : str
+        Short name shown to the student and used as the gradebook column ("q1").
+    title : str
+        A few words, the heading of the question in the notebook.
+    prompt : str
+        The question as the notebook shows it (Markdown); written only here, the build
+        copies it into the source notebook.
+    expected : callable
+        Zero-argument function computing the reference answer from the data.
+    unit : str
+        What kind of answer, e.g. "a fraction", "percent", "dollars", "a count of customers".
+    precision : Precision
+        How precisely it must match (default 3 significant figures).
+    hints : sequence of str
+        Hints shown one after another by :meth:`hint`.
+    solution_code : str
+        Python code that computes ``answer`` (shown by :meth:`solution`).
+    mistakes : sequence of Mistake
+        Common wrong answers with a specific hint each; checked in order.
+    columns : sequence of str, optional
+        For DataFrame answers: the columns to compare (others are ignored).
+    """
+
+    qid: str
+    title: str
+    prompt: str
+    expected: Callable[[], Any]
+    unit: str = ""
+    precision: Precision = field(default_factory=Precision)
+    hints: Sequence[str] = ()
+    solution_code: str = ""
+    mistakes: Sequence[Mistake] = ()
+    columns: Sequence[str] | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+    _hint_index: int = field(default=0, repr=False)
+
+    @property
+    def answer_format(self) -> str:
+        """What the question expects, e.g. "a fraction, 3 significant figures"."""
+        return ", ".join(p for p in (self.unit, self.precision.describe()) if p)
+
+    # --- reference answer -------------------------------------------------------------
+    def reference(self) -> Any:
+        """The reference answer (computed from the data once, then cached)."""
+        if "reference" not in self._cache:
+            self._cache["reference"] = self.expected()
+        return self._cache["reference"]
+
+    def _judged_reference(self) -> Any:
+        if "judged" not in self._cache:
+            self._cache["judged"] = _roundtrip(self.reference())
+        return self._cache["judged"]
+
+    def _mistake_value(self, k: int) -> Any:
+        key = f"mistake{k}"
+        if key not in self._cache:
+            self._cache[key] = _roundtrip(self.mistakes[k].value())
+        return self._cache[key]
+
+    # --- judging ----------------------------------------------------------------------
+    def judge(self, answer: Any) -> CheckResult:
+        """Judge an answer already through the JSON round trip (what the grader calls)."""
+        if answer is Ellipsis:
+            return CheckResult(
+                self.qid, NOT_ATTEMPTED, "replace the `...` placeholder with your answer."
+            )
+        expected = self._judged_reference()
+        try:
+            ok, problem = _compare(answer, expected, self.precision, self.columns)
+        except Exception as exc:  # never show a traceback to the student
+            ok, problem = False, f"your answer could not be compared ({type(exc).__name__})."
+        if ok:
+            return CheckResult(self.qid, CORRECT, "well done.")
+        if problem:
+            return CheckResult(self.qid, INCORRECT, problem)
+        for k, mistake in enumerate(self.mistakes):
+            try:
+                if mistake.value is not None:
+                    hit = _compare(answer, self._mistake_value(k), self.precision, self.columns)[0]
+                elif mistake.factor is not None:
+                    wrong = _roundtrip(_times(expected, mistake.factor))
+                    hit = _compare(answer, wrong, self.precision, self.columns)[0]
+                else:
+                    hit = bool(mistake.test(answer, expected))
+            except Exception:  # a mistake that cannot apply is simply skipped
+                continue
+            if hit:
+                return CheckResult(self.qid, INCORRECT, mistake.hint, k)
+        tip = " Try .hint()." if self.hints else ""
+        return CheckResult(
+            self.qid, INCORRECT, f"not the expected answer ({self.answer_format}).{tip}"
+        )
+
+    def judge_record(self, record: Any) -> CheckResult:
+        """Judge an encoded answer (the ``answer`` of a record ``check`` displayed)."""
+        return self.judge(decode_answer(record))
+
+    def evaluate(self, answer: Any) -> CheckResult:
+        """Judge ``answer`` as the grader would (JSON round trip, then compare); prints nothing."""
+        return self.judge(_roundtrip(answer))
+
+    # --- what the student calls ----------------------------------------------------------
+    def check(self, answer: Any) -> None:
+        """Check ``answer`` and print one line; in a graded run only record it for the grader."""
+        if os.environ.get(GRADING_ENV) == "record":
+            _display_record(self.qid, answer)
+            return
+        print(self.evaluate(answer).line)
+
+    def hint(self) -> None:
+        """Print the next hint (they come in order, then repeat)."""
+        if not self.hints:
+            print(f"💡 {self.qid}: no hint for this one — reread the lesson section it names.")
+            return
+        i = self._hint_index % len(self.hints)
+        self._hint_index += 1
+        print(f"💡 {self.qid} hint {i + 1}/{len(self.hints)}: {self.hints[i]}")
+
+    def solution(self) -> None:
+        """Print code that computes the answer."""
+        print(f"📘 {self.qid} solution:\n{self.solution_code.strip()}")
+
+    def __repr__(self) -> str:
+        return f"<Question {self.qid}: {self.title} ({self.answer_format})>"
+
+
+def _display_record(qid: str, answer: Any) -> None:
+    from IPython.display import display
+
+    text = f"📝 {qid}: answer recorded for grading."
+    display({"text/plain": text, ANSWER_MIME: record_json(qid, answer)}, raw=True)
+
+
+def questions_of(module: Any) -> list[Question]:
+    """The questions of an exercise-set module, in order (q1, q2, ...)."""
+    found = [v for v in vars(module).values() if isinstance(v, Question)]
+    return sorted(found, key=lambda q: (len(q.qid), q.qid))
