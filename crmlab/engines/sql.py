@@ -1,0 +1,250 @@
+"""The transaction summary, written once in SQL and compiled for each engine with SQLGlot.
+
+Every query here is written in DuckDB's dialect and passed through :func:`compile_sql`, which
+returns it unchanged for DuckDB and transpiles it with SQLGlot for Spark SQL. The queries work
+on three named relations that the engines create:
+
+``crm_raw``
+    The input as read (the firm's own column names).
+``crm_tx``
+    One row per order: ``customer`` (id as written), ``day`` (whole days since 1970-01-01),
+    ``amount`` (a number, or 0 when there is no amount column) and the raw date and amount text
+    (for error messages). Built by :func:`tx_sql`.
+``crm_customers``
+    One row per customer (the buy-till-you-die summary, in whole days). Built by
+    :func:`customers_sql` from ``crm_tx`` and by the pandas engine from
+    :func:`crmlab.transactions.rfm_summary`.
+
+Same-day orders of a customer are merged into one transaction (amounts added), the convention of
+the BTYD literature and of :func:`~crmlab.transactions.rfm_summary`.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.spark import Spark
+from sqlglot.time import format_time
+
+__all__ = [
+    "compile_sql",
+    "quote",
+    "tx_sql",
+    "checks_sql",
+    "customers_sql",
+    "summary_sql",
+    "patterns_sql",
+    "spend_patterns_sql",
+    "daily_sql",
+    "gini_sql",
+    "lorenz_sql",
+]
+
+#: Day zero of the integer ``day`` column.
+EPOCH = "DATE '1970-01-01'"
+
+
+def quote(name: str) -> str:
+    """A column name as a quoted SQL identifier (any characters allowed)."""
+    return exp.to_identifier(str(name), quoted=True).sql("duckdb")
+
+
+def _spark_transform(node: exp.Expression) -> exp.Expression:
+    """Rewrite DuckDB's TRY_STRPTIME(text, '%d.%m.%Y') as Spark's TRY_TO_TIMESTAMP(text, 'd.M.yyyy')."""
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TRY_STRPTIME":
+        arg, fmt = node.expressions
+        java = format_time(fmt.name, Spark.INVERSE_TIME_MAPPING, Spark.INVERSE_TIME_TRIE)
+        return exp.Anonymous(this="TRY_TO_TIMESTAMP", expressions=[arg, exp.Literal.string(java)])
+    return node
+
+
+def compile_sql(sql: str, dialect: str = "duckdb") -> str:
+    """Return ``sql`` (DuckDB dialect) for ``dialect`` ("duckdb" or "spark")."""
+    if dialect == "duckdb":
+        return sql
+    if dialect != "spark":
+        raise ValueError(f"unknown SQL dialect {dialect!r}; use 'duckdb' or 'spark'")
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(_spark_transform)
+    return tree.sql(dialect="spark")
+
+
+def tx_sql(
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    date_format: str | None,
+    file_col: str | None = None,
+) -> str:
+    """Normalise ``crm_raw`` into ``crm_tx`` (customer, day, amount, raw text, source file)."""
+    d = quote(date_col)
+    if date_format is not None:
+        fmt = date_format.replace("'", "''")
+        parsed = f"TRY_STRPTIME(CAST({d} AS VARCHAR), '{fmt}')"
+    else:
+        parsed = f"TRY_CAST({d} AS TIMESTAMP)"
+    day = f"DATE_DIFF('day', {EPOCH}, CAST({parsed} AS DATE))"
+    if amount_col is None:
+        amount, raw_amount = "CAST(0 AS DOUBLE)", "CAST(NULL AS VARCHAR)"
+    else:
+        a = quote(amount_col)
+        amount, raw_amount = f"TRY_CAST({a} AS DOUBLE)", f"CAST({a} AS VARCHAR)"
+    source = quote(file_col) if file_col else "CAST(NULL AS VARCHAR)"
+    return (
+        f"SELECT {quote(customer_col)} AS customer, {day} AS day, {amount} AS amount, "
+        f"CAST({d} AS VARCHAR) AS raw_date, {raw_amount} AS raw_amount, "
+        f"CAST({source} AS VARCHAR) AS source_file FROM crm_raw"
+    )
+
+
+def checks_sql() -> str:
+    """One pass over ``crm_tx`` counting every kind of bad row, with an example of each."""
+    return """
+SELECT
+  COUNT(*) AS n_rows,
+  COUNT_IF(customer IS NULL) AS n_missing_customer,
+  MIN(COALESCE(raw_date, 'missing')) FILTER (WHERE customer IS NULL)
+    AS example_missing_customer,
+  MIN(source_file) FILTER (WHERE customer IS NULL) AS file_missing_customer,
+  COUNT_IF(day IS NULL) AS n_bad_date,
+  MIN(COALESCE(raw_date, 'missing')) FILTER (WHERE day IS NULL) AS example_bad_date,
+  MIN_BY(source_file, COALESCE(raw_date, 'missing')) FILTER (WHERE day IS NULL) AS file_bad_date,
+  COUNT_IF(amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300) AS n_bad_amount,
+  MIN(COALESCE(raw_amount, 'missing'))
+    FILTER (WHERE amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300) AS example_bad_amount,
+  MIN_BY(source_file, COALESCE(raw_amount, 'missing'))
+    FILTER (WHERE amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300) AS file_bad_amount,
+  COUNT_IF(amount < 0) AS n_negative_amount,
+  MIN(amount) FILTER (WHERE amount < 0) AS example_negative_amount,
+  MIN_BY(source_file, amount) FILTER (WHERE amount < 0) AS file_negative_amount,
+  MIN(day) AS first_day,
+  MAX(day) AS last_day
+FROM crm_tx
+"""
+
+
+def after_sql(observation_end: int) -> str:
+    """Orders after the observation end (an error: nothing is dropped unseen)."""
+    return (
+        f"SELECT COUNT(*) AS n_after, MAX(raw_date) AS example_after, "
+        f"MAX_BY(source_file, day) AS file_after FROM crm_tx "
+        f"WHERE day > {int(observation_end)}"
+    )
+
+
+def customers_sql(calibration_end: int) -> str:
+    """The per-customer summary in whole days, from ``crm_tx``: one pass, filtered aggregates.
+
+    Columns: ``customer``, ``first_day``, ``n_days_cal`` (purchase days up to the calibration
+    end), ``last_day_cal``, ``n_days_holdout``, ``revenue_cal``, ``first_amount`` (amount of the
+    first purchase day), ``revenue_holdout``, ``n_rows``. Customers whose first purchase is after
+    the calibration end keep a row (``n_days_cal = 0``) so they can be counted.
+    """
+    cal = int(calibration_end)
+    return f"""
+WITH days AS (
+  SELECT customer, day, SUM(amount) AS amount, COUNT(*) AS n_rows
+  FROM crm_tx GROUP BY customer, day
+)
+SELECT
+  customer,
+  MIN(day) AS first_day,
+  COUNT(*) FILTER (WHERE day <= {cal}) AS n_days_cal,
+  MAX(day) FILTER (WHERE day <= {cal}) AS last_day_cal,
+  COUNT(*) FILTER (WHERE day > {cal}) AS n_days_holdout,
+  COALESCE(SUM(amount) FILTER (WHERE day <= {cal}), 0) AS revenue_cal,
+  ARG_MIN(amount, day) AS first_amount,
+  COALESCE(SUM(amount) FILTER (WHERE day > {cal}), 0) AS revenue_holdout,
+  SUM(n_rows) AS n_rows
+FROM days GROUP BY customer
+"""
+
+
+def summary_sql(calibration_end: int, observation_end: int, unit_days: float) -> str:
+    """The BTYD summary (the columns of ``rfm_summary``) from ``crm_customers``.
+
+    Times are divided by ``unit_days`` in double precision, exactly as ``rfm_summary`` does, so
+    every engine gives the same numbers bit for bit.
+    """
+    cal, obs, unit = int(calibration_end), int(observation_end), float(unit_days)
+    return f"""
+SELECT
+  customer,
+  n_days_cal - 1 AS frequency,
+  CAST(last_day_cal - first_day AS DOUBLE) / {unit!r} AS recency,
+  CAST({cal} - first_day AS DOUBLE) / {unit!r} AS T,
+  CASE WHEN n_days_cal > 1 THEN (revenue_cal - first_amount) / (n_days_cal - 1) ELSE 0.0 END
+    AS monetary_value,
+  n_days_holdout AS frequency_holdout,
+  CASE WHEN n_days_holdout > 0 THEN revenue_holdout / n_days_holdout ELSE 0.0 END
+    AS monetary_value_holdout,
+  CAST({obs} - {cal} AS DOUBLE) / {unit!r} AS duration_holdout,
+  revenue_cal,
+  first_day,
+  {cal} - last_day_cal AS days_since_last,
+  last_day_cal - first_day AS recency_days,
+  {cal} - first_day AS T_days
+FROM crm_customers
+WHERE n_days_cal > 0
+"""
+
+
+def patterns_sql() -> str:
+    """Distinct (frequency, recency, T) patterns of ``crm_summary`` with counts and sums."""
+    return """
+SELECT frequency, recency_days, T_days, MIN(recency) AS recency, MIN(T) AS T,
+  COUNT(*) AS n_customers,
+  SUM(frequency_holdout) AS sum_frequency_holdout
+FROM crm_summary GROUP BY frequency, recency_days, T_days
+"""
+
+
+def spend_patterns_sql() -> str:
+    """Distinct (frequency, monetary_value) pairs of repeat buyers, with counts (for Gamma-Gamma)."""
+    return """
+SELECT frequency, monetary_value, COUNT(*) AS n_customers
+FROM crm_summary WHERE frequency > 0 GROUP BY frequency, monetary_value
+"""
+
+
+def daily_sql(observation_end: int) -> str:
+    """Per day: distinct purchasing customers (purchase days, same-day orders merged)."""
+    return f"""
+SELECT day, COUNT(DISTINCT customer) AS purchase_days
+FROM crm_tx WHERE day <= {int(observation_end)} GROUP BY day
+"""
+
+
+def first_days_sql() -> str:
+    """Per day: number of customers making their first purchase (the cohorts of the summary)."""
+    return "SELECT first_day, COUNT(*) AS n_customers FROM crm_summary GROUP BY first_day"
+
+
+def gini_sql(column: str = "revenue_cal") -> str:
+    """Exact Gini coefficient and customer count of a column of ``crm_summary`` (one sort)."""
+    c = quote(column)
+    return f"""
+WITH ranked AS (
+  SELECT {c} AS v, ROW_NUMBER() OVER (ORDER BY {c}) AS i FROM crm_summary
+)
+SELECT COUNT(*) AS n, SUM(v) AS total, SUM(CAST(i AS DOUBLE) * v) AS weighted FROM ranked
+"""
+
+
+def lorenz_sql(column: str = "revenue_cal", points: int = 100) -> str:
+    """Revenue of each of ``points`` equal-sized groups of customers sorted by ``column``."""
+    c = quote(column)
+    return f"""
+WITH tiles AS (
+  SELECT {c} AS v, NTILE({int(points)}) OVER (ORDER BY {c}) AS tile FROM crm_summary
+)
+SELECT tile, COUNT(*) AS n, SUM(v) AS total FROM tiles GROUP BY tile ORDER BY tile
+"""
+
+
+def quantiles_sql(column: str, probs: tuple[float, ...]) -> str:
+    """Exact quantiles (lower value) of a column of ``crm_summary``."""
+    c = quote(column)
+    items = ", ".join(
+        f"PERCENTILE_DISC({p!r}) WITHIN GROUP (ORDER BY {c}) AS q{i}" for i, p in enumerate(probs)
+    )
+    return f"SELECT {items} FROM crm_summary"
