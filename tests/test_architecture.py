@@ -17,6 +17,15 @@ PACKAGE = ROOT / "crmlab"
 
 #: Layers, bottom first. A module may import its own layer's modules and those of the layers
 #: listed for it; never anything above.
+_BELOW_ANALYSIS = {
+    "errors",
+    "validation",
+    "inference",
+    "_lazy",
+    "transactions",
+    "analysis",
+    "datasets",
+}
 LAYERS: dict[str, set[str]] = {
     # foundations: imported by everyone, import (almost) nothing
     "errors": set(),
@@ -35,33 +44,9 @@ LAYERS: dict[str, set[str]] = {
     # figures take results or frames
     "plotting": {"errors", "validation", "_lazy", "analysis", "transactions"},
     # the end-to-end pipeline and its report
-    "research": {
-        "errors",
-        "validation",
-        "inference",
-        "_lazy",
-        "transactions",
-        "analysis",
-        "datasets",
-        "engines",
-        "plotting",
-        "glossary",
-        "tooling",
-    },
+    "research": _BELOW_ANALYSIS | {"engines", "plotting", "glossary", "tooling"},
     # exercise sets compute reference answers from data with the analysis modules
-    "exercises": {
-        "errors",
-        "validation",
-        "inference",
-        "_lazy",
-        "transactions",
-        "analysis",
-        "datasets",
-        "plotting",
-        "engines",
-        "research",
-        "tooling",
-    },
+    "exercises": _BELOW_ANALYSIS | {"engines", "plotting", "research", "tooling"},
     # tooling: executing lessons (runner), checking prose against outputs, building the book
     "tooling": {"errors", "validation", "_lazy", "glossary"},
     "cli": {"*"},

@@ -13,41 +13,12 @@ All functions are pure: they validate their input (errors say how to fix it), ne
 silently and return pandas objects.
 """
 
-from crmlab.loyalty.behaviour import regression_table, repurchase_by_loyalty
-from crmlab.loyalty.programmes import assign_tiers, points_programme_economics, tier_summary
-from crmlab.loyalty.recovery import complaint_groups, recovery_paradox, service_recovery_summary
-from crmlab.loyalty.scales import (
-    DEFAULT_FACTORS,
-    DEFAULT_REVERSED,
-    LoyaltyIndex,
-    cronbach_alpha,
-    likert_codes,
-    loyalty_index,
-    nps,
-    nps_breakdown,
-    reliability_table,
-    reverse_code,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_FACTORS",
-    "DEFAULT_REVERSED",
-    "nps",
-    "nps_breakdown",
-    "likert_codes",
-    "reverse_code",
-    "cronbach_alpha",
-    "reliability_table",
-    "LoyaltyIndex",
-    "loyalty_index",
-    "repurchase_by_loyalty",
-    "regression_table",
-    "complaint_groups",
-    "service_recovery_summary",
-    "recovery_paradox",
-    "assign_tiers",
-    "tier_summary",
-    "points_programme_economics",
-]
+from crmlab.loyalty import behaviour, programmes, recovery, scales
+from crmlab.loyalty.behaviour import *  # noqa: F403  (each module's __all__)
+from crmlab.loyalty.programmes import *  # noqa: F403  (each module's __all__)
+from crmlab.loyalty.recovery import *  # noqa: F403  (each module's __all__)
+from crmlab.loyalty.scales import *  # noqa: F403  (each module's __all__)
 
-#: The five loyalty factors and the item columns of :func:`crmlab.datasets.simulate_loyalty_survey`.
+__all__ = [*scales.__all__, *behaviour.__all__, *recovery.__all__, *programmes.__all__]

@@ -23,49 +23,10 @@ is re-exported here, so ``from crmlab.value import gini`` works.
 
 from __future__ import annotations
 
-from crmlab.value.concentration import (
-    abc_classes,
-    concentration_table,
-    gini,
-    lorenz_curve,
-    top_share,
-)
-from crmlab.value.metrics import customer_metrics, top_by_metric
-from crmlab.value.scoring import (
-    DEFAULT_TIERS,
-    MATRIX_ACTIONS,
-    key_accounts,
-    value_matrix,
-    value_pyramid,
-    value_scorecard,
-)
-from crmlab.value.weights import (
-    AHPResult,
-    ahp_weights,
-    check_weights,
-    entropy_weights,
-    normalise_indicators,
-    pairwise_matrix,
-)
+from crmlab.value import concentration, metrics, scoring, weights
+from crmlab.value.concentration import *  # noqa: F403  (each module's __all__)
+from crmlab.value.metrics import *  # noqa: F403  (each module's __all__)
+from crmlab.value.scoring import *  # noqa: F403  (each module's __all__)
+from crmlab.value.weights import *  # noqa: F403  (each module's __all__)
 
-__all__ = [
-    "top_share",
-    "concentration_table",
-    "gini",
-    "lorenz_curve",
-    "abc_classes",
-    "customer_metrics",
-    "top_by_metric",
-    "normalise_indicators",
-    "check_weights",
-    "entropy_weights",
-    "pairwise_matrix",
-    "ahp_weights",
-    "AHPResult",
-    "DEFAULT_TIERS",
-    "value_pyramid",
-    "value_scorecard",
-    "MATRIX_ACTIONS",
-    "value_matrix",
-    "key_accounts",
-]
+__all__ = [*concentration.__all__, *metrics.__all__, *weights.__all__, *scoring.__all__]
