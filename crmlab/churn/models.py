@@ -24,6 +24,7 @@ from crmlab.validation import (
 
 __all__ = [
     "churn_pipeline",
+    "pipeline_steps",
     "ChurnModelResults",
     "evaluate_churn_models",
     "gains_table",
@@ -81,6 +82,69 @@ def churn_pipeline(model: str = "logistic", random_state: int | None = 0) -> Pip
             max_iter=100, learning_rate=0.1, max_leaf_nodes=8, random_state=random_state
         )
     return Pipeline([("prepare", prepare), ("model", clf)])
+
+
+def pipeline_steps(pipeline: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """What each step of a pipeline does to which columns of ``frame``: a table to read.
+
+    A pipeline's printed form shows nested objects and memory addresses; this lists one row per
+    transformer of a ``ColumnTransformer`` step (its column selectors applied to ``frame``) and
+    one row for every other step. Nothing is fitted.
+
+    Parameters
+    ----------
+    pipeline : sklearn.pipeline.Pipeline
+        E.g. :func:`churn_pipeline` output.
+    frame : DataFrame
+        The feature columns the pipeline will receive.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``step`` (``"prepare/categories"``, ...): ``method`` (the scikit-learn class),
+        ``n_columns`` (``<NA>`` for whole-frame steps) and ``columns`` (comma-separated; "all columns of the step before" for steps
+        that take everything).
+
+    Raises
+    ------
+    TypeError
+        ``pipeline`` is not a scikit-learn Pipeline, or ``frame`` is not a DataFrame.
+    CRMLabInputError
+        ``frame`` is empty or has duplicated column names.
+    """
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(pipeline, Pipeline):
+        raise TypeError(
+            f"pipeline must be a scikit-learn Pipeline, got {type(pipeline).__name__}. "
+            "Fix: pass churn_pipeline(...) or another Pipeline."
+        )
+    frame = check_frame(frame, "frame")
+    rows = []
+    for name, step in pipeline.steps:
+        if isinstance(step, ColumnTransformer):
+            for part, transformer, columns in step.transformers:
+                chosen = columns(frame) if callable(columns) else columns
+                chosen = [chosen] if isinstance(chosen, str) else list(chosen)
+                rows.append(
+                    {
+                        "step": f"{name}/{part}",
+                        "method": type(transformer).__name__,
+                        "n_columns": len(chosen),
+                        "columns": ", ".join(map(str, chosen)),
+                    }
+                )
+        else:
+            rows.append(
+                {
+                    "step": name,
+                    "method": type(step).__name__,
+                    "n_columns": pd.NA,
+                    "columns": "all columns of the step before",
+                }
+            )
+    return pd.DataFrame(rows).set_index("step").astype({"n_columns": "Int64"})
 
 
 @dataclass(frozen=True)
