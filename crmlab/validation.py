@@ -29,6 +29,7 @@ __all__ = [
     "check_positive",
     "as_1d_array",
     "as_number",
+    "as_float_array",
     "as_whole_number",
     "as_id_column",
     "sum_scale",
@@ -310,6 +311,26 @@ def as_number(value: Any, name: str, *, allow_inf: bool = False, allow_nan: bool
             f"{name} must be a finite number, got {value!r}. Fix: pass a finite value."
         )
     return v
+
+
+def as_float_array(value: Any, name: str) -> np.ndarray:
+    """A number or array argument (``t``, rates, durations) as a float array.
+
+    Text (``"52"``), True/False and complex numbers are refused with a TypeError naming
+    ``name``; range checks are left to the caller.
+    """
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        arr = np.asarray(value, dtype=object)
+    if arr.dtype.kind not in "iuf":
+        first = arr.flat[0] if arr.size else value
+        raise TypeError(
+            f"{name} must be a number or an array of numbers, got {value!r} (first: "
+            f"{_fmt_value(first)}, a {type(first).__name__}). Fix: pass numbers such as 52 or "
+            "0.1, not text or True/False (text is never read as a number silently)."
+        )
+    return arr.astype(float)
 
 
 def as_whole_number(value: Any, name: str, *, minimum: int | None = None) -> int:

@@ -33,7 +33,9 @@ def published():
 
 
 def _frame(x, tx, T):
-    return pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    out = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    out.attrs["time_unit"] = "W"  # a hand-built frame states its unit; none is assumed
+    return out
 
 
 # ------------------------------------------------------------------------------ golden

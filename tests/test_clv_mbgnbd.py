@@ -28,7 +28,9 @@ def fitted(cdnow):
 
 
 def _frame(x, tx, T):
-    return pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    out = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    out.attrs["time_unit"] = "W"  # a hand-built frame states its unit; none is assumed
+    return out
 
 
 def test_fit_reproduces_published_estimates(fitted, cdnow):

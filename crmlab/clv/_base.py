@@ -26,11 +26,11 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
-from crmlab.clv._data import check_summary, collapse
+from crmlab.clv._data import check_summary, collapse, summary_time_unit
 from crmlab.clv._fit import fit_mle
 from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 from crmlab.transactions import time_unit_days
-from crmlab.validation import check_positive
+from crmlab.validation import as_float_array, check_positive
 
 __all__ = ["BaseModel", "LikelihoodProblem"]
 
@@ -86,8 +86,14 @@ class BaseModel:
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
-    #: Time unit assumed when neither the data nor ``fit(time_unit=...)`` states one.
+    #: Time unit assumed when neither the data nor ``fit(time_unit=...)`` states one, for models
+    #: whose unit is only a label (discrete periods, spend).
     _default_time_unit: ClassVar[str] = "W"
+    #: True for models whose data hold durations (recency, T): their unit is never assumed.
+    _needs_time_unit: ClassVar[bool] = False
+    #: What to try when a fit fails, in the terms of the model's data (None: the transaction
+    #: models' advice about time units and recency <= T).
+    _fit_advice: ClassVar[str | None] = None
     #: Name used in error messages.
     _label: ClassVar[str] = ""
 
@@ -146,6 +152,7 @@ class BaseModel:
                 model=self._label or type(self).__name__,
                 hess_inv0=hess_inv0,
                 start_curvature=problem.start_curvature,
+                advice=self._fit_advice,
             )
         self._store_fit(result, time_unit=unit, n_customers=int(round(problem.n_customers)))
         for name, value in problem.fitted.items():
@@ -156,16 +163,8 @@ class BaseModel:
         raise NotImplementedError
 
     def _fit_time_unit(self, data: Any, time_unit: str | None) -> str:
-        stated = data.attrs.get("time_unit") if isinstance(data, pd.DataFrame) else None
-        if time_unit is not None and stated is not None and time_unit != stated:
-            raise CRMLabInputError(
-                f"time_unit={time_unit!r} but the data say they are in {stated!r} "
-                "(data.attrs['time_unit']). Fix: drop the time_unit argument, or rebuild the "
-                f"summary with rfm_summary(..., time_unit={time_unit!r})."
-            )
-        unit = str(time_unit or stated or self._default_time_unit)
-        time_unit_days(unit)  # raises on an unknown unit
-        return unit
+        default = None if self._needs_time_unit else self._default_time_unit
+        return summary_time_unit(data, time_unit, default=default)
 
     # -- state ---------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -241,10 +240,11 @@ class BaseModel:
         model.n_customers_ = 0
         return model
 
-    def _check_time_unit(self, data: pd.DataFrame) -> None:
-        """Raise if ``data`` says it is in another time unit than the model's parameters."""
-        unit = data.attrs.get("time_unit") if isinstance(data, pd.DataFrame) else None
-        if unit is not None and unit != self.time_unit_:
+    def _check_time_unit(self, data: pd.DataFrame, time_unit: str | None = None) -> None:
+        """Raise if ``data`` is in another unit than the model, or states none (duration models)."""
+        default = None if self._needs_time_unit else self.time_unit_
+        unit = summary_time_unit(data, time_unit, default=default)
+        if unit != self.time_unit_:
             raise CRMLabInputError(
                 f"data is measured in time unit {unit!r} but the {type(self).__name__} was "
                 f"fitted in {self.time_unit_!r}. Fix: rebuild the summary with "
@@ -306,6 +306,7 @@ class _CountingModel(BaseModel):
     """
 
     _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
+    _needs_time_unit: ClassVar[bool] = True
 
     def _problem(self, data: pd.DataFrame, *, weights_col: str | None = None) -> LikelihoodProblem:
         arrays, w = check_summary(data, self._columns, weights_col=weights_col)
@@ -369,26 +370,32 @@ class _CountingModel(BaseModel):
         ux, inv = np.unique(x, return_inverse=True)
         return ux, inv.reshape(-1)
 
-    def _arrays(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _arrays(
+        self, data: pd.DataFrame, time_unit: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         self._check_fitted()
-        self._check_time_unit(data)
         arrays, _ = check_summary(data, self._columns)
+        self._check_time_unit(data, time_unit)
         return tuple(arrays[c] for c in self._columns)  # type: ignore[return-value]
 
-    def log_likelihood_individual(self, data: pd.DataFrame) -> pd.Series:
+    def log_likelihood_individual(
+        self, data: pd.DataFrame, *, time_unit: str | None = None
+    ) -> pd.Series:
         """Each customer's log-likelihood at the model's parameters (in the data's time unit).
 
         Parameters
         ----------
         data : DataFrame
             Summary frame with ``frequency``, ``recency`` and ``T``.
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
 
         Returns
         -------
         Series
             Indexed like ``data``; its sum is the total log-likelihood.
         """
-        x, tx, T = self._arrays(data)
+        x, tx, T = self._arrays(data, time_unit)
         ll = self._loglik(self._param_array(), x, tx, T)
         return pd.Series(ll, index=data.index, name="log_likelihood")
 
@@ -398,7 +405,7 @@ class _CountingModel(BaseModel):
 
     @staticmethod
     def _new_grid(t, n=None):
-        t_arr = np.asarray(t, dtype=float)
+        t_arr = as_float_array(t, "t")
         if np.any(~np.isfinite(t_arr)) or np.any(t_arr < 0):
             raise CRMLabInputError(
                 f"t must hold finite times >= 0, got {t!r}. Fix: pass a duration in the "
@@ -406,7 +413,7 @@ class _CountingModel(BaseModel):
             )
         if n is None:
             return t_arr
-        n_arr = np.asarray(n, dtype=float)
+        n_arr = as_float_array(n, "n")
         if np.any(~np.isfinite(n_arr)) or np.any(n_arr < 0) or np.any(n_arr % 1 != 0):
             raise CRMLabInputError(
                 f"n must hold whole numbers >= 0 (numbers of repeat purchases), got {n!r}."

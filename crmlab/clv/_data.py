@@ -78,6 +78,8 @@ def summary_time_unit(
     """
     from crmlab.transactions import time_unit_days
 
+    if default is None:
+        check_frame(data, name)
     stated = data.attrs.get("time_unit") if isinstance(data, pd.DataFrame) else None
     if time_unit is not None:
         time_unit_days(time_unit)

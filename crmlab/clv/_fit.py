@@ -76,6 +76,7 @@ def fit_mle(
     maxiter: int = 2000,
     hess_inv0: np.ndarray | None = None,
     start_curvature: bool = False,
+    advice: str | None = None,
 ) -> MLEResult:
     """Maximise a log-likelihood over positive parameters.
 
@@ -100,6 +101,9 @@ def fit_mle(
     start_curvature : bool
         Without ``hess_inv0``, start BFGS from the Hessian at ``x0`` (2k gradient calls; often
         halves the number of iterations).
+    advice : str, optional
+        What to try when the fit fails, in the terms of the model's data (default: advice for
+        the transaction models: time units, recency <= T, a penalizer).
 
     Raises
     ------
@@ -115,7 +119,7 @@ def fit_mle(
             return value + penalizer * theta @ theta, grad + 2 * penalizer * theta
         return out + penalizer * theta @ theta
 
-    advice = (
+    advice = advice or (
         "Try: check that frequency, recency and T are in the same time unit and that "
         "recency <= T; rescale time (weeks instead of days); or fit with a small penalizer, "
         "e.g. penalizer=0.001."

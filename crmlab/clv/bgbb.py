@@ -24,7 +24,7 @@ from scipy.special import betaln, digamma, gammaln, logsumexp
 from crmlab.clv._base import BaseModel, LikelihoodProblem
 from crmlab.clv._data import check_summary, collapse
 from crmlab.errors import CRMLabInputError
-from crmlab.validation import check_positive, report_bad_rows
+from crmlab.validation import as_float_array, check_positive, report_bad_rows
 
 __all__ = ["BetaGeoBetaBinom", "bgbb_log_likelihood"]
 
@@ -144,7 +144,7 @@ def _check_bgbb(data: pd.DataFrame, weights_col: str | None = None):
 
 
 def _whole_periods(t, what: str = "t") -> np.ndarray:
-    arr = np.asarray(t, dtype=float)
+    arr = as_float_array(t, what)
     if np.any(~np.isfinite(arr)) or np.any(arr < 0) or np.any(np.abs(arr - np.round(arr)) > 1e-9):
         raise CRMLabInputError(
             f"{what} must be a whole number of periods >= 0 for the discrete-time BG/BB model, got "

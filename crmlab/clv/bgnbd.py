@@ -295,7 +295,9 @@ class BetaGeo(_CountingModel):
         mean_T = max(float(np.average(T, weights=w)), 1e-3)
         return [0.5, mean_T / 4.0, 1.0 if self._shift else 0.8, 2.5]
 
-    def expected_purchases(self, data: pd.DataFrame, t: float) -> pd.Series:
+    def expected_purchases(
+        self, data: pd.DataFrame, t: float, *, time_unit: str | None = None
+    ) -> pd.Series:
         """Expected number of purchases in the next ``t`` periods, given each customer's history.
 
         Parameters
@@ -303,7 +305,10 @@ class BetaGeo(_CountingModel):
         data : DataFrame
             Summary frame with ``frequency``, ``recency``, ``T``.
         t : float
-            Length of the future period, in the model's time unit.
+            Length of the future period, in the model's time unit (finite, >= 0).
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it; it must be the
+            model's ``time_unit_`` (a unit is never assumed).
 
         Returns
         -------
@@ -311,12 +316,19 @@ class BetaGeo(_CountingModel):
             E[purchases in (T, T+t] | frequency, recency, T], indexed like ``data``.
         """
         t = self._check_t(t)
-        x, tx, T = self._arrays(data)
+        x, tx, T = self._arrays(data, time_unit)
         out = bg_family_expected(self._param_array(), t, x, tx, T, self._shift)
         return pd.Series(out, index=data.index, name="expected_purchases")
 
-    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
+    def probability_alive(self, data: pd.DataFrame, *, time_unit: str | None = None) -> pd.Series:
         """Probability that each customer is still active at the end of their observation.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Summary frame with ``frequency``, ``recency``, ``T``.
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
 
         Returns
         -------
@@ -324,7 +336,7 @@ class BetaGeo(_CountingModel):
             P(alive | frequency, recency, T), indexed like ``data`` (1 for BG/NBD customers
             without repeat purchases, by the model's assumption).
         """
-        x, tx, T = self._arrays(data)
+        x, tx, T = self._arrays(data, time_unit)
         out = bg_family_probability_alive(self._param_array(), x, tx, T, self._shift)
         return pd.Series(out, index=data.index, name="probability_alive")
 

@@ -26,6 +26,7 @@ from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
     as_day,
+    as_float_array,
     check_positive,
     check_probability,
     report_bad_rows,
@@ -44,24 +45,9 @@ __all__ = [
 ArrayLike = float | Sequence[float] | np.ndarray
 
 
-def _float_array(value: ArrayLike, name: str) -> np.ndarray:
-    """``value`` as a float array; text, True/False and complex numbers are refused."""
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        arr = np.asarray(value, dtype=object)
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(
-            f"{name} must be a number or an array of numbers, got {value!r} ({arr.dtype} "
-            "values). Fix: pass numbers such as 0.1, not text or True/False (text is never "
-            "read as a number silently)."
-        )
-    return arr.astype(float)
-
-
 def _rate_array(value: ArrayLike, name: str, *, upper_one: bool = True) -> np.ndarray:
     """``value`` as a float array; raise (with the percentage hint) on the first bad entry."""
-    arr = _float_array(value, name)
+    arr = as_float_array(value, name)
     flat = arr.ravel()
     bad = ~np.isfinite(flat) | (flat < 0) | ((flat > 1) if upper_one else False)
     if bad.any():
@@ -77,7 +63,7 @@ def _rate_array(value: ArrayLike, name: str, *, upper_one: bool = True) -> np.nd
 
 
 def _nonneg_array(value: ArrayLike, name: str, fix: str) -> np.ndarray:
-    arr = _float_array(value, name)
+    arr = as_float_array(value, name)
     flat = arr.ravel()
     bad = ~np.isfinite(flat) | (flat < 0)
     if bad.any():

@@ -22,6 +22,7 @@ from scipy.special import digamma, gammaln
 
 from crmlab.clv._base import BaseModel, LikelihoodProblem
 from crmlab.clv._data import check_summary
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import report_bad_rows
 
 __all__ = ["GammaGamma", "gamma_gamma_log_likelihood"]
@@ -99,6 +100,11 @@ class GammaGamma(BaseModel):
 
     _param_names = ("p", "q", "gamma")
     _label = "Gamma-Gamma"
+    _fit_advice = (
+        "Try: check that monetary_value is each repeat buyer's mean spend per repeat purchase "
+        "(not a total) and that it varies between customers; rescale the currency (e.g. "
+        "thousands instead of cents); or fit with a small penalizer, e.g. penalizer=0.001."
+    )
 
     def fit(
         self,
@@ -163,6 +169,15 @@ class GammaGamma(BaseModel):
                 "monetary_value; it needs at least 3 of them",
             )
         x, m, w = freq[use], money[use], weights[use]
+        if np.ptp(m) == 0:
+            raise CRMLabInputError(
+                f"monetary_value is the same ({m[0]:g}) for all {int(round(w.sum())):,} repeat "
+                "buyers, so the Gamma-Gamma model cannot estimate how spend varies between "
+                "customers (its parameters would run off to infinity). Fix: check that "
+                "monetary_value holds each customer's own mean spend per repeat purchase; if "
+                "everyone really spends the same, use that number as the spend, e.g. "
+                f"customer_lifetime_value(model, {m[0]:g}, summary)."
+            )
 
         log_m, log_x = np.log(m), np.log(x)
 

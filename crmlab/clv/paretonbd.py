@@ -281,20 +281,38 @@ class ParetoNBD(_CountingModel):
         mean_T = max(float(np.average(T, weights=w)), 1e-3)
         return [0.5, mean_T / 4.0, 0.5, mean_T / 4.0]
 
-    def probability_alive(self, data: pd.DataFrame) -> pd.Series:
+    def probability_alive(self, data: pd.DataFrame, *, time_unit: str | None = None) -> pd.Series:
         """Probability that each customer is still active at the end of their observation.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Summary frame with ``frequency``, ``recency``, ``T``.
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
 
         Returns
         -------
         Series
             P(alive | frequency, recency, T), indexed like ``data``.
         """
-        x, tx, T = self._arrays(data)
+        x, tx, T = self._arrays(data, time_unit)
         out = _probability_alive(self._param_array(), x, tx, T)
         return pd.Series(out, index=data.index, name="probability_alive")
 
-    def expected_purchases(self, data: pd.DataFrame, t: float) -> pd.Series:
+    def expected_purchases(
+        self, data: pd.DataFrame, t: float, *, time_unit: str | None = None
+    ) -> pd.Series:
         """Expected number of purchases in the next ``t`` periods, given each customer's history.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Summary frame with ``frequency``, ``recency``, ``T``.
+        t : float
+            Length of the future period, in the model's time unit (finite, >= 0).
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
 
         Returns
         -------
@@ -302,7 +320,7 @@ class ParetoNBD(_CountingModel):
             E[purchases in (T, T+t] | frequency, recency, T], indexed like ``data``.
         """
         t = self._check_t(t)
-        x, tx, T = self._arrays(data)
+        x, tx, T = self._arrays(data, time_unit)
         r, alpha, s, beta = self._param_array()
         alive = _probability_alive((r, alpha, s, beta), x, tx, T)
         rate_life = (r + x) * (beta + T) / (alpha + T) * _lomax_mean_factor(s, t / (beta + T))

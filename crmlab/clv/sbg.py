@@ -31,6 +31,7 @@ from crmlab.clv._data import collapse
 from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
+    as_float_array,
     as_numeric_column,
     check_frame,
     check_positive,
@@ -140,6 +141,11 @@ class ShiftedBetaGeometric(BaseModel):
     _param_names = ("alpha", "beta")
     _default_time_unit = "Y"
     _label = "sBG"
+    _fit_advice = (
+        "Try: check that duration counts whole periods survived (>= 1) and churned marks who "
+        "left; a cohort needs some customers who left and some who stayed; or fit with a small "
+        "penalizer, e.g. penalizer=0.001."
+    )
 
     def fit(
         self,
@@ -270,7 +276,7 @@ class ShiftedBetaGeometric(BaseModel):
 
     @staticmethod
     def _periods(t, what: str = "t", minimum: int = 0) -> np.ndarray:
-        arr = np.asarray(t, dtype=float)
+        arr = as_float_array(t, what)
         if np.any(~np.isfinite(arr)) or np.any(arr < minimum) or np.any(arr % 1 != 0):
             raise CRMLabInputError(
                 f"{what} must hold whole numbers of periods >= {minimum}, got {t!r}. Fix: pass "
