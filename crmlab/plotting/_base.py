@@ -5,6 +5,16 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+#: Plural words for time units, for axis labels ("D" -> "days").
+UNIT_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+
+
+def unit_word(unit: object) -> str:
+    """The plural word for a time unit (``"W"`` -> ``"weeks"``); ``"periods"`` when unstated."""
+    if unit is None:
+        return "periods"
+    return UNIT_WORDS.get(str(unit), str(unit))
+
 
 def get_ax(ax=None, figsize=(6.4, 4.0)):
     """Return ``ax`` or a new Axes on a new figure (pyplot imported only here)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.plotting._base import get_ax
+from crmlab.plotting._base import get_ax, unit_word
 from crmlab.validation import check_frame, require_columns
 
 __all__ = [
@@ -24,13 +24,12 @@ __all__ = [
     "plot_retention_curves",
 ]
 
-_UNIT_NAMES = {"D": "days", "W": "weeks", "M": "months", "Y": "years", None: "periods"}
 _ACTUAL = {"color": "black", "label": "actual"}
 _MODEL = {"color": "tab:blue", "linestyle": "--", "label": "model"}
 
 
 def _unit(table: pd.DataFrame) -> str:
-    return _UNIT_NAMES.get(table.attrs.get("time_unit"), str(table.attrs.get("time_unit")))
+    return unit_word(table.attrs.get("time_unit"))
 
 
 def _need(table, columns, name, hint):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax, seaborn_style
+from crmlab.plotting._base import get_ax, seaborn_style, unit_word
 from crmlab.validation import check_frame
 
 __all__ = [
@@ -22,11 +22,10 @@ __all__ = [
     "plot_clv_drivers",
 ]
 
-_PERIOD_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
 
 
 def _age_label(table: pd.DataFrame) -> str:
-    word = _PERIOD_WORDS.get(table.attrs.get("period"), "periods")
+    word = unit_word(table.attrs.get("period"))
     return f"Age ({word} since first purchase)"
 
 
