@@ -18,9 +18,11 @@ from crmlab.errors import DatasetError
 if TYPE_CHECKING:
     from crmlab.datasets._simulate_crm import CRMExtract as CRMExtract
     from crmlab.datasets._simulate_crm import simulate_crm_extract as simulate_crm_extract
+    from crmlab.datasets._simulate_internal import CHAIN_TRUE_PARAMS as CHAIN_TRUE_PARAMS
     from crmlab.datasets._simulate_internal import (
         simulate_service_profit_chain as simulate_service_profit_chain,
     )
+    from crmlab.datasets._simulate_loyalty import LOYALTY_TRUE_PARAMS as LOYALTY_TRUE_PARAMS
     from crmlab.datasets._simulate_loyalty import simulate_loyalty_survey as simulate_loyalty_survey
     from crmlab.datasets._simulate_transactions import (
         simulate_transaction_log as simulate_transaction_log,
@@ -37,8 +39,8 @@ __getattr__, _dir_generators, _generators = attach(
     __name__,
     attributes={
         "_simulate_crm": ["CRMExtract", "simulate_crm_extract"],
-        "_simulate_internal": ["simulate_service_profit_chain"],
-        "_simulate_loyalty": ["simulate_loyalty_survey"],
+        "_simulate_internal": ["simulate_service_profit_chain", "CHAIN_TRUE_PARAMS"],
+        "_simulate_loyalty": ["simulate_loyalty_survey", "LOYALTY_TRUE_PARAMS"],
         "_simulate_transactions": ["simulate_transaction_log"],
         "_simulate_value": ["simulate_b2b_accounts", "simulate_membership_cards"],
     },
