@@ -39,6 +39,9 @@ class SQL(str):
     def _repr_markdown_(self) -> str:
         return f"```sql\n{self.strip()}\n```"
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(self.strip())
+
 
 def connect(
     *, threads: int | None = None, memory_limit: str | None = None

@@ -89,12 +89,14 @@ def plot_group_rates(
     ax = get_ax(ax)
     y = np.arange(len(values))
     ax.barh(y, values.to_numpy() * 100, color="tab:blue", alpha=0.85, label="observed")
-    for yi, v in zip(y, values.to_numpy(), strict=True):
-        ax.text(v * 100 + 1, yi, f"{v:.0%}", va="center", fontsize="small")
+    label_at = values.to_numpy()
     if truth is not None:
-        t = pd.Series(dict(truth)).reindex(values.index)
-        ax.scatter(t.to_numpy() * 100, y, color="black", marker="D", zorder=3, label="true")
+        t = pd.Series(dict(truth)).reindex(values.index).to_numpy(dtype=float)
+        ax.scatter(t * 100, y, color="black", marker="D", zorder=3, label="true")
         ax.legend(fontsize="small", loc="lower right")
+        label_at = np.fmax(label_at, t)
+    for yi, v, at in zip(y, values.to_numpy(), label_at, strict=True):
+        ax.text(at * 100 + 2, yi, f"{v:.0%}", va="center", fontsize="small")
     ax.set_yticks(y, [str(i) for i in values.index])
     ax.set_xlabel(f"{xlabel} (%)")
     ax.set_xlim(0, 100)
