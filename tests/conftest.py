@@ -13,6 +13,22 @@ if "CRMLAB_DATA" not in os.environ and _MIRROR.is_dir():
     os.environ["CRMLAB_DATA"] = str(_MIRROR)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+try:  # property-based tests: the same examples every run, no time limit per example, no cache
+    from hypothesis import HealthCheck
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # pragma: no cover - hypothesis is in the dev extra
+    pass
+else:
+    _hypothesis_settings.register_profile(
+        "crmlab",
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    _hypothesis_settings.load_profile("crmlab")
+
 
 @pytest.fixture(scope="session")
 def cdnow_sample():
