@@ -36,6 +36,8 @@ __all__ = [
     "patterns_sql",
     "spend_patterns_sql",
     "daily_sql",
+    "holdout_errors_sql",
+    "scoring_sql",
     "gini_sql",
     "lorenz_sql",
 ]
@@ -193,7 +195,9 @@ def patterns_sql() -> str:
     return """
 SELECT frequency, recency_days, T_days, MIN(recency) AS recency, MIN(T) AS T,
   COUNT(*) AS n_customers,
-  SUM(frequency_holdout) AS sum_frequency_holdout
+  SUM(frequency_holdout) AS sum_frequency_holdout,
+  COUNT_IF(monetary_value > 0) AS n_spend,
+  COALESCE(SUM(monetary_value) FILTER (WHERE monetary_value > 0), 0) AS sum_spend
 FROM crm_summary GROUP BY frequency, recency_days, T_days
 """
 
@@ -203,6 +207,27 @@ def spend_patterns_sql() -> str:
     return """
 SELECT frequency, monetary_value, COUNT(*) AS n_customers
 FROM crm_summary WHERE frequency > 0 GROUP BY frequency, monetary_value
+"""
+
+
+def holdout_errors_sql() -> str:
+    """Per-customer holdout errors of ``crm_pattern_scores.expected_holdout`` (MAE, RMSE)."""
+    return """
+SELECT AVG(ABS(s.frequency_holdout - p.expected_holdout)) AS mae,
+  SQRT(AVG((s.frequency_holdout - p.expected_holdout) * (s.frequency_holdout - p.expected_holdout)))
+    AS rmse
+FROM crm_summary s JOIN crm_pattern_scores p
+  ON s.frequency = p.frequency AND s.recency_days = p.recency_days AND s.T_days = p.T_days
+"""
+
+
+def scoring_sql(order: bool) -> str:
+    """Customers joined to their pattern's scores (customers with T = 0 are left out)."""
+    return f"""
+SELECT s.*, p.p_alive, p.expected_purchases, p.det, p.det_log_var
+FROM crm_summary s JOIN crm_pattern_scores p
+  ON s.frequency = p.frequency AND s.recency_days = p.recency_days AND s.T_days = p.T_days
+{"ORDER BY s.customer" if order else ""}
 """
 
 

@@ -1,0 +1,32 @@
+"""Research: the whole CLV analysis of a raw order log in one call, :func:`analyze`.
+
+``analyze`` (and the ``crmlab analyze`` command, and the lesson-10 research template, which all
+run the same code) reads the orders on an engine (:mod:`crmlab.engines`), fits the
+buy-till-you-die models on distinct patterns, scores every customer with intervals, checks how
+far the models can be trusted and writes ``customers.parquet``, ``model.json`` and
+``report.html``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crmlab._lazy import attach
+
+if TYPE_CHECKING:
+    from crmlab.research.outputs import load_result as load_result
+    from crmlab.research.outputs import render_report as render_report
+    from crmlab.research.pipeline import MODELS as MODELS
+    from crmlab.research.pipeline import AnalysisResult as AnalysisResult
+    from crmlab.research.pipeline import analyze as analyze
+    from crmlab.research.trust import VERDICTS as VERDICTS
+
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    submodules=["pipeline", "outputs", "scoring", "tables", "trust", "uncertainty"],
+    attributes={
+        "pipeline": ["MODELS", "AnalysisResult", "analyze"],
+        "outputs": ["load_result", "render_report"],
+        "trust": ["VERDICTS"],
+    },
+)
