@@ -18,6 +18,8 @@ from crmlab.errors import DatasetError
 if TYPE_CHECKING:
     from crmlab.datasets._simulate_crm import CRMExtract as CRMExtract
     from crmlab.datasets._simulate_crm import simulate_crm_extract as simulate_crm_extract
+    from crmlab.datasets._simulate_firm import FIRM_EXPORT as FIRM_EXPORT
+    from crmlab.datasets._simulate_firm import simulate_firm_export as simulate_firm_export
     from crmlab.datasets._simulate_internal import CHAIN_TRUE_PARAMS as CHAIN_TRUE_PARAMS
     from crmlab.datasets._simulate_internal import (
         simulate_service_profit_chain as simulate_service_profit_chain,
@@ -39,6 +41,7 @@ __getattr__, _dir_generators, _generators = attach(
     __name__,
     attributes={
         "_simulate_crm": ["CRMExtract", "simulate_crm_extract"],
+        "_simulate_firm": ["FIRM_EXPORT", "simulate_firm_export"],
         "_simulate_internal": ["simulate_service_profit_chain", "CHAIN_TRUE_PARAMS"],
         "_simulate_loyalty": ["simulate_loyalty_survey", "LOYALTY_TRUE_PARAMS"],
         "_simulate_transactions": ["simulate_transaction_log"],
