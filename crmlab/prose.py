@@ -9,6 +9,7 @@ whose values the reader sees), allowing the rounding written:
 - ``2,357`` matches 2357 or 2357.0; a written integer of 1,000 or more that ends in zeros is read as
   rounded to its last non-zero digit (``almost $14,000`` matches 13990.93, ``4.7 million`` matches
   4,746,868); smaller integers are read as written (``20`` matches 19.6, not 19.4);
+- an output printed as a percentage also supports the fraction (``32.2%`` supports ``0.322``);
 - signs are ignored (``fell by 12.1%`` matches -0.121).
 
 Not checked: numbers inside LaTeX (``$...$``, ``$$...$$``), inline code and code blocks; years (an
@@ -72,6 +73,7 @@ _NUMBER = re.compile(
     r"(?P<scale>\s+(?:thousand|million|billion))?"
 )
 _RANGE_TO_PERCENT = re.compile(r"\s?[–-]\s?\d[\d,]*(?:\.\d+)?\s?%")
+_PERCENT_AFTER = re.compile(r"\s?%")
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
 _OUTPUT_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
@@ -226,6 +228,8 @@ def output_numbers(text: str) -> set[float]:
             continue
         if math.isfinite(v):
             values.add(v)
+            if _PERCENT_AFTER.match(text, m.end()):  # "32.2%" also supports the prose "0.322"
+                values.add(v / 100)
     return values
 
 
