@@ -118,7 +118,9 @@ def _date_format_for(obj: pd.Series, column: str, name: str, date_format, dayfir
         return _ISO
     from pandas.tseries.api import guess_datetime_format
 
-    guesses = {df: guess_datetime_format(first, dayfirst=df) for df in (True, False)}
+    with warnings.catch_warnings():  # pandas warns when a guess contradicts dayfirst
+        warnings.simplefilter("ignore")
+        guesses = {df: guess_datetime_format(first, dayfirst=df) for df in (True, False)}
     if dayfirst is None:
         day, month = guesses[True], guesses[False]
         options = (

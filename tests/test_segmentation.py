@@ -187,3 +187,24 @@ def test_cdnow_scores_survive_ties():
     # Every one-time buyer has the same F score, the lowest.
     assert s.loc[s["frequency"] == 1, "F"].eq(1).all()
     assert s["R"].between(1, 5).all() and s["segment"].notna().all()
+
+
+def test_kmeans_default_k_range_fits_a_small_customer_base():
+    features = pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 5], "b": [2.0, 1, 5, 3, 3, 3]})
+    result = sg.kmeans_segments(features)
+    # 6 customers but 5 distinct rows: k from 2 to 5
+    assert list(result.scores.index) == [2, 3, 4, 5]
+    assert np.isfinite(result.scores).all()
+    assert result.labels.nunique() == result.k
+
+
+def test_rfm_scores_refuse_a_frequency_everyone_shares():
+    tx = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "date": pd.to_datetime(["2020-01-01", "2020-01-03", "2020-01-05", "2020-01-09"]),
+            "amount": [5.0, 5.0, 5.0, 5.0],
+        }
+    )
+    with pytest.raises(CRMLabInputError, match="same frequency"):
+        sg.rfm_scores(tx)

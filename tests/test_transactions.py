@@ -236,3 +236,57 @@ def test_input_is_not_modified():
     before = tx.copy()
     rfm_summary(tx)
     pd.testing.assert_frame_equal(tx, before)
+
+
+# ---------------------------------------------------------------- dates, zones and ids as written
+@pytest.mark.parametrize(
+    ("dates", "kwargs", "recency_days"),
+    [
+        (["01/02/2020", "13/02/2020", "03/03/2020"], {"date_format": "%d/%m/%Y"}, 12),
+        (["01/02/2020", "13/02/2020", "03/03/2020"], {"dayfirst": True}, 12),
+        (["01/02/2020", "02/13/2020", "03/03/2020"], {"dayfirst": False}, 42),
+        (["2020-01-31", "2020-02-12T23:59", "2020-03-02"], {}, 12),
+    ],
+)
+def test_text_dates_read_with_one_format(dates, kwargs, recency_days):
+    # customer 1 buys on dates[0] and dates[1], customer 2 on dates[2]
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": dates, "amount": [1.0, 2.0, 3.0]})
+    got = rfm_summary(tx, time_unit="D", **kwargs)
+    assert got.loc[1, "recency"] == recency_days
+
+
+def test_zone_aware_dates_keep_their_own_day_or_convert_to_tz():
+    # 07:30 on 2 January in Shanghai is 23:30 on 1 January in UTC
+    stamps = ["2020-01-01T23:30+08:00", "2020-01-02T07:30+08:00", "2020-01-03T12:00+08:00"]
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": stamps, "amount": [1.0, 2.0, 3.0]})
+    local = rfm_summary(tx, time_unit="D")
+    assert local.loc[1, "frequency"] == 1  # 1 and 2 January, Shanghai time
+    utc = rfm_summary(tx, time_unit="D", tz="UTC")
+    assert utc.loc[1, "frequency"] == 0  # both on 1 January in UTC: merged
+    assert utc.attrs["merged_same_day_rows"] == 1
+
+
+def test_mixed_zones_are_converted_when_tz_is_given():
+    stamps = [
+        pd.Timestamp("2020-01-01 23:30", tz="Asia/Shanghai"),
+        pd.Timestamp("2020-01-01 16:00", tz="UTC"),  # = 2 January 00:00 in Shanghai
+        pd.Timestamp("2020-01-03 12:00", tz="UTC"),
+    ]
+    tx = pd.DataFrame({"customer_id": [1, 1, 2], "date": stamps, "amount": [1.0, 2.0, 3.0]})
+    got = rfm_summary(tx, time_unit="D", tz="Asia/Shanghai")
+    assert got.loc[1, "frequency"] == 1 and got.loc[1, "recency"] == 1.0
+
+
+def test_text_ids_are_compared_as_written_and_sorted_as_text():
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["1", "001", "9", "10", "1"],
+            "date": pd.to_datetime(
+                ["2020-01-01", "2020-01-02", "2020-01-03", "2020-01-04", "2020-01-05"]
+            ),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    got = rfm_summary(tx)
+    assert list(got.index) == ["001", "1", "10", "9"]
+    assert got.loc["1", "frequency"] == 1 and got.loc["001", "frequency"] == 0

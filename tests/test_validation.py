@@ -54,3 +54,40 @@ def test_probability_and_positive():
     with pytest.raises(ValueError, match="greater than zero"):
         check_positive(0, "margin")
     assert check_positive(0, "cost", allow_zero=True) == 0.0
+
+
+def test_sum_scale_keeps_sums_exact_and_finite():
+    from crmlab.validation import sum_scale
+
+    assert sum_scale([1.0, 2.5]) == 1.0  # nothing to do: results stay bit for bit the same
+    x = np.array([1.7e308, 1.7e308, 3.0])
+    s = sum_scale(x)
+    assert np.log2(s) == int(np.log2(s))  # a power of two: division is exact
+    assert np.isfinite((x / s).sum())
+    assert (x / s).mean() * s == pytest.approx(1.7e308 / 3 * 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("0.5", TypeError),
+        (True, TypeError),
+        (1 + 2j, TypeError),
+        (np.nan, ValueError),
+        (np.inf, ValueError),
+    ],
+)
+def test_as_number_refuses_what_is_not_a_finite_real(value, error):
+    from crmlab.validation import as_number
+
+    with pytest.raises(error, match="rate"):
+        as_number(value, "rate")
+    assert as_number(np.float32(0.5), "rate") == 0.5
+
+
+def test_ids_of_one_type_pass_unchanged():
+    from crmlab.validation import as_id_column
+
+    for ids in ([3, 1, 2], ["b", "a", "001"], pd.array(["x", "y"], dtype="string")):
+        frame = pd.DataFrame({"c": ids})
+        assert as_id_column(frame, "c") is frame["c"] or as_id_column(frame, "c").equals(frame["c"])

@@ -313,3 +313,23 @@ def test_key_accounts():
         value.key_accounts(f, n=5)
     with pytest.raises(CRMLabInputError, match="missing column"):
         value.key_accounts(f.drop(columns="total_score"))
+
+
+# ---------------------------------------------------------------- extreme values stay exact
+def test_concentration_of_huge_values_is_finite_and_right():
+    x = [1e308, 1e308, 1.0]
+    assert value.gini(x) == pytest.approx(1 / 3)
+    assert value.top_share(x, 1 / 3) == pytest.approx(0.5)
+    abc = value.abc_classes(x, cuts=(0.5, 0.9))
+    assert list(abc["abc_class"]) == ["A", "B", "C"]
+    assert abc["cumulative_share"].tolist() == pytest.approx([0.5, 1.0, 1.0])
+    curve = value.lorenz_curve(x)
+    assert np.isfinite(curve.to_numpy()).all() and curve["value_share"].iloc[-1] == 1.0
+
+
+def test_normalising_a_huge_range_and_cutting_at_a_huge_mean():
+    z = value.normalise_indicators(pd.DataFrame({"growth": [1e308, -1e308, 0.0]}))
+    assert z["growth"].tolist() == pytest.approx([1.0, 0.0, 0.5])
+    m = value.value_matrix([1.5e308, 1.5e308, 0.0], [1.0, 2.0, 3.0], split="mean")
+    assert m.attrs["cuts"]["current"] == pytest.approx(1e308)
+    assert list(m["quadrant"]) == ["repeat-purchase", "repeat-purchase", "prospective"]

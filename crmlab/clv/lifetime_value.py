@@ -46,7 +46,7 @@ def _spend(spend_model, data: pd.DataFrame) -> np.ndarray:
             if dup.any():
                 raise CRMLabInputError(
                     f"{what} has {int(dup.sum()):,} duplicated customer id(s) in its index "
-                    f"(first: {index[dup][0]!r}), so a spend cannot be matched to one customer. "
+                    f"(first: {index[dup].tolist()[0]!r}), so a spend cannot be matched to one customer. "
                     f"Fix: keep one row per customer, e.g. {what}[~{what}.index.duplicated()], "
                     "or pass gg.expected_spend(data)."
                 )
