@@ -3,9 +3,12 @@
 Run from the repository root::
 
     crmlab lessons [--out build/lessons] [--jobs N] [--timeout S] [--no-html] [NOTEBOOK ...]
-    crmlab exercises build [--check] [--dir exercises]
+    crmlab exercises build [--check] [--dir exercises] [--students-only DIR]
     crmlab grade SUBMISSIONS_DIR --exercise NN [--out grades.csv] [--timeout S] [--jobs N]
+                 [--memory MB] [--feedback DIR] [--summary FILE] [--executed DIR]
     crmlab check-notebooks [PATH ...]
+    crmlab book [--out build/book] [--executed build/lessons] [--strict] [NOTEBOOK ...]
+    crmlab analyze INPUT... --customer-col C --date-col D [--amount-col A] --out DIR [...]
 
 Exit status 0 on success, 1 when a notebook fails, a file is out of sync or a notebook is
 stored wrongly, 2 for a usage error.
@@ -46,17 +49,25 @@ def _lessons(args: argparse.Namespace) -> int:
 
 
 def _exercises_build(args: argparse.Namespace) -> int:
-    from crmlab.exercises.authoring import AuthoringError, build_all
+    from crmlab.exercises.authoring import AuthoringError, build_all, build_students
 
     try:
+        if args.students_only is not None:
+            written = build_students(args.students_only, args.dir)
+            print(
+                f"wrote {len(written)} student version(s) to {args.students_only} (no solutions)."
+            )
+            return 0
         reports = build_all(args.dir, check=args.check)
-    except (AuthoringError, FileNotFoundError) as exc:
+    except (AuthoringError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     changed = [p for r in reports for p in r.changed]
     if args.check:
         if changed:
-            print("out of sync with exercises/source (run `crmlab exercises build`):")
+            print(
+                "out of sync with the exercise modules and sources (run `crmlab exercises build`):"
+            )
             for p in changed:
                 print(f"  {p}")
             return 1
@@ -78,12 +89,43 @@ def _grade(args: argparse.Namespace) -> int:
             out=args.out,
             timeout=args.timeout,
             jobs=args.jobs,
+            memory_mb=args.memory,
+            feedback_dir=args.feedback,
+            summary=args.summary,
             executed_dir=args.executed,
         )
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _book(args: argparse.Namespace) -> int:
+    try:
+        from crmlab.book.site import build_book
+    except ImportError as exc:  # sphinx, myst-nb or furo missing
+        print(
+            f"error: {exc}. Install the book extra: pip install -e '.[book]' (make book does).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        report = build_book(
+            args.out,
+            executed_dir=args.executed,
+            only=args.notebooks or None,
+            jobs=args.jobs,
+        )
+    except (FileNotFoundError, FileExistsError, RuntimeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(
+        f"book: {len(report.lessons)} lessons, {len(report.pages)} pages in "
+        f"{report.seconds:.1f} s; open {report.out_dir / 'index.html'}"
+    )
+    return 1 if report.warnings and args.strict else 0
 
 
 def _check_notebooks(args: argparse.Namespace) -> int:
@@ -120,6 +162,12 @@ def _parser() -> argparse.ArgumentParser:
     b = esub.add_parser("build", help="write student and solution versions from exercises/source")
     b.add_argument("--check", action="store_true", help="write nothing; exit 1 if out of sync")
     b.add_argument("--dir", default="exercises", help="the exercises folder")
+    b.add_argument(
+        "--students-only",
+        metavar="DIR",
+        default=None,
+        help="write only the student versions into DIR (a hand-out without solutions)",
+    )
     b.set_defaults(func=_exercises_build)
 
     p = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
@@ -128,12 +176,27 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="grades.csv", help="gradebook CSV to write")
     p.add_argument("--timeout", type=float, default=60, help="seconds per submission")
     p.add_argument("--jobs", type=int, default=None, help="submissions at once (default: cores)")
+    p.add_argument("--memory", type=int, default=4096, help="MiB of memory per submission")
+    p.add_argument("--feedback", default=None, help="feedback folder (default: OUT_feedback)")
+    p.add_argument("--summary", default=None, help="mistake summary (default: OUT_summary.md)")
     p.add_argument("--executed", default=None, help="keep executed copies in this folder")
     p.set_defaults(func=_grade)
+
+    p = sub.add_parser("book", help="build the static site of the lessons (offline)")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: notebooks/NN_*.ipynb")
+    p.add_argument("--out", default="build/book", help="folder for the site")
+    p.add_argument("--executed", default="build/lessons", help="executed lessons (reused if fresh)")
+    p.add_argument("--jobs", type=int, default=None, help="lessons executed at once")
+    p.add_argument("--strict", action="store_true", help="exit 1 if Sphinx warns")
+    p.set_defaults(func=_book)
 
     p = sub.add_parser("check-notebooks", help="check how notebooks are stored (no outputs, ...)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="default: notebooks/ and exercises/")
     p.set_defaults(func=_check_notebooks)
+
+    from crmlab.research.command import add_parser as add_analyze_parser
+
+    add_analyze_parser(sub)
     return parser
 
 

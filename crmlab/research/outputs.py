@@ -189,6 +189,10 @@ def load_result(out: str | Path) -> Any:
             tables[name] = tables[name].set_index("frequency")
     if "value_matrix" in tables:
         tables["value_matrix"].attrs["cuts"] = info.get("value_matrix_cuts")
+    for table in tables.values():
+        table.attrs["time_unit"] = info["time_unit"]
+    if info["periods"]["holdout"]:
+        tables["tracking"].attrs["calibration_end"] = info["periods"]["calibration_end"]
     report = out / "report.html"
     return AnalysisResult(
         summary=None,

@@ -353,6 +353,9 @@ def analyze(
     }
     if metrics is not None:
         result_tables["calibration_holdout"] = tables.calibration_holdout(best)
+        result_tables["calibration_holdout"].attrs["duration_holdout"] = duration
+    for table in result_tables.values():
+        table.attrs.setdefault("time_unit", time_unit)
 
     progress("scoring", f"{counts['n_scored']:,} customers in chunks")
     cuts = _rfm_cuts(summary)

@@ -129,7 +129,12 @@ def tracking(model, summary, patterns: pd.DataFrame) -> pd.DataFrame:
         {"period_start": period_start, "actual": actual, "model": expected},
         index=pd.RangeIndex(n_periods, name="period"),
     )
+    out["period_end"] = np.minimum(
+        period_start + np.timedelta64(int(round(unit)) - 1, "D"), np.datetime64(end, "D")
+    )
     out["holdout"] = out["period_start"] > np.datetime64(summary.calibration_end)
+    if summary.has_holdout:
+        out.attrs["calibration_end"] = str(summary.calibration_end)
     out.attrs["late_customers"] = summary.counts.get("customers_first_after_calibration", 0)
     out.attrs["time_unit"] = summary.time_unit
     return out

@@ -1,0 +1,82 @@
+"""The ``crmlab analyze`` command: arguments, progress, and a clear message for bad input.
+
+``crmlab.cli`` adds the subcommand with :func:`add_parser` and calls :func:`run`; everything
+the command does is :func:`crmlab.research.analyze`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``analyze`` subcommand to the ``crmlab`` command's subparsers."""
+    p = sub.add_parser(
+        "analyze",
+        help="CLV analysis of an order log: report.html, customers.parquet, model.json",
+        description="From a raw order log (CSV / Parquet files, a glob or a folder) to a "
+        "validated CLV report, per-customer scores and the fitted models.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, glob or folder of orders")
+    p.add_argument("--customer-col", required=True, help="column with the customer id")
+    p.add_argument("--date-col", required=True, help="column with the order date")
+    p.add_argument("--amount-col", default=None, help="column with the order value")
+    p.add_argument("--out", required=True, help="folder for the outputs")
+    p.add_argument("--calibration-end", default=None, help="last day of calibration (holdout)")
+    p.add_argument("--observation-end", default=None, help="last day of the data")
+    p.add_argument("--date-format", default=None, help="strftime format of text dates")
+    p.add_argument("--time-unit", choices=["D", "W", "M"], default="W")
+    p.add_argument("--engine", choices=["duckdb", "pandas", "spark"], default="duckdb")
+    p.add_argument("--spark-master", default=None, help="Spark master URL (default local)")
+    p.add_argument("--margin", type=float, default=1.0, help="share of revenue that is profit")
+    p.add_argument("--yearly-discount-rate", type=float, default=0.10)
+    p.add_argument("--horizon-months", type=int, default=12)
+    p.add_argument("--model", choices=["bgnbd", "mbgnbd", "paretonbd", "auto"], default="bgnbd")
+    p.add_argument("--allow-returns", action="store_true", help="accept negative amounts")
+    p.add_argument("--csv", action="store_true", help="also write customers.csv")
+    p.add_argument("--no-report", action="store_true", help="skip report.html")
+    p.add_argument("--random-state", type=int, default=0)
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the analysis; 0 on success, 2 with a one-paragraph message for bad input."""
+    from crmlab.errors import CRMLabInputError
+    from crmlab.research import analyze
+
+    try:
+        result = analyze(
+            args.inputs if len(args.inputs) > 1 else args.inputs[0],
+            customer_col=args.customer_col,
+            date_col=args.date_col,
+            amount_col=args.amount_col,
+            calibration_end=args.calibration_end,
+            observation_end=args.observation_end,
+            date_format=args.date_format,
+            time_unit=args.time_unit,
+            engine=args.engine,
+            spark_master=args.spark_master,
+            margin=args.margin,
+            yearly_discount_rate=args.yearly_discount_rate,
+            horizon_months=args.horizon_months,
+            model=args.model,
+            allow_returns=args.allow_returns,
+            out=args.out,
+            csv=args.csv,
+            report=not args.no_report,
+            random_state=args.random_state,
+            quiet=args.quiet,
+        )
+    except (CRMLabInputError, TypeError, ValueError) as exc:
+        text = " ".join(str(exc).split())
+        print(f"crmlab analyze: bad input: {text}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        verdicts = ", ".join(f"{r.check}: {r.verdict}" for r in result.trust.itertuples())
+        print(f"wrote {result.out} ({verdicts})")
+    return 0
