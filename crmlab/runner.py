@@ -1,7 +1,8 @@
 """Execute notebooks with papermill, several at once, and check how they are stored.
 
-Used by ``crmlab lessons`` (run every lesson notebook), by the tests and, through
-:func:`execute_many`, by the grader. Each notebook runs in its own kernel (``python3``) with the
+Used by ``crmlab lessons`` (run every lesson notebook) and by the tests; :func:`execute_many`
+runs a list of :class:`NotebookTask`. (Grading does not use this module: submissions run in the
+sandbox of :mod:`crmlab.exercises.sandbox`.) Each notebook runs in its own kernel (``python3``) with the
 notebook's folder as working directory; a process pool runs as many at once as there are cores.
 
 papermill, nbformat and nbconvert are imported inside the functions, so ``import crmlab`` stays
@@ -22,11 +23,12 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "NotebookResult",
-    "run_notebooks",
-    "execute_many",
-    "check_notebook_structure",
     "KERNELSPEC",
+    "NotebookResult",
+    "NotebookTask",
+    "check_notebook_structure",
+    "execute_many",
+    "run_notebooks",
 ]
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -80,7 +82,25 @@ class NotebookResult:
 
 
 @dataclass(frozen=True)
-class _Task:
+class NotebookTask:
+    """One notebook to execute with :func:`execute_many`.
+
+    Attributes
+    ----------
+    source : Path
+        The notebook to run (its folder is the working directory).
+    output : Path
+        Where the executed copy is written.
+    parameters : mapping
+        Values papermill injects after the cell tagged ``parameters``.
+    timeout : float
+        Seconds for the whole notebook, kernel start included.
+    env : mapping
+        Extra environment variables for the kernel.
+    html : bool
+        Also write a self-contained HTML rendering beside ``output``.
+    """
+
     source: Path
     output: Path
     parameters: Mapping[str, Any] = field(default_factory=dict)
@@ -128,7 +148,7 @@ def _last_started_cell(nb: Any) -> int | None:
     return started[-1] if started else None
 
 
-def _execute(task: _Task) -> NotebookResult:
+def _execute(task: NotebookTask) -> NotebookResult:
     """Execute one notebook with papermill; never raises for a failure of the notebook."""
     import nbformat
     import papermill as pm
@@ -200,7 +220,7 @@ def _cpu_count() -> int:
 
 
 def execute_many(
-    tasks: Sequence[_Task],
+    tasks: Sequence[NotebookTask],
     *,
     jobs: int | None = None,
     progress: bool = True,
@@ -307,7 +327,7 @@ def run_notebooks(
         raise ValueError(f"timeout must be positive seconds, got {timeout!r}.")
     out = Path(out_dir)
     tasks = [
-        _Task(
+        NotebookTask(
             source=src.resolve(),
             output=(out / src.name).resolve(),
             parameters=dict(parameters or {}),

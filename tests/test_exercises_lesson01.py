@@ -1,17 +1,11 @@
-"""Exercise set 01: references from the data, each common mistake's hint, runnable solutions."""
+"""Exercise set 01: references from independent computations, mistakes computed from the data."""
 
 from __future__ import annotations
 
 import pytest
 
+from crmlab.exercises import INCORRECT
 from crmlab.exercises import lesson01 as ex
-from crmlab.exercises._core import CORRECT, INCORRECT, questions_of
-
-
-def test_set_has_five_questions_with_hints_and_solutions():
-    questions = questions_of(ex)
-    assert [q.qid for q in questions] == ["q1", "q2", "q3", "q4", "q5"]
-    assert all(q.hints and q.solution_code and q.mistakes for q in questions)
 
 
 def test_references_match_independent_computations(cdnow_master):
@@ -29,7 +23,7 @@ def test_references_match_independent_computations(cdnow_master):
 def test_merging_same_day_orders_changes_q1_beyond_the_tolerance(cdnow_master):
     rows = cdnow_master.groupby("customer_id").size()
     naive = (rows == 1).mean()
-    assert abs(naive - ex.q1.reference()) > 10 * ex.q1.rtol * ex.q1.reference()
+    assert ex.q1.evaluate(naive).status == "incorrect"
 
 
 @pytest.mark.parametrize(
@@ -64,13 +58,6 @@ def test_mistakes_computed_from_the_data(cdnow_master):
     from crmlab.economics import profit_multiple
 
     assert "discounting" in ex.q4.evaluate(profit_multiple(0.8, 0.9, discount_rate=0)).message
-
-
-@pytest.mark.parametrize("question", questions_of(ex), ids=lambda q: q.qid)
-def test_solution_code_computes_the_correct_answer(question, cdnow_master):
-    namespace = {"tx": cdnow_master}
-    exec(question.solution_code, namespace)
-    assert question.evaluate(namespace["answer"]).status == CORRECT
 
 
 def test_wrong_types_get_a_sentence():

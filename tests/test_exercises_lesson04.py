@@ -1,4 +1,4 @@
-"""Exercise set 04: solutions are correct, placeholders not attempted, every mistake hinted."""
+"""Exercise set 04: references by hand; mistakes computed independently get their hint."""
 
 from __future__ import annotations
 
@@ -8,18 +8,6 @@ import pytest
 from crmlab.clv import cohort_table, historical_value, simple_clv
 from crmlab.clv.formulas import per_period_rate
 from crmlab.exercises import lesson04 as ex
-from crmlab.exercises import questions_of
-
-
-def _solution_answer(q):
-    namespace: dict = {}
-    exec(q.solution_code, namespace)  # noqa: S102 - our own solution text
-    return namespace["answer"]
-
-
-@pytest.mark.parametrize("q", questions_of(ex), ids=lambda q: q.qid)
-def test_solution_is_correct(q):
-    assert q.evaluate(_solution_answer(q)).status == "correct"
 
 
 def test_reference_values_by_hand():

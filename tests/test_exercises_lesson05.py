@@ -1,4 +1,4 @@
-"""Exercise set 05: solutions are correct, placeholders not attempted, every mistake hinted."""
+"""Exercise set 05: references against the literature; mistakes computed independently."""
 
 from __future__ import annotations
 
@@ -14,19 +14,7 @@ from crmlab.clv import (
 )
 from crmlab.clv.formulas import per_period_rate
 from crmlab.exercises import lesson05 as ex
-from crmlab.exercises import questions_of
 from crmlab.transactions import rfm_summary
-
-SETUP = """\
-from crmlab.clv import BetaGeo, GammaGamma
-from crmlab.datasets import load_cdnow
-from crmlab.transactions import rfm_summary
-
-tx = load_cdnow(sample=True)
-summary = rfm_summary(tx, calibration_end="1997-09-30", time_unit="W")
-bgnbd = BetaGeo().fit(summary)
-gamma_gamma = GammaGamma().fit(summary)
-"""
 
 
 @pytest.fixture(scope="module")
@@ -38,17 +26,6 @@ def fits(cdnow_sample):
         "pn": ParetoNBD().fit(summary),
         "gg": GammaGamma().fit(summary),
     }
-
-
-def _solution_answer(q):
-    namespace: dict = {}
-    exec(SETUP + q.solution_code, namespace)
-    return namespace["answer"]
-
-
-@pytest.mark.parametrize("q", questions_of(ex), ids=lambda q: q.qid)
-def test_solution_is_correct(q):
-    assert q.evaluate(_solution_answer(q)).status == "correct"
 
 
 def test_reference_values_match_the_literature():

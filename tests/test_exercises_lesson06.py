@@ -1,28 +1,10 @@
-"""Exercise set 06: solutions are correct, placeholders not attempted, every mistake hinted."""
+"""Exercise set 06: references against the data README; mistake hints."""
 
 from __future__ import annotations
 
 import pytest
 
 from crmlab.exercises import lesson06 as ex
-from crmlab.exercises import questions_of
-
-
-def _solution_answer(q):
-    namespace: dict = {}
-    exec(q.solution_code, namespace)  # noqa: S102 - our own solution text
-    return namespace["answer"]
-
-
-@pytest.mark.parametrize("q", questions_of(ex), ids=lambda q: q.qid)
-def test_solution_is_correct(q):
-    assert q.evaluate(_solution_answer(q)).status == "correct"
-
-
-def test_five_questions_with_hints_and_solutions():
-    qs = questions_of(ex)
-    assert [q.qid for q in qs] == ["q1", "q2", "q3", "q4", "q5"]
-    assert all(q.hints and "answer =" in q.solution_code for q in qs)
 
 
 def test_reference_values():

@@ -1,49 +1,15 @@
-"""Exercise set 7: each solution is correct, placeholders are not attempted, mistakes get their hint."""
+"""Exercise set 07: reference values; mistakes computed independently get their hint."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from crmlab import loyalty as ly
 from crmlab.exercises import lesson07 as ex
-from crmlab.exercises import questions_of
 
 
 @pytest.fixture(scope="module")
 def survey():
     return ex.survey()
-
-
-def _solutions(survey):
-    gold = pd.DataFrame([ex.GOLD], index=["Gold"])
-    return {
-        "q1": ly.nps(survey["nps_score"]),
-        "q2": ly.cronbach_alpha(ly.reverse_code(survey[ex.RES_ITEMS], ["res_3r"])),
-        "q3": ly.recovery_paradox(survey, fast_days=2.0)["difference"],
-        "q4": ly.points_programme_economics(gold, point_value=0.01, redemption_rate=0.7).loc[
-            "Gold", "net_gain"
-        ],
-    }
-
-
-def test_question_set():
-    assert [q.qid for q in questions_of(ex)] == ["q1", "q2", "q3", "q4"]
-
-
-def test_solutions_correct_and_placeholders(survey):
-    for qid, answer in _solutions(survey).items():
-        q = getattr(ex, qid)
-        assert q.evaluate(answer).status == "correct", qid
-        assert q.evaluate(...).status == "not attempted", qid
-        assert q.evaluate(None).status == "not attempted", qid
-
-
-def test_solution_code_runs(survey):
-    for q in questions_of(ex):
-        scope = {"ly": ly, "pd": pd, "survey": survey}
-        exec(q.solution_code, scope)
-        assert q.evaluate(scope["answer"]).status == "correct", q.qid
 
 
 def test_reference_values(survey):

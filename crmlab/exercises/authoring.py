@@ -18,11 +18,18 @@ An instructor writes ``exercises/source/NN_topic.ipynb``. In its code cells, the
 
 Both are stored without outputs, with the ``python3`` kernelspec and deterministic bytes, so
 ``crmlab exercises build --check`` can tell whether they are in sync with their source.
+
+A question's prompt is written once, in its :class:`~crmlab.exercises.questions.Question`
+(module ``crmlab.exercises.lessonNN``): the build first rewrites, in the source notebook, the
+markdown cell just before each ``ex.qN.check(`` cell from the question's title, prompt and
+expected answer format (:func:`question_markdown`), so module and notebook cannot drift;
+``--check`` reports a source whose prompts differ.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import re
 import textwrap
@@ -30,20 +37,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crmlab.runner import KERNELSPEC
+
 __all__ = [
     "AuthoringError",
     "BuildReport",
-    "student_source",
-    "solution_source",
-    "render_exercise",
-    "build_exercise",
     "build_all",
+    "build_exercise",
+    "build_students",
+    "question_markdown",
+    "render_exercise",
+    "solution_source",
+    "student_source",
+    "sync_prompts",
 ]
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)#+\s*BEGIN SOLUTION\s*$")
 END = re.compile(r"^[ \t]*#+\s*END SOLUTION\s*$")
 PLACEHOLDER_COMMENT = "# your code here"
-KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+CHECK_CALL = re.compile(r"\bex\.(q\d+)\.check\(")
 _KEEP_CELL_METADATA = ("tags",)
 
 
@@ -168,6 +180,65 @@ def solution_source(source: str, where: str = "cell") -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# prompts, written once in the Question
+# --------------------------------------------------------------------------------------------
+def question_markdown(question: Any) -> str:
+    """The markdown cell of ``question`` in the notebook: heading, prompt, expected format."""
+    number = question.qid.removeprefix("q")
+    return (
+        f"## Question {number} · {question.title}\n\n{question.prompt.strip()}\n\n"
+        f"*Answer:* {question.answer_format}."
+    )
+
+
+def _exercise_module(source: Path) -> Any:
+    """The ``crmlab.exercises.lessonNN`` module of ``exercises/source/NN_topic.ipynb``, or None."""
+    number = source.name[:2]
+    if not number.isdigit():
+        return None
+    try:
+        return importlib.import_module(f"crmlab.exercises.lesson{number}")
+    except ModuleNotFoundError:
+        return None
+
+
+def sync_prompts(nb: Any, module: Any, where: str = "notebook") -> bool:
+    """Rewrite, in ``nb``, each question's markdown cell from ``module``; True if any changed.
+
+    The markdown cell is the one just before the first code cell that calls ``ex.qN.check(``.
+
+    Raises
+    ------
+    AuthoringError
+        A check of a question the module does not define, or no markdown cell before it.
+    """
+    from crmlab.exercises.questions import questions_of
+
+    questions = {q.qid: q for q in questions_of(module)}
+    changed, seen = False, set()
+    for i, cell in enumerate(nb.cells):
+        match = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
+        if match is None or match[1] in seen:
+            continue
+        qid = match[1]
+        seen.add(qid)
+        if qid not in questions:
+            raise AuthoringError(
+                f"{where}, cell {i}: checks {qid}, which {module.__name__} does not define."
+            )
+        if i == 0 or nb.cells[i - 1].cell_type != "markdown":
+            raise AuthoringError(
+                f"{where}, cell {i}: put a markdown cell before the check of {qid}; the build "
+                "writes the question's prompt into it."
+            )
+        text = question_markdown(questions[qid])
+        if nb.cells[i - 1].source != text:
+            nb.cells[i - 1].source = text
+            changed = True
+    return changed
+
+
+# --------------------------------------------------------------------------------------------
 # one notebook
 # --------------------------------------------------------------------------------------------
 def _clean_cell(cell: Any, source: str, index: int) -> Any:
@@ -186,15 +257,32 @@ def _clean_cell(cell: Any, source: str, index: int) -> Any:
     return new
 
 
-def render_exercise(source: str | os.PathLike) -> tuple[str, str]:
-    """Return the (student, solution) notebooks of ``source`` as text, ready to be written."""
+def _read_synced(path: Path) -> tuple[Any, bool]:
+    """The source notebook with its prompts synced from its module, and whether that changed it."""
     import nbformat
 
-    path = Path(source)
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:
         raise AuthoringError(f"{path}: not a readable notebook ({exc}).") from exc
+    module = _exercise_module(path)
+    changed = sync_prompts(nb, module, path.name) if module is not None else False
+    return nb, changed
+
+
+def render_exercise(source: str | os.PathLike) -> tuple[str, str]:
+    """Return the (student, solution) notebooks of ``source`` as text, ready to be written.
+
+    The prompts come from the set's module (see :func:`sync_prompts`), not from the file.
+    """
+    path = Path(source)
+    nb, _ = _read_synced(path)
+    return _render(nb, path)
+
+
+def _render(nb: Any, path: Path) -> tuple[str, str]:
+    import nbformat
+
     code = [c.source if c.cell_type == "code" else "" for c in nb.cells]
     student, solution = [], []
     student_later: list[str] = []  # student code of the cells after this one
@@ -252,10 +340,17 @@ def build_exercise(source: str | os.PathLike, *, check: bool = False) -> BuildRe
     AuthoringError
         Unbalanced markers (naming the cell), or a source without any solution block.
     """
+    import nbformat
+
     source = Path(source)
     student_path, solution_path = _targets(source)
-    texts = dict(zip((student_path, solution_path), render_exercise(source), strict=True))
+    nb, prompts_changed = _read_synced(source)
+    texts = dict(zip((student_path, solution_path), _render(nb, source), strict=True))
     changed = []
+    if prompts_changed:  # the prompts live in the module: the source follows them
+        changed.append(source)
+        if not check:
+            nbformat.write(nb, source)
     for path, text in texts.items():
         data = text.encode("utf-8")
         if path.is_file() and path.read_bytes() == data:
@@ -277,3 +372,29 @@ def build_all(
             f"no folder {folder}; run from the repository root or pass the exercises folder."
         )
     return [build_exercise(p, check=check) for p in sorted(folder.glob("*.ipynb"))]
+
+
+def build_students(
+    out_dir: str | os.PathLike, exercises_dir: str | os.PathLike = "exercises"
+) -> list[Path]:
+    """Write only the student versions of every set into ``out_dir`` (no solutions folder).
+
+    For a hand-out that carries no solution notebooks; ``crmlab exercises build --students-only
+    DIR`` calls it.
+    """
+    folder = Path(exercises_dir) / "source"
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"no folder {folder}; run from the repository root or pass the exercises folder."
+        )
+    out = Path(out_dir)
+    if out.resolve() in (Path(exercises_dir).resolve(), folder.resolve()):
+        raise ValueError(f"{out} holds the exercise sources; give a separate hand-out folder.")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sorted(folder.glob("*.ipynb")):
+        student, _ = render_exercise(source)
+        target = out / source.name
+        target.write_bytes(student.encode("utf-8"))
+        written.append(target)
+    return written

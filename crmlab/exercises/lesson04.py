@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.exercises.questions import Mistake, Question, gave_percent
+from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
 
 __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
@@ -144,6 +144,7 @@ q2 = Question(
     qid="q2",
     title="Monthly retention, yearly discount rate",
     unit="dollars",
+    precision=Precision(sig=4),
     prompt=(
         "A subscriber brings a margin of $20 a month and is kept from one month to the next with "
         "probability 0.90. The firm discounts at 12% a year. What is the infinite-horizon CLV "

@@ -284,7 +284,7 @@ q5 = Question(
     qid="q5",
     title="Holdout accuracy",
     unit="percent",
-    precision=Precision(decimals=0),
+    precision=Precision(decimals=1),
     prompt=(
         "By how many percent does BG/NBD miss the total number of repeat purchases in the "
         "39-week holdout period? Give (predicted - actual) / actual x 100, negative if it "

@@ -1,4 +1,4 @@
-"""Exercise set 7: loyalty, satisfaction and points programmes (notebook ``exercises/07_loyalty``).
+"""Exercise set 07: loyalty, satisfaction and points programmes (notebook ``exercises/07_loyalty``).
 
 Reference answers are computed with crmlab from the simulated survey (``N`` respondents, seed
 ``SEED``); the notebook's parameters cell must use the same values.

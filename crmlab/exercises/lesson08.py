@@ -1,4 +1,4 @@
-"""Exercise set 8: internal marketing (notebook ``exercises/08_internal_marketing``).
+"""Exercise set 08: internal marketing (notebook ``exercises/08_internal_marketing``).
 
 Reference answers are computed with crmlab from the IBM HR attrition file and from the simulated
 branch panel (seed ``SEED``); the notebook's parameters cell must use the same values.

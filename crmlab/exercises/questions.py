@@ -394,9 +394,13 @@ class Question:
             try:
                 if mistake.value is not None:
                     hit = _compare(answer, self._mistake_value(k), self.precision, self.columns)[0]
-                elif mistake.factor is not None:
+                elif mistake.factor is not None and self.precision.decimals is None:
+                    # relative precision: compare where the answer is
                     wrong = _roundtrip(_times(expected, mistake.factor))
                     hit = _compare(answer, wrong, self.precision, self.columns)[0]
+                elif mistake.factor is not None:  # absolute: undo the factor, then compare
+                    unscaled = _roundtrip(_times(answer, 1 / mistake.factor))
+                    hit = _compare(unscaled, expected, self.precision, self.columns)[0]
                 else:
                     hit = bool(mistake.test(answer, expected))
             except Exception:  # a mistake that cannot apply is simply skipped
