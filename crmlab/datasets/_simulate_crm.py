@@ -367,6 +367,12 @@ def simulate_crm_extract(n_customers: int = 5000, *, random_state: int | None = 
             "resolved": rng.random(len(c_cust)) < p["resolved"],
         }
     )
+    # quantities of the orphan orders' lines and the orphan lines, drawn last so that the
+    # rest of the extract does not depend on them
+    n_orphan_lines = k["orphan_orders"] + k["orphan_order_lines"]
+    extra_q = rng.poisson(p["extra_quantity"], n_orphan_lines)
+    orphan_rows = lines["order_id"].isin(np.r_[orphan_ids, lost["order_id"].to_numpy()])
+    lines.loc[orphan_rows, "quantity"] = 1 + extra_q[: int(orphan_rows.sum())]
     planted = {**k, "orders_before_signup": int(before.sum())}
     truth = {
         "channels": CRM_CHANNELS,
