@@ -135,7 +135,8 @@ def _date_format_for(obj: pd.Series, column: str, name: str, date_format, dayfir
             f"{name}: column {column!r} holds text dates that are not ISO 8601 (first: row "
             f"{obj.index[0]!r}, value {_fmt_value(first)}); crmlab does not guess a format row "
             f"by row (01/02/2020 could be 1 February or January 2). Fix: pass {options}, or "
-            "dayfirst=True/False (rfm_summary and validate_transactions take them); or convert "
+            "dayfirst=True/False (rfm_summary, rfm_scores, customer_metrics, cohort_table take "
+            "them); or convert "
             f"the column first, df[{column!r}] = pd.to_datetime(df[{column!r}], format=...)."
         )
     fmt = guesses[dayfirst]

@@ -51,6 +51,9 @@ def rfm_table(
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Classic marketing RFM per customer from a transaction log.
 
@@ -66,6 +69,10 @@ def rfm_table(
     snapshot_date : date-like, optional
         The day the analysis is made; default the last day in the log. Orders after it are an
         error.
+    date_format, dayfirst, tz : optional
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
+        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
+        zone-aware dates to (required when the column mixes zones).
 
     Returns
     -------
@@ -75,7 +82,13 @@ def rfm_table(
     from crmlab.validation import as_day
 
     log = validate_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        tz=tz,
     )
     snap = log.day.max() if snapshot_date is None else as_day(snapshot_date, "snapshot_date")
     late = log.day > snap
@@ -188,6 +201,9 @@ def rfm_scores(
     customer_col: str = "customer_id",
     date_col: str = "date",
     amount_col: str = "amount",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """RFM scores, cell codes and named segments per customer.
 
@@ -205,6 +221,10 @@ def rfm_scores(
         Tie rule of :func:`quantile_scores`.
     snapshot_date : date-like, optional
         For a transaction log: the day recency is counted to (default: the last day in the log).
+    date_format, dayfirst, tz : optional
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
+        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
+        zone-aware dates to (required when the column mixes zones).
 
     Returns
     -------
@@ -220,6 +240,9 @@ def rfm_scores(
             customer_col=customer_col,
             date_col=date_col,
             amount_col=amount_col,
+            date_format=date_format,
+            dayfirst=dayfirst,
+            tz=tz,
         )
     elif {"recency", "T"} <= set(data.columns) and "recency_days" not in data.columns:
         raise CRMLabInputError(
@@ -238,7 +261,7 @@ def rfm_scores(
         )
         table = data[list(RFM_COLUMNS)].copy()
         for col in RFM_COLUMNS:
-            table[col] = as_numeric_column(data, col, name="data", min_value=0.0)
+            table[col] = as_numeric_column(data, col, name="data", min_value=0.0, allow_bool=False)
     _check_spread(table)
     out = table.copy()
     out["R"] = quantile_scores(out["recency_days"], bins, higher_is_better=False, ties=ties)

@@ -52,6 +52,9 @@ def cohort_table(
     date_col: str = "date",
     amount_col: str | None = "amount",
     allow_negative: bool = False,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Cohort x age table of active customers, retention or revenue.
 
@@ -71,6 +74,10 @@ def cohort_table(
         Column names; ``amount_col`` may be None for ``customers`` and ``retention``.
     allow_negative : bool
         Accept negative amounts (returns).
+    date_format, dayfirst, tz : optional
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
+        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
+        zone-aware dates to (required when the column mixes zones).
 
     Returns
     -------
@@ -108,6 +115,9 @@ def cohort_table(
         date_col=date_col,
         amount_col=amount_col if needs_amount else None,
         allow_negative=allow_negative,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        tz=tz,
     )
     periods = pd.PeriodIndex(pd.DatetimeIndex(log.day), freq=period)
     ordinal = periods.asi8
@@ -131,6 +141,11 @@ def cohort_table(
     table = table.reindex(index=size.index, columns=range(n_age), fill_value=0).astype(float)
     observable = (table.index.to_numpy()[:, None] + np.arange(n_age)[None, :]) <= last
     table = table.where(observable)
+    if needs_amount and np.isinf(table.to_numpy()).any():
+        raise CRMLabInputError(
+            "a cohort's revenue is too large for a float (above 1.8e308). Fix: express the "
+            "amounts in a larger currency unit, e.g. df[amount] / 1e6 (millions)."
+        )
     if values in ("retention", "revenue_per_customer"):
         table = table.div(size.to_numpy(), axis=0)
     index = pd.PeriodIndex.from_ordinals(table.index.to_numpy(), freq=period)

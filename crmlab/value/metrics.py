@@ -28,11 +28,25 @@ def customer_metrics(
     date_col: str = "date",
     amount_col: str = "amount",
     quantity_col: str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Single value metrics per customer from a transaction log.
 
     Orders by one customer on the same day count as one order (``orders`` = purchase days), as in
     :func:`crmlab.transactions.rfm_summary`; revenue sums every row, $0 rows included.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per order.
+    customer_col, date_col, amount_col, quantity_col : str
+        Column names (``quantity_col`` optional).
+    date_format, dayfirst, tz : optional
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
+        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
+        zone-aware dates to (required when the column mixes zones).
 
     Returns
     -------
@@ -44,7 +58,13 @@ def customer_metrics(
     from crmlab.validation import as_numeric_column, require_columns
 
     log = validate_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=amount_col
+        transactions,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        tz=tz,
     )
     frame = pd.DataFrame(
         {"customer": log.customer.to_numpy(), "day": log.day, "amount": log.amount}
@@ -52,7 +72,7 @@ def customer_metrics(
     if quantity_col is not None:
         require_columns(transactions, [quantity_col], name="transactions")
         frame["quantity"] = as_numeric_column(
-            transactions, quantity_col, name="transactions", min_value=0.0
+            transactions, quantity_col, name="transactions", min_value=0.0, allow_bool=False
         ).to_numpy()
     grouped = frame.groupby("customer", sort=True)
     out = pd.DataFrame(

@@ -365,7 +365,7 @@ def key_accounts(
             f"n must be a whole number from 1 to {len(frame)} (the number of accounts), got {n!r}."
         )
     for col in (score, current, potential):
-        as_1d_array(frame[col], col, allow_negative=True)
+        as_1d_array(frame[col], col, allow_negative=True, allow_bool=False)
     top = frame.sort_values(score, ascending=False, kind="stable").head(int(n)).copy()
     hi_c = top[current] >= frame[current].quantile(0.75)
     hi_p = top[potential] >= frame[potential].quantile(0.75)
