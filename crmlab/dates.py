@@ -116,6 +116,16 @@ def _date_format_for(obj: pd.Series, column: str, name: str, date_format, dayfir
     first = obj.iloc[0]
     if not pd.isna(pd.to_datetime(pd.Index([first]), format=_ISO, errors="coerce")[0]):
         return _ISO
+    try:
+        np.datetime64(first)
+    except ValueError:
+        pass
+    else:  # ISO, but outside what pandas can hold
+        raise CRMLabInputError(
+            f"{name}: column {column!r} — the date {_fmt_value(first)} (row {obj.index[0]!r}) is "
+            f"outside the range pandas can hold ({pd.Timestamp.min.year} to "
+            f"{pd.Timestamp.max.year}). Fix: correct that date; it is probably a typo."
+        )
     from pandas.tseries.api import guess_datetime_format
 
     with warnings.catch_warnings():  # pandas warns when a guess contradicts dayfirst

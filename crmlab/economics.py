@@ -61,8 +61,15 @@ def cohort_profit(
     retention_cost = as_number(retention_cost, "retention_cost")
     year = np.arange(1, years + 1)
     customers = n_customers * retention ** (year - 1)
-    profit = customers * (margin - retention_cost)
-    discounted = profit / (1 + discount_rate) ** (year - 1)
+    with np.errstate(over="ignore"):  # refused below when too large
+        profit = customers * (margin - retention_cost)
+    with np.errstate(over="ignore"):  # a huge discount rate discounts later years to 0
+        discounted = profit / (1 + discount_rate) ** (year - 1)
+    if not np.isfinite(profit).all():
+        raise CRMLabInputError(
+            f"the cohort's profit is too large for a float (n_customers {n_customers:g} x margin "
+            f"{margin:g}). Fix: express margin in a larger currency unit (thousands, millions)."
+        )
     return pd.DataFrame(
         {
             "year": year,
@@ -189,7 +196,15 @@ def referral_value(
             )
         return float(clv * k / (1 - k))
     g = _check_years(generations, "generations")
-    return float(clv * sum(k**i for i in range(1, g + 1)))
+    with np.errstate(over="ignore"):
+        value = clv * float(np.sum(np.power(k, np.arange(1.0, g + 1))))
+    if not np.isfinite(value):
+        raise CRMLabInputError(
+            f"with k = {k:g} new customers per customer, {g} generations of referrals bring more "
+            "customers than a float can count. Fix: use fewer generations (e.g. 3) or check "
+            "referrals_per_customer and conversion_rate."
+        )
+    return float(value)
 
 
 def _purchase_days(transactions: pd.DataFrame, customer_col: str, date_col: str) -> pd.Series:

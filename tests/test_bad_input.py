@@ -220,6 +220,18 @@ CASES = [
         CRMLabInputError,
         ["monetary_value", "(25)", "Fix:", "customer_lifetime_value(model, 25, summary)"],
     ),
+    (
+        "CLV beyond the float range",
+        lambda: simple_clv(1e308, 0.9, 0.01),
+        CRMLabInputError,
+        ["simple_clv", "too large for a float", "Fix: express margin"],
+    ),
+    (
+        "a date pandas cannot hold",
+        lambda: rfm_summary(_tx(date=["1000-01-01", "2020-01-02", "2020-01-05"])),
+        CRMLabInputError,
+        ["'date'", "'1000-01-01'", "outside the range", "Fix: correct that date"],
+    ),
     # ---- unhelpful failures before -----------------------------------------------------------
     (
         "duplicated column names",

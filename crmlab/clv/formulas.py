@@ -76,6 +76,17 @@ def _nonneg_array(value: ArrayLike, name: str, fix: str) -> np.ndarray:
     return arr
 
 
+def _refuse_overflow(values, what: str, inputs: str) -> None:
+    """Raise when a result is beyond the float range (the inputs were finite)."""
+    bad = ~np.isfinite(np.asarray(values, dtype=float))
+    if bad.any():
+        raise CRMLabInputError(
+            f"{what} is too large for a float (above 1.8e308) for {int(bad.sum()):,} of "
+            f"{bad.size:,} values. Fix: express {inputs} in a larger currency unit, e.g. "
+            "thousands or millions."
+        )
+
+
 def _scalar_or_array(arr: np.ndarray):
     return float(arr) if arr.ndim == 0 else arr
 
@@ -231,7 +242,8 @@ def simple_clv(
                 "who never leaves and is never discounted is worth an infinite amount. Fix: give "
                 "a finite horizon= or a positive discount_rate."
             )
-        value = m * r / (1 + d - r)
+        with np.errstate(over="ignore"):  # refused below when too large
+            value = m * r / (1 + d - r)
     else:
         if isinstance(horizon, bool) or not np.isscalar(horizon):
             raise TypeError(f"horizon must be a whole number of periods or None, got {horizon!r}.")
@@ -243,8 +255,12 @@ def simple_clv(
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             geometric = np.where(q == 1, h, q * (1 - q**h) / np.where(q == 1, 1.0, 1 - q))
-        value = m * geometric
-    return _scalar_or_array(value - ac)
+        with np.errstate(over="ignore"):
+            value = m * geometric
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = value - ac
+    _refuse_overflow(value, "simple_clv", "margin and acquisition_cost")
+    return _scalar_or_array(value)
 
 
 def per_period_rate(rate: float, periods_per_year: float = 12) -> float:
@@ -451,5 +467,6 @@ def historical_value(
         .sum()
         .rename("historical_value")
     )
+    _refuse_overflow(out.to_numpy(), "historical_value", "the amounts")
     out.attrs.update({"as_of": str(end), "rate": g, "time_unit": time_unit, "margin": mg})
     return out
