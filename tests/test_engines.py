@@ -1,0 +1,178 @@
+"""The engines: one summary definition, the same numbers on DuckDB and pandas (Spark: see
+test_engines_spark.py), read from frames and files, with clear errors for bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmlab.engines import compile_sql, resolve_files, summarize
+from crmlab.engines.summary import SUMMARY_COLUMNS
+from crmlab.errors import CRMLabInputError
+from crmlab.transactions import rfm_summary
+
+CDNOW = {"customer_col": "customer_id", "date_col": "date", "amount_col": "amount"}
+EXACT = ["frequency", "recency", "T", "frequency_holdout", "duration_holdout"]
+MONEY = ["monetary_value", "monetary_value_holdout", "revenue_cal"]
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Identical ids and integer/time columns; money equal up to float summation order."""
+    assert a.index.equals(b.index)
+    for col in a.columns:
+        if col in MONEY:
+            np.testing.assert_allclose(a[col], b[col], rtol=1e-12, atol=1e-9, err_msg=col)
+        else:
+            assert np.array_equal(a[col].to_numpy(), b[col].to_numpy()), col
+
+
+@pytest.mark.parametrize("calibration_end", [None, "1997-09-30"])
+def test_duckdb_equals_rfm_summary_on_cdnow(cdnow_master, calibration_end):
+    ref = rfm_summary(cdnow_master, calibration_end=calibration_end, time_unit="W")
+    duck = summarize(cdnow_master, calibration_end=calibration_end, **CDNOW)
+    pand = summarize(cdnow_master, calibration_end=calibration_end, engine="pandas", **CDNOW)
+    d, p = duck.frame(), pand.frame()
+    assert_same(d[ref.columns], ref)
+    assert_same(d, p)
+    assert duck.counts == pand.counts
+    assert duck.counts["merged_same_day_rows"] == ref.attrs["merged_same_day_rows"] == 2068
+    patterns = duck.patterns()
+    assert patterns["n_customers"].sum() == len(ref) == 23_570
+    assert len(patterns) == (8_685 if calibration_end else 11_104)
+    pd.testing.assert_frame_equal(patterns, pand.patterns(), rtol=1e-12, check_dtype=False)
+
+
+def test_summary_columns_and_attrs(cdnow_sample):
+    s = summarize(cdnow_sample, calibration_end="1997-09-30", time_unit="D", **CDNOW)
+    frame = s.frame()
+    assert list(frame.columns) == list(SUMMARY_COLUMNS)
+    assert frame.attrs["time_unit"] == "D" and frame.attrs["engine"] == "duckdb"
+    assert (frame["T_days"] == frame["T"]).all()
+    assert s.has_holdout and str(s.calibration_end) == "1997-09-30"
+    no_split = summarize(cdnow_sample, **CDNOW).frame()
+    assert "frequency_holdout" not in no_split.columns
+
+
+def test_files_with_text_dates_equal_the_frame(tmp_path, cdnow_sample):
+    tx = cdnow_sample.assign(day=cdnow_sample["date"].dt.strftime("%d/%m/%Y"))
+    tx = tx.drop(columns="date").rename(columns={"customer_id": "client", "amount": "net"})
+    half = len(tx) // 2
+    tx.iloc[:half].to_parquet(tmp_path / "a.parquet")
+    tx.iloc[half:].to_parquet(tmp_path / "b.parquet")
+    (tmp_path / "csv").mkdir()
+    tx.iloc[:half].to_csv(tmp_path / "csv" / "a.csv", index=False)
+    tx.iloc[half:].to_csv(tmp_path / "csv" / "b.csv.gz", index=False)
+    cols = {"customer_col": "client", "date_col": "day", "amount_col": "net"}
+    opts = {"date_format": "%d/%m/%Y", "calibration_end": "1997-09-30", **cols}
+    ref = summarize(cdnow_sample, calibration_end="1997-09-30", **CDNOW).frame()
+    from_parquet = summarize(str(tmp_path / "*.parquet"), **opts).frame()
+    from_csv = summarize(tmp_path / "csv", **opts).frame()  # ids stay text: "00001"
+    from_pandas = summarize(tmp_path / "csv", engine="pandas", **opts).frame()
+    ref.index.name = "client"
+    for got in (from_parquet, from_csv, from_pandas):
+        assert_same(got, ref)
+
+
+def test_resolve_files_refuses_mixed_and_unknown(tmp_path):
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    (tmp_path / "b.parquet").write_bytes(b"")
+    with pytest.raises(CRMLabInputError, match="mix CSV"):
+        resolve_files(tmp_path)
+    (tmp_path / "c.xlsx").write_bytes(b"")
+    with pytest.raises(CRMLabInputError, match="neither CSV"):
+        resolve_files(tmp_path / "c.xlsx")
+    with pytest.raises(CRMLabInputError, match="matches no file"):
+        resolve_files(tmp_path / "nothing*.csv")
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "pandas"])
+def test_bad_input_names_column_count_and_example(engine):
+    tx = pd.DataFrame(
+        {"c": ["a", "b", "a", "c"], "d": ["2024-01-02", "2024-13-40", "2024-01-05", "x"]}
+    )
+    with pytest.raises(CRMLabInputError, match=r"'d'.*2 of 4 rows.*(2024-13-40|x)"):
+        summarize(tx.assign(a=1.0), customer_col="c", date_col="d", amount_col="a", engine=engine)
+    good = tx.assign(d=["2024-01-02"] * 4, a=[1.0, -2.0, 3.0, 4.0])
+    with pytest.raises(CRMLabInputError, match=r"'a'.*1 of 4 rows.*-2\.0.*allow"):
+        summarize(good, customer_col="c", date_col="d", amount_col="a", engine=engine)
+    with pytest.raises(CRMLabInputError, match="missing column"):
+        summarize(good, customer_col="client", date_col="d", amount_col="a", engine=engine)
+
+
+def test_bad_rows_in_files_name_the_file(tmp_path):
+    pd.DataFrame({"c": ["a"], "d": ["01.02.2024"], "a": [1.0]}).to_csv(tmp_path / "ok.csv")
+    pd.DataFrame({"c": ["b"], "d": ["2024-02-01"], "a": [2.0]}).to_csv(tmp_path / "bad.csv")
+    with pytest.raises(CRMLabInputError, match=r"file 'bad\.csv'.*'d'.*1 of 2 rows"):
+        summarize(tmp_path, customer_col="c", date_col="d", amount_col="a", date_format="%d.%m.%Y")
+
+
+def test_orders_after_observation_end_and_calibration_outside(cdnow_sample):
+    with pytest.raises(CRMLabInputError, match="after observation_end"):
+        summarize(cdnow_sample, observation_end="1998-01-01", **CDNOW)
+    with pytest.raises(CRMLabInputError, match="outside the data"):
+        summarize(cdnow_sample, calibration_end="1999-01-01", **CDNOW)
+
+
+def test_spark_sql_is_transpiled():
+    from crmlab.engines import sql
+
+    text = compile_sql(sql.tx_sql("k", "d", "a", "%d.%m.%Y"), "spark")
+    assert "TRY_TO_TIMESTAMP(CAST(`d` AS STRING), 'dd.MM.yyyy')" in text
+    assert "MIN_BY" in compile_sql(sql.customers_sql(10), "spark")
+
+
+@st.composite
+def logs(draw):
+    n = draw(st.integers(1, 40))
+    customers = draw(
+        st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f"]), min_size=n, max_size=n)
+    )
+    days = draw(st.lists(st.integers(0, 30), min_size=n, max_size=n))
+    amounts = draw(st.lists(st.integers(-500, 5000).map(lambda c: c / 100), min_size=n, max_size=n))
+    tx = pd.DataFrame(
+        {
+            "c": customers,
+            "d": np.datetime64("2024-01-01") + np.array(days, dtype="timedelta64[D]"),
+            "a": amounts,
+        }
+    )
+    first, last = min(days), max(days)
+    cal = draw(st.one_of(st.none(), st.integers(first, max(first, last - 1))))
+    if cal is not None and cal >= last:
+        cal = None
+    unit = draw(st.sampled_from(["D", "W", "M"]))
+    return tx, None if cal is None else np.datetime64("2024-01-01") + cal, unit
+
+
+@pytest.fixture(scope="module")
+def connection():
+    import duckdb
+
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=logs())
+def test_duckdb_agrees_with_rfm_summary_on_random_logs(connection, case):
+    """Same-day duplicates, one-order customers, returns and boundary days: identical summaries."""
+    tx, cal, unit = case
+    opts = {"customer_col": "c", "date_col": "d", "amount_col": "a", "allow_returns": True}
+    ref = rfm_summary(
+        tx, customer_col="c", date_col="d", amount_col="a", calibration_end=cal,
+        time_unit=unit, allow_negative=True,
+    )  # fmt: skip
+    duck = summarize(tx, calibration_end=cal, time_unit=unit, connection=connection, **opts)
+    d = duck.frame()
+    assert_same(d[ref.columns], ref)
+    assert duck.counts["merged_same_day_rows"] == ref.attrs["merged_same_day_rows"]
+    assert duck.counts["customers_first_after_calibration"] == len(set(tx["c"])) - len(ref)
