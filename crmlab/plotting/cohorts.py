@@ -23,7 +23,6 @@ __all__ = [
 ]
 
 
-
 def _age_label(table: pd.DataFrame) -> str:
     word = unit_word(table.attrs.get("period"))
     return f"Age ({word} since first purchase)"
@@ -97,6 +96,10 @@ def plot_cohort_heatmap(
             annot_kws={"fontsize": 7},
             cbar_kws={"label": label.get(values, values)},
         )
+        if values == "retention":  # the colour bar in percent, like the cell labels
+            from matplotlib.ticker import PercentFormatter
+
+            ax.collections[0].colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.tick_params(axis="y", rotation=0)
         ax.set_xlabel(_age_label(table))
         ax.set_ylabel("Cohort (period of first purchase)")
