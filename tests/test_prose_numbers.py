@@ -12,26 +12,7 @@ import pytest
 
 from crmlab.prose import output_numbers, prose_numbers, report, unsupported_numbers
 
-from conftest import LESSONS
-
-#: Lessons whose editorial pass (issue 15) is still under way: expected to fail, strictly, so that
-#: a lesson must be taken off this list as soon as it passes. Do not add lessons to it.
-PENDING = {
-    "04_clv_formulas",
-}
-LESSON_PARAMS = [
-    pytest.param(
-        p,
-        id=p.stem,
-        marks=[pytest.mark.xdist_group(f"lesson-{p.stem}")]
-        + (
-            [pytest.mark.xfail(reason="editorial pass under way", strict=True)]
-            if p.stem in PENDING
-            else []
-        ),
-    )
-    for p in LESSONS
-]
+from conftest import LESSON_PARAMS
 
 
 def _texts(source):
