@@ -74,6 +74,7 @@ def as_datetime_column(
             "format='%Y%m%d')."
         )
     obj = raw.astype(object)
+    is_text: np.ndarray
     if pd.api.types.infer_dtype(obj, skipna=False) == "string":
         is_text = np.ones(len(obj), dtype=bool)
     else:

@@ -55,19 +55,19 @@ def cohort_profit(
     """
     retention = check_probability(retention, "retention")
     years = _check_years(years)
-    n_customers = check_positive(n_customers, "n_customers")
+    size = check_positive(n_customers, "n_customers")
     discount_rate = check_positive(discount_rate, "discount_rate", allow_zero=True)
     margin = as_number(margin, "margin")
     retention_cost = as_number(retention_cost, "retention_cost")
     year = np.arange(1, years + 1)
-    customers = n_customers * retention ** (year - 1)
+    customers = size * retention ** (year - 1)
     with np.errstate(over="ignore"):  # refused below when too large
         profit = customers * (margin - retention_cost)
     with np.errstate(over="ignore"):  # a huge discount rate discounts later years to 0
         discounted = profit / (1 + discount_rate) ** (year - 1)
     if not np.isfinite(profit).all():
         raise CRMLabInputError(
-            f"the cohort's profit is too large for a float (n_customers {n_customers:g} x margin "
+            f"the cohort's profit is too large for a float (n_customers {size:g} x margin "
             f"{margin:g}). Fix: express margin in a larger currency unit (thousands, millions)."
         )
     return pd.DataFrame(
@@ -156,16 +156,16 @@ def replacement_cost(
     Returns the two costs and their sum.
     """
     retention = check_probability(retention, "retention")
-    n_customers = check_positive(n_customers, "n_customers", allow_zero=True)
+    size = check_positive(n_customers, "n_customers", allow_zero=True)
     acquisition_cost = as_number(acquisition_cost, "acquisition_cost")
     retention_cost = as_number(retention_cost, "retention_cost")
-    lost = (1 - retention) * n_customers
+    lost = (1 - retention) * size
     return pd.Series(
         {
             "customers_lost": lost,
             "acquisition_spend": lost * acquisition_cost,
-            "retention_spend": n_customers * retention_cost,
-            "total": lost * acquisition_cost + n_customers * retention_cost,
+            "retention_spend": size * retention_cost,
+            "total": lost * acquisition_cost + size * retention_cost,
         }
     )
 

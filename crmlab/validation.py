@@ -345,7 +345,7 @@ def as_whole_number(value: Any, name: str, *, minimum: int | None = None) -> int
     return int(v)
 
 
-def check_probability(value: float, name: str, *, open_interval: bool = False) -> float:
+def check_probability(value: Any, name: str, *, open_interval: bool = False) -> float:
     """Return ``value`` as float if it is a probability (0..1), else raise with advice."""
     if isinstance(value, bool | np.bool_) or not isinstance(
         value, numbers.Real | decimal.Decimal | np.ndarray
@@ -365,7 +365,7 @@ def check_probability(value: float, name: str, *, open_interval: bool = False) -
 
 
 def check_positive(
-    value: float, name: str, *, allow_zero: bool = False, allow_inf: bool = False
+    value: Any, name: str, *, allow_zero: bool = False, allow_inf: bool = False
 ) -> float:
     """Return ``value`` as float if it is positive (or zero when allowed), else raise.
 
