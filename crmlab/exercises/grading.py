@@ -252,7 +252,7 @@ def grade(
     keep = paths["executed"] is not None
     with ThreadPoolExecutor(workers) as pool:
         futures = {
-            pool.submit(run_submission, contents[p][0], p.name, limits, keep_executed=keep): p
+            pool.submit(run_submission, contents[p][0], limits, keep_executed=keep): p
             for p in runnable
         }
         for q in questions:  # while the kernels run: the references, in this process

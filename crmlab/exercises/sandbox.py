@@ -1,13 +1,13 @@
 """Run one submitted notebook in a sandbox and collect the answers its checks recorded.
 
-:func:`run_submission` (in the grader's process) writes a private copy of the notebook into a
-fresh temporary folder and starts a *supervisor* process for it (``python -m
-crmlab.exercises.sandbox``) in a session of its own. The supervisor
+:func:`run_submission` (in the grader's process) makes a fresh temporary folder and starts a
+*supervisor* process for the notebook (``python -m crmlab.exercises.sandbox``) in a session of
+its own. The supervisor
 
 - makes itself a child subreaper and non-dumpable (so processes the notebook starts, even
   detached ones, are re-parented to it, and the notebook cannot read its memory or pipes);
-- starts the ``python3`` kernel with the private folder as working directory, the environment
-  variable ``CRMLAB_GRADING=record`` (``check`` records answers instead of judging them) and
+- starts the ``python3`` kernel with an empty private folder as working directory, the
+  environment variable ``CRMLAB_GRADING=record`` (``check`` records answers instead of judging them) and
   limits: address space (``RLIMIT_AS``), size of files written (``RLIMIT_FSIZE``), no core
   files; it counts the processes below it and stops the run when there are too many, and stops
   storing output (and the run) beyond the output limit;
@@ -209,16 +209,16 @@ def _signal_name(status: int) -> str:
 
 
 def run_submission(
-    notebook: bytes, name: str, limits: Limits, *, keep_executed: bool = False
+    notebook: bytes, limits: Limits, *, keep_executed: bool = False
 ) -> SandboxResult:
     """Run one notebook (its bytes) in a sandbox; never raises for anything the notebook does.
 
     Parameters
     ----------
     notebook : bytes
-        The submitted file's content (the grader read it once; the original is not used).
-    name : str
-        File name for the private copy.
+        The submitted file's content (the grader read it once; the original is not used). It
+        reaches the supervisor on its standard input; the kernel runs in an empty private
+        folder.
     limits : Limits
         Time, memory, output and process limits.
     keep_executed : bool
@@ -233,14 +233,13 @@ def run_submission(
     tmp = Path(tempfile.mkdtemp(prefix="crmlab-sub-"))
     try:
         os.chmod(tmp, 0o700)
-        work = tmp / "work"
+        work = tmp / "work"  # the kernel's working directory: empty, private to this run
         work.mkdir()
-        (work / name).write_bytes(notebook)
         config = {
             "key": key.hex(),
             "marker": marker,
             "workdir": str(work),
-            "notebook": name,
+            "notebook": notebook.decode("utf-8"),  # sent, not written: nothing to tamper with
             "limits": limits.__dict__,
             "keep_executed": keep_executed,
         }
@@ -329,7 +328,11 @@ def _records(nb: Any) -> list[dict[str, Any]]:
                     record = json.loads(record)
             except ValueError:
                 continue
-            if isinstance(record, dict) and isinstance(record.get("qid"), str):
+            if (
+                isinstance(record, dict)
+                and isinstance(record.get("qid"), str)
+                and isinstance(record.get("answer"), dict)
+            ):  # a record without an answer (a status, a signature) is nothing to judge
                 found.append({"qid": record["qid"][:50], "answer": record.get("answer")})
     return found
 
@@ -352,7 +355,7 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
 
     limits = config["limits"]
     workdir = config["workdir"]
-    nb = nbformat.reads(Path(workdir, config["notebook"]).read_text("utf-8"), as_version=4)
+    nb = nbformat.reads(config["notebook"], as_version=4)
     for cell in nb.cells:  # nothing left in the file can pass for a record of this run
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -385,7 +388,8 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
             return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
 
     def started(notebook) -> None:  # noqa: ANN001 - nbclient's hook
-        state["kernel_pid"] = client.km.provisioner.process.pid
+        state["process"] = client.km.provisioner.process
+        state["kernel_pid"] = state["process"].pid
         send({"kernel_pid": state["kernel_pid"]})
         deadline[0] = time.monotonic() + float(limits["timeout"])
 
@@ -431,8 +435,10 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
             )
             note = note.rstrip(": ")
     except DeadKernelError:
-        process = client.km.provisioner.process if client.km and client.km.provisioner else None
-        status = process.poll() if process is not None else None
+        try:
+            status = state["process"].wait(timeout=5) if "process" in state else None
+        except subprocess.TimeoutExpired:
+            status = None
         if state["stopped"]:
             note = state["stopped"]
         elif status is not None and status < 0:
