@@ -12,9 +12,11 @@ from crmlab.exercises.authoring import (
     AuthoringError,
     build_all,
     build_exercise,
+    question_markdown,
     render_exercise,
     solution_source,
     student_source,
+    sync_prompts,
 )
 
 from conftest import ROOT
@@ -129,3 +131,48 @@ def test_generated_versions_are_in_sync_with_their_source(source):
         f"{[str(p) for p in report.changed]} differ from {source.name}; "
         "run `crmlab exercises build`."
     )
+
+
+def test_prompts_are_written_from_the_module_into_the_source(tmp_path):
+    """The markdown before each check is generated from the Question; an edited prompt in the
+    notebook is out of sync (and rewritten by the build)."""
+    from crmlab.exercises import lesson01
+
+    folder = tmp_path / "exercises" / "source"
+    folder.mkdir(parents=True)
+    source = folder / "01_relationship_marketing.ipynb"
+    nb = nbformat.read(ROOT / "exercises" / "source" / source.name, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if "ex.q2.check(" in c.source) - 1
+    assert nb.cells[index].source == question_markdown(lesson01.q2)
+    assert "*Answer:* a fraction between 0 and 1, 3 significant figures." in nb.cells[index].source
+    nb.cells[index].source = "## Question 2\n\nAn edited prompt that drifted from the module."
+    nbformat.write(nb, source)
+    report = build_exercise(source, check=True)
+    assert source in report.changed
+    build_exercise(source)
+    assert nbformat.read(source, 4).cells[index].source == question_markdown(lesson01.q2)
+    assert build_exercise(source, check=True).changed == ()
+
+
+def test_a_check_without_a_markdown_cell_before_it_is_an_error(tmp_path):
+    from crmlab.exercises import lesson01
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("ex.q1.check(answer)")])
+    with pytest.raises(AuthoringError, match="put a markdown cell before the check of q1"):
+        sync_prompts(nb, lesson01, "x.ipynb")
+    nb.cells[0].source = "ex.q9.check(answer)"
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("q9"))
+    with pytest.raises(AuthoringError, match="checks q9, which crmlab.exercises.lesson01"):
+        sync_prompts(nb, lesson01, "x.ipynb")
+
+
+def test_student_hand_out_has_no_solutions(tmp_path):
+    out = tmp_path / "handout"
+    exercises = str(ROOT / "exercises")
+    assert main(["exercises", "build", "--dir", exercises, "--students-only", str(out)]) == 0
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(p.name for p in SOURCES)
+    for path in out.iterdir():
+        text = path.read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "answer = ..." in text
+    assert main(["exercises", "build", "--dir", exercises, "--students-only", exercises]) == 1
