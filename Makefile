@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
 
-.PHONY: help install lessons test lint format lab data exercises exercises-check check-notebooks grade bench clean
+.PHONY: help install lessons test lint format lab data exercises exercises-check check-notebooks grade bench book clean
 
 help:
 	@echo "make lessons    execute every lesson notebook into build/lessons/"
@@ -18,11 +18,12 @@ help:
 	@echo "make data       download and verify the real datasets (cache: CRMLAB_DATA)"
 	@echo "make exercises  regenerate student and solution exercise notebooks from their sources"
 	@echo "make bench      run the benchmarks against lifetimes (separate .venv-bench)"
+	@echo "make book       build the lessons as a static website into build/book/ (offline)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,book,spark]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +33,11 @@ data: $(STAMP)
 
 lessons: data
 	$(BIN)/crmlab lessons --out build/lessons --jobs $(JOBS)
+
+# The site of the executed lessons (Sphinx + myst-nb + Furo, formulas as MathML, no network);
+# lessons whose copy in build/lessons is missing or older than the notebook are executed first.
+book: data
+	$(BIN)/crmlab book --out build/book --executed build/lessons --jobs $(JOBS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

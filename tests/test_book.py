@@ -1,0 +1,255 @@
+"""The book and the offline lesson HTML, checked without a browser (tests/test_browser.py opens
+them in Chromium)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+from book_env import BOOK_LESSONS, built_book
+from bs4 import BeautifulSoup
+
+from crmlab.book.mathml import latex_output_to_html, tex_to_mathml
+from crmlab.errors import CRMLabInputError
+
+from conftest import ROOT
+
+pytestmark = [
+    pytest.mark.xdist_group("book"),
+    # myst-parser 5 still uses an attribute Sphinx 9 deprecates; nothing for us to change.
+    pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API"),
+]
+
+#: LaTeX that must never reach the reader as text.
+RAW_TEX = re.compile(r"\\(frac|sum|prod|lambda|hat|text|left|right|mathrm|alpha|beta|le|cdot)\b")
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory):
+    return built_book(tmp_path_factory)
+
+
+def _soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _straight(text: str) -> str:
+    """Undo Sphinx's smart quotes, to compare with the CSV."""
+    return text.translate(str.maketrans("“”‘’", "\"\"''"))
+
+
+def _reader_text(soup: BeautifulSoup) -> str:
+    """The text a reader sees as prose: code, formulas, scripts and styles removed."""
+    for tag in soup(["pre", "code", "math", "script", "style"]):
+        tag.decompose()
+    return soup.get_text(" ")
+
+
+# --------------------------------------------------------------------------------------------
+# formulas
+# --------------------------------------------------------------------------------------------
+def test_tex_to_mathml_typesets_fractions_and_keeps_the_source():
+    out = tex_to_mathml(r"\hat S(t) = \frac{d_i}{n_i}", display=True)
+    assert out.startswith("<math") and 'display="block"' in out
+    assert "<mfrac>" in out and "<mover" in out
+    assert 'alttext="\\hat S(t) = \\frac{d_i}{n_i}"' in out
+    assert 'display="inline"' in tex_to_mathml("x_i")
+
+
+@pytest.mark.parametrize(
+    ("tex", "message"),
+    [
+        (r"\foo x", "does not know"),
+        (r"\begin{aligned} a &= b \end{aligned}", "align*"),
+    ],
+)
+def test_tex_to_mathml_refuses_what_it_cannot_typeset(tex, message):
+    with pytest.raises(CRMLabInputError, match=message) as err:
+        tex_to_mathml(tex, where="lesson 99")
+    assert "lesson 99" in str(err.value)
+
+
+def test_latex_output_display_and_inline():
+    assert 'display="block"' in latex_output_to_html(r"$$\frac{1}{2}$$")
+    assert 'display="inline"' in latex_output_to_html(r"$x^2$")
+
+
+# --------------------------------------------------------------------------------------------
+# offline lesson HTML (make lessons)
+# --------------------------------------------------------------------------------------------
+def test_lesson_html_needs_no_network_and_has_typeset_math(book):
+    lesson = book.lessons[-1]
+    html_path = lesson.executed.with_suffix(".html")  # written by run_notebooks(html=True)
+    text = html_path.read_text(encoding="utf-8")
+    soup = BeautifulSoup(text, "html.parser")
+    remote = [
+        tag.get("src") or tag.get("href")
+        for tag in soup.find_all(["script", "link", "img", "iframe"])
+        if re.match(r"(https?:)?//", tag.get("src") or tag.get("href") or "")
+    ]
+    assert not remote, remote
+    assert "mathjax" not in text.lower() and "require.js" not in text.lower()
+    assert soup.find_all("math"), "no typeset formula"
+    images = soup.find_all("img")
+    assert images and all(img["src"].startswith("data:image/") for img in images)
+    assert not RAW_TEX.search(_reader_text(soup))
+
+
+def test_lesson_html_names_the_notebook_when_a_formula_is_bad(tmp_path):
+    from crmlab.book.lesson_html import write_lesson_html
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(r"See $\foo x$.")])
+    with pytest.raises(CRMLabInputError, match="broken"):
+        write_lesson_html(nb, tmp_path / "broken.html")
+
+
+# --------------------------------------------------------------------------------------------
+# the book
+# --------------------------------------------------------------------------------------------
+def test_book_builds_cleanly_with_every_page(book):
+    assert book.warnings == []
+    out = book.out_dir
+    for name in ("index.html", "glossary.html", "search.html", "searchindex.js"):
+        assert (out / name).is_file(), name
+    for lesson in book.lessons:
+        assert (out / "notebooks" / f"{lesson.stem}.html").is_file()
+        if lesson.exercise is not None:
+            assert (out / "exercises" / f"{lesson.exercise.stem}.html").is_file()
+    assert [lesson.source.name for lesson in book.lessons] == [p.name for p in BOOK_LESSONS]
+
+
+def test_nothing_is_loaded_from_outside(book):
+    for page in book.pages:
+        soup = _soup(page)
+        for tag in soup.find_all(["script", "link", "img", "iframe", "source"]):
+            ref = tag.get("src") or (tag.get("href") if tag.name == "link" else None) or ""
+            assert not re.match(r"(https?:)?//", ref), f"{page.name} loads {ref}"
+    for css in book.out_dir.rglob("*.css"):
+        urls = re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", css.read_text("utf-8"))
+        assert not urls, f"{css.name} loads {urls}"
+
+
+def test_lesson_pages_have_formulas_figures_and_no_raw_latex(book):
+    for lesson in book.lessons:
+        page = book.out_dir / "notebooks" / f"{lesson.stem}.html"
+        soup = _soup(page)
+        assert soup.find_all("math"), f"{page.name}: no typeset formula"
+        images = soup.select("article img")
+        assert images, f"{page.name}: no figure"
+        for img in images:
+            assert (page.parent / unquote(img["src"])).is_file(), img["src"]
+        text = _reader_text(soup)
+        assert not RAW_TEX.search(text), RAW_TEX.search(text)
+
+
+def test_every_internal_link_resolves(book):
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(path: Path) -> set[str]:
+        if path not in ids:
+            ids[path] = {tag["id"] for tag in _soup(path).find_all(id=True)}
+        return ids[path]
+
+    checked = 0
+    for page in book.pages:
+        for a in _soup(page).find_all("a", href=True):
+            parts = urlsplit(a["href"])
+            if parts.scheme or parts.netloc or a["href"].startswith("mailto:"):
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{page.name}: broken link {a['href']}"
+            if parts.fragment and target.suffix == ".html":
+                assert parts.fragment in anchors(target), f"{page.name}: no #{parts.fragment}"
+            checked += 1
+    assert checked > 50
+
+
+def test_lessons_link_to_their_exercises_and_to_each_other(book):
+    first, second = book.lessons[:2]
+    page = _soup(book.out_dir / "notebooks" / f"{first.stem}.html")
+    hrefs = [a["href"] for a in page.find_all("a", href=True)]
+    if first.exercise is not None:
+        assert any(h.startswith(f"../exercises/{first.exercise.stem}.html") for h in hrefs)
+    nxt = page.select_one("a.next-page")
+    assert nxt is not None and nxt["href"].startswith(f"{second.stem}.html")
+    back = _soup(book.out_dir / "notebooks" / f"{second.stem}.html").select_one("a.prev-page")
+    assert back is not None and back["href"].startswith(f"{first.stem}.html")
+
+
+def test_home_page_has_install_steps_and_lesson_map(book):
+    soup = _soup(book.out_dir / "index.html")
+    text = soup.get_text(" ")
+    for words in ("Who it is for", "Students", "Instructors", "Researchers", "Install and run"):
+        assert words in text, words
+    commands = soup.select_one("article div.highlight pre").get_text()
+    assert "make lessons" in commands and "make test" in commands
+    links = [a["href"] for a in soup.select("article a[href]")]
+    lesson_links = [h for h in links if h.startswith("notebooks/")]
+    assert [h.split("/")[1].split(".")[0] for h in dict.fromkeys(lesson_links)] == [
+        lesson.stem for lesson in book.lessons
+    ]
+
+
+def test_glossary_page_lists_every_term_with_its_lesson(book):
+    rows = list(csv.DictReader((ROOT / "crmlab" / "glossary.csv").open(encoding="utf-8")))
+    table = _soup(book.out_dir / "glossary.html").select("article table tbody tr")
+    assert len(table) == len(rows)
+    cells = {
+        _straight(tr.find_all("td")[0].get_text(strip=True)): tr.find_all("td") for tr in table
+    }
+    built = {lesson.number: lesson for lesson in book.lessons}
+    for row in rows:
+        td = cells[row["english"].strip()]
+        assert _straight(td[1].get_text(strip=True)) == row["chinese"].strip()
+        link = td[2].find("a")
+        number = int(row["lesson"])
+        if number in built:
+            assert link is not None, row
+            assert link["href"].startswith(f"notebooks/{built[number].stem}.html"), row
+        else:
+            assert link is None and f"Lesson {number}" in td[2].get_text()
+
+
+def test_search_index_covers_lessons_and_glossary(book):
+    index = (book.out_dir / "searchindex.js").read_text(encoding="utf-8")
+    for lesson in book.lessons:
+        assert f"notebooks/{lesson.stem}" in index
+    assert '"glossary"' in index and "lorenz" in index.lower()
+
+
+def test_lessons_are_found_at_build_time_not_listed(tmp_path):
+    from crmlab.book.site import ensure_executed, find_lessons
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "exercises").mkdir()
+    for name in ("01_a.ipynb", "11_new_lesson.ipynb"):
+        nbformat.write(nbformat.v4.new_notebook(), tmp_path / "notebooks" / name)
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "exercises" / "11_new_lesson.ipynb")
+    lessons = find_lessons(
+        tmp_path / "notebooks",
+        executed_dir=tmp_path / "done",
+        exercises_dir=tmp_path / "exercises",
+    )
+    assert [(x.number, x.exercise is not None) for x in lessons] == [(1, False), (11, True)]
+    # fresh executed copies are reused, nothing is run
+    (tmp_path / "done").mkdir()
+    for lesson in lessons:
+        nbformat.write(nbformat.v4.new_notebook(), lesson.executed)
+        os.utime(lesson.executed, (lesson.source.stat().st_mtime + 10,) * 2)
+    assert ensure_executed(lessons, progress=False) == []
+
+
+def test_build_refuses_to_replace_a_folder_that_is_not_a_book(tmp_path):
+    from crmlab.book.site import build_book
+
+    (tmp_path / "mine.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="not an earlier book build"):
+        build_book(tmp_path, only=BOOK_LESSONS[:1], progress=False)
+    assert (tmp_path / "mine.txt").read_text() == "keep me"

@@ -1,0 +1,241 @@
+"""The book in a real browser with the network cut off: headless Chromium driven by Playwright.
+
+Uses the system's Chromium (Debian package ``chromium``, ``/usr/bin/chromium``), never a browser
+downloaded by Playwright. Every request that would leave the machine is aborted and recorded.
+Each page must load with no console error and no such request; formulas must be typeset, images
+drawn, internal links resolve, search must find a term and the glossary must draw its Chinese
+names with a real font. Screenshots of the home page and a lesson go into ``build/book/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from book_env import built_book
+
+from conftest import ROOT
+
+CHROMIUM = Path(os.environ.get("CRMLAB_CHROMIUM", "/usr/bin/chromium"))
+#: The flags that keep Chromium quiet on a machine with no network (no background connections).
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL = ("file:", "data:", "blob:", "about:", "http://127.0.0.1", "http://localhost")
+SCREENSHOTS = ROOT / "build" / "book"
+
+pytestmark = [
+    pytest.mark.xdist_group("book"),
+    pytest.mark.filterwarnings("ignore:.*Check CHANGES for Sphinx API"),
+]
+
+#: What a reader sees as prose: the text of the page without code, formulas, scripts, styles.
+READER_TEXT_JS = """() => {
+  const skip = new Set(["PRE", "CODE", "MATH", "SCRIPT", "STYLE", "NOSCRIPT"]);
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+    if (node.nodeType !== Node.ELEMENT_NODE || skip.has(node.tagName.toUpperCase())) return;
+    if (getComputedStyle(node).display === "none") return;
+    node.childNodes.forEach(walk);
+  };
+  walk(document.body);
+  return out.join(" ");
+}"""
+
+#: Formulas and images as drawn: size of every <math>, natural width of every <img>.
+DRAWN_JS = """() => ({
+  math: [...document.querySelectorAll("article math")].map(m => m.getBoundingClientRect().width),
+  images: [...document.images].map(i => ({src: i.currentSrc || i.src, w: i.naturalWidth})),
+  links: [...document.querySelectorAll("a[href]")].map(a => a.href),
+})"""
+
+#: Does the browser have a glyph for a character? Compare it with a character that has none.
+HAS_GLYPH_JS = """(ch) => {
+  const draw = (c) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = 40; canvas.height = 40;
+    const ctx = canvas.getContext("2d");
+    ctx.font = "32px sans-serif";
+    ctx.fillText(c, 2, 34);
+    return Array.from(ctx.getImageData(0, 0, 40, 40).data).join(",");
+  };
+  const missing = draw("\\u{10FFFD}");
+  return draw(ch) !== missing && draw(ch) !== draw(" ");
+}"""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium "
+            "fonts-noto-cjk` (Debian; .ci/run does this) or set CRMLAB_CHROMIUM to its path"
+        )
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory):
+    return built_book(tmp_path_factory)
+
+
+class Visit:
+    """A page opened with every outside request blocked; records what went wrong."""
+
+    def __init__(self, browser):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.outside: list[str] = []
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        self.page.on("requestfailed", self._failed)
+
+    def _route(self, route):
+        url = route.request.url
+        if url.startswith(LOCAL):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def _console(self, message):
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _failed(self, request):
+        if request.url.startswith(LOCAL):
+            self.failed.append(request.url)
+
+    def open(self, url: str):
+        self.page.goto(url, wait_until="load")
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser):
+    opened = []
+
+    def open_visit():
+        v = Visit(browser)
+        opened.append(v)
+        return v
+
+    yield open_visit
+    for v in opened:
+        v.close()
+
+
+def _file_target(url: str) -> Path | None:
+    parts = urlsplit(url)
+    return Path(parts.path) if parts.scheme == "file" else None
+
+
+def test_every_page_renders_offline(book, visit):
+    """No outside request, no console error, formulas typeset, images drawn, links resolve."""
+    v = visit()
+    problems = []
+    for path in book.pages:
+        page = v.open(path.as_uri())
+        name = path.relative_to(book.out_dir).as_posix()
+        text = page.evaluate(READER_TEXT_JS)
+        for raw in ("\\frac", "\\lambda", "\\sum", "\\hat", "\\text{", "$$"):
+            if raw in text:
+                problems.append(f"{name}: raw LaTeX {raw!r} in the visible text")
+        drawn = page.evaluate(DRAWN_JS)
+        problems += [f"{name}: formula drawn {w} px wide" for w in drawn["math"] if w <= 0]
+        problems += [
+            f"{name}: image not drawn: {i['src'][:80]}" for i in drawn["images"] if not i["w"]
+        ]
+        for link in drawn["links"]:
+            target = _file_target(link)
+            if target is not None and not target.exists():
+                problems.append(f"{name}: broken link {link}")
+        if name.startswith("notebooks/"):
+            if not drawn["math"]:
+                problems.append(f"{name}: no formula")
+            if not drawn["images"]:
+                problems.append(f"{name}: no image")
+    assert not v.outside, f"requests leaving the machine: {sorted(set(v.outside))}"
+    assert not v.errors, v.errors
+    assert not v.failed, f"local files that failed to load: {v.failed}"
+    assert not problems, problems
+
+
+def test_search_finds_a_term_from_a_file_and_from_a_server(book, visit):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(book.out_dir))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        served = f"http://127.0.0.1:{server.server_address[1]}/search.html?q=Lorenz"
+        for url in ((book.out_dir / "search.html").as_uri() + "?q=Lorenz", served):
+            v = visit()
+            page = v.open(url)
+            page.wait_for_selector("ul.search li a", timeout=15_000)
+            hits = page.eval_on_selector_all("ul.search li a", "els => els.map(e => e.href)")
+            assert any("02_customer_value" in h for h in hits), hits
+            assert not v.errors and not v.outside, (v.errors, v.outside)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_glossary_draws_chinese_characters(book, visit):
+    v = visit()
+    page = v.open((book.out_dir / "glossary.html").as_uri())
+    chinese = page.eval_on_selector_all(
+        "article table tbody tr td:nth-child(2)", "tds => tds.map(td => td.innerText)"
+    )
+    assert len(chinese) > 100 and all(any("\u4e00" <= c <= "\u9fff" for c in t) for t in chinese)
+    assert page.evaluate(HAS_GLYPH_JS, "客"), (
+        "no font draws Chinese characters: install one (Debian: apt-get install fonts-noto-cjk)"
+    )
+
+
+def test_screenshots_for_review(book, visit):
+    """Home page and a lesson, saved into the test book and into build/book/ for review."""
+    v = visit()
+    lesson = book.out_dir / "notebooks" / f"{book.lessons[-1].stem}.html"
+    shots = {"screenshot-home.png": book.out_dir / "index.html", "screenshot-lesson.png": lesson}
+    for name, path in shots.items():
+        page = v.open(path.as_uri())
+        if name == "screenshot-lesson.png":  # show a formula and a figure, not only the title
+            page.evaluate(
+                "document.querySelector('article div.math')"
+                ".scrollIntoView({behavior: 'instant', block: 'start'})"
+            )
+        page.screenshot(path=str(book.out_dir / name))
+        assert (book.out_dir / name).stat().st_size > 10_000
+    # Keep a copy where reviewers look, unless build/book holds something that is not a book.
+    if (
+        not SCREENSHOTS.exists()
+        or (SCREENSHOTS / ".buildinfo").exists()
+        or not any(p for p in SCREENSHOTS.iterdir() if not p.match("screenshot-*.png"))
+    ):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for name in shots:
+            shutil.copy2(book.out_dir / name, SCREENSHOTS / name)
