@@ -51,7 +51,7 @@ def continuous_histories(draw):
         (ParetoNBD, ("r", "alpha", "s", "beta")),
     ],
 )
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(params=st.tuples(positive, positive, positive, positive), data=continuous_histories())
 def test_continuous_time_predictions(model_class, names, params, data):
     model = model_class.from_params(**dict(zip(names, params, strict=True)))
@@ -81,7 +81,7 @@ def discrete_histories(draw):
     return pd.DataFrame(rows, columns=["frequency", "recency", "periods"])
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(params=st.tuples(positive, positive, positive, positive), data=discrete_histories())
 def test_bgbb_predictions(params, data):
     model = BetaGeoBetaBinom.from_params(
@@ -98,7 +98,7 @@ def test_bgbb_predictions(params, data):
     assert np.all(np.diff(paths, axis=1) <= 1 + 1e-12)
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(alpha=positive, beta=positive)
 def test_sbg_survival_and_retention(alpha, beta):
     model = ShiftedBetaGeometric.from_params(alpha=alpha, beta=beta)
@@ -115,7 +115,7 @@ def test_sbg_survival_and_retention(alpha, beta):
     assert np.all(np.diff(derl) >= -1e-9)  # the longer a customer has stayed, the more is left
 
 
-@settings(max_examples=40)
+@settings(max_examples=25)
 @given(
     p=positive,
     q=st.floats(1.2, 20.0),

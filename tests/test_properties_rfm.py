@@ -98,7 +98,7 @@ def logs(draw):
     return tx, time_unit, observation_end, calibration_end, allow_negative
 
 
-@settings(max_examples=60)
+@settings(max_examples=40)
 @given(logs())
 def test_rfm_summary_agrees_with_a_naive_loop(case):
     tx, time_unit, observation_end, calibration_end, allow_negative = case
@@ -130,7 +130,7 @@ def test_rfm_summary_agrees_with_a_naive_loop(case):
     assert got.attrs["customers_first_after_calibration"] == tx["customer_id"].nunique() - len(got)
 
 
-@settings(max_examples=25)
+@settings(max_examples=20)
 @given(logs(), st.randoms(use_true_random=False))
 def test_row_order_does_not_matter(case, rnd):
     tx, time_unit, observation_end, calibration_end, allow_negative = case
