@@ -253,3 +253,17 @@ def test_build_refuses_to_replace_a_folder_that_is_not_a_book(tmp_path):
     with pytest.raises(FileExistsError, match="not an earlier book build"):
         build_book(tmp_path, only=BOOK_LESSONS[:1], progress=False)
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_chinese_readme_is_linked_and_complete():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    zh = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert "(README.zh-CN.md)" in readme.split("```", 1)[0], "link it near the top of README.md"
+    assert "(README.md)" in zh
+    commands = zh.split("```bash", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert [c.split("#")[0].strip() for c in commands] == ["make lessons", "make test"]
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        assert f"notebooks/{path.name}" in zh, f"README.zh-CN.md does not list {path.name}"
+    for section in ("给学生", "给教师", "给研究者"):
+        assert f"## {section}" in zh
+    assert "make book" in readme and "make book" in zh
