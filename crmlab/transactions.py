@@ -167,6 +167,12 @@ def rfm_summary(
     With ``calibration_end``, only customers whose first purchase falls in the calibration period
     are rows. ``result.attrs`` records ``time_unit``, ``unit_days``, the period ends and what was
     merged or left out (``merged_same_day_rows``, ``customers_first_after_calibration``).
+    A CSV round trip or ``pd.concat`` of summaries with different attrs drops them; the models
+    then refuse the frame until its unit is stated again (``fit(data, time_unit="W")``,
+    ``expected_purchases(data, t, time_unit="W")``), since a unit is never assumed.
+
+    Amounts are summed after division by a power of two when their plain sum would overflow, so
+    ``monetary_value`` stays finite and exact for amounts up to the float maximum.
 
     Examples
     --------
