@@ -33,3 +33,24 @@ def test_repeat_ladder_plot_in_percent():
     ax = plotting.plot_repeat_ladder(ladder)
     assert list(ax.lines[0].get_ydata()) == [40, 70]
     plt.close(ax.figure)
+
+
+def test_simulated_cohorts_one_line_per_run_and_the_expectation():
+    import matplotlib as mpl
+
+    expected = economics.cohort_profit(0.8, years=6, n_customers=500, discount_rate=0)
+    runs = pd.concat(
+        {
+            s: economics.simulate_cohort(0.8, years=6, n_customers=500, random_state=s)
+            for s in range(4)
+        },
+        names=["run"],
+    ).reset_index("run")
+    rc = dict(mpl.rcParams)
+    ax = plotting.plot_simulated_cohorts(runs, expected)
+    assert len(ax.lines) == 4 + 2  # four runs, the expectation, the legend's stand-in
+    assert ax.lines[4].get_ydata().tolist() == expected["customers"].tolist()
+    last = runs[runs["year"] == 6]["customers"]
+    assert f"simulated {last.min():,} to {last.max():,}" in ax.get_title()
+    assert {k for k, v in mpl.rcParams.items() if rc.get(k) != v} == set()
+    plt.close("all")

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from crmlab.plotting.economics import plot_purchase_distribution as plot_purchase_distribution
     from crmlab.plotting.economics import plot_repeat_ladder as plot_repeat_ladder
     from crmlab.plotting.economics import plot_retention_profit as plot_retention_profit
+    from crmlab.plotting.economics import plot_simulated_cohorts as plot_simulated_cohorts
     from crmlab.plotting.internal_marketing import (
         plot_attrition_by_factor as plot_attrition_by_factor,
     )
@@ -95,7 +96,12 @@ __getattr__, __dir__, __all__ = attach(
             "plot_cohort_retention",
         ],
         "database": ["plot_group_rates", "plot_interpurchase_times"],
-        "economics": ["plot_purchase_distribution", "plot_repeat_ladder", "plot_retention_profit"],
+        "economics": [
+            "plot_purchase_distribution",
+            "plot_repeat_ladder",
+            "plot_retention_profit",
+            "plot_simulated_cohorts",
+        ],
         "internal_marketing": [
             "plot_attrition_by_factor",
             "plot_chain_link",

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmlab.plotting._base import get_ax
+from crmlab.plotting._base import get_ax, seaborn_style
+from crmlab.validation import check_frame, require_columns
 
-__all__ = ["plot_retention_profit", "plot_purchase_distribution", "plot_repeat_ladder"]
+__all__ = [
+    "plot_retention_profit",
+    "plot_purchase_distribution",
+    "plot_repeat_ladder",
+    "plot_simulated_cohorts",
+]
 
 
 def plot_retention_profit(
@@ -51,4 +57,45 @@ def plot_repeat_ladder(ladder: pd.DataFrame, *, ax=None):
     ax.set_ylim(0, 100)
     ax.set_title("The first repeat purchase is the hardest step")
     ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_simulated_cohorts(runs: pd.DataFrame, expected: pd.DataFrame, *, ax=None):
+    """Active customers per year of several simulated cohorts (thin lines) and the expectation.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Columns ``run``, ``year`` and ``customers``: several :func:`crmlab.economics.simulate_cohort`
+        histories stacked, e.g. ``pd.concat({s: simulate_cohort(...) for s in range(10)},
+        names=["run"]).reset_index("run")``.
+    expected : DataFrame
+        Columns ``year`` and ``customers``: :func:`crmlab.economics.cohort_profit` with the same
+        retention rate and cohort size.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import seaborn as sns
+
+    check_frame(runs, "runs")
+    require_columns(runs, ["run", "year", "customers"], name="runs",
+                    hint="stack simulate_cohort() results with a 'run' column")  # fmt: skip
+    require_columns(expected, ["year", "customers"], name="expected", hint="pass cohort_profit()")
+    n_runs = runs["run"].nunique()
+    with seaborn_style("whitegrid"):
+        ax = get_ax(ax, figsize=(6.4, 4.0))
+        sns.lineplot(data=runs, x="year", y="customers", units="run", estimator=None,
+                     color="tab:blue", alpha=0.35, lw=1, ax=ax)  # fmt: skip
+        ax.plot(expected["year"], expected["customers"], color="black", lw=2, label="expected")
+        ax.plot([], [], color="tab:blue", alpha=0.6, lw=1, label=f"simulated cohorts ({n_runs})")
+        ax.legend(frameon=False)
+        ax.set_xlabel("year since acquisition")
+        ax.set_ylabel("active customers")
+    last = runs[runs["year"] == runs["year"].max()]["customers"]
+    ax.set_title(
+        f"Year {int(runs['year'].max())}: expected {float(expected['customers'].iloc[-1]):,.0f} "
+        f"customers, simulated {int(last.min()):,} to {int(last.max()):,}"
+    )
     return ax
