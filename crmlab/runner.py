@@ -124,7 +124,7 @@ def _quiet_worker() -> None:
     os.close(devnull)
     # jsonschema's optional IRI format checker (rfc3987_syntax) builds a grammar at import, 2+ s
     # per worker; nbformat's schema never uses it. This process is ours, so skip it here.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import logging
 
     logging.getLogger("papermill").setLevel(logging.CRITICAL)

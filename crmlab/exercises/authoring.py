@@ -284,7 +284,8 @@ def _render(nb: Any, path: Path) -> tuple[str, str]:
     import nbformat
 
     code = [c.source if c.cell_type == "code" else "" for c in nb.cells]
-    student, solution = [], []
+    student: list[Any] = []
+    solution: list[Any] = []
     student_later: list[str] = []  # student code of the cells after this one
     # Backwards, so that a name counts as "used later" only if the *student* version uses it.
     for i in range(len(nb.cells) - 1, -1, -1):
@@ -307,7 +308,7 @@ def _render(nb: Any, path: Path) -> tuple[str, str]:
             f"{path.name}: no '# BEGIN SOLUTION' block; an exercise source needs at least one."
         )
 
-    def text(cells: list) -> str:
+    def notebook_text(cells: list) -> str:
         new = nbformat.v4.new_notebook(
             cells=cells,
             metadata={"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}},
@@ -316,7 +317,7 @@ def _render(nb: Any, path: Path) -> tuple[str, str]:
         nbformat.validate(new)
         return nbformat.writes(new) + "\n"
 
-    return text(student), text(solution)
+    return notebook_text(student), notebook_text(solution)
 
 
 def _targets(source: Path) -> tuple[Path, Path]:

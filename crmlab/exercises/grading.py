@@ -127,7 +127,8 @@ def _judge_run(
     last: dict[str, Any] = {}
     for record in result.records:
         last[record["qid"]] = record.get("answer")
-    verdicts, answers = {}, {}
+    verdicts: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
     for q in questions:
         if q.qid in last:
             answers[q.qid] = last[q.qid]
@@ -249,11 +250,12 @@ def grade(
             verdicts[path], answers[path] = {}, {}
     runnable = [p for p in files if p not in rows]
     workers = max(1, min(int(jobs or _cpu_count()), len(runnable) or 1))
-    keep = paths["executed"] is not None
+    executed = paths["executed"]
     with ThreadPoolExecutor(workers) as pool:
         futures = {
-            pool.submit(run_submission, contents[p][0], limits, keep_executed=keep): p
+            pool.submit(run_submission, data, limits, keep_executed=executed is not None): p
             for p in runnable
+            if (data := contents[p][0]) is not None
         }
         for q in questions:  # while the kernels run: the references, in this process
             q.reference()
@@ -264,8 +266,8 @@ def grade(
             rows[path] = _row(
                 path.name, questions, verdicts[path], result.note, not result.completed
             )
-            if keep and result.executed is not None:
-                _write_executed(paths["executed"] / path.name, result.executed)
+            if executed is not None and result.executed is not None:
+                _write_executed(executed / path.name, result.executed)
             if progress:
                 status = "ok  " if result.completed else "STOP"
                 print(f"{status} {path.name:<40} {result.seconds:6.1f} s", file=sys.stderr)
@@ -289,9 +291,9 @@ def grade(
 def _output_paths(out, feedback_dir, summary, executed_dir) -> dict[str, Path | None]:
     paths: dict[str, Path | None] = {"out": None, "feedback": None, "summary": None}
     if out is not None:
-        paths["out"] = Path(out)
-        _check_writable_file(paths["out"], "--out")
-        stem = paths["out"].with_suffix("")
+        paths["out"] = out_path = Path(out)
+        _check_writable_file(out_path, "--out")
+        stem = out_path.with_suffix("")
         paths["feedback"] = stem.with_name(stem.name + "_feedback")
         paths["summary"] = stem.with_name(stem.name + "_summary.md")
     if feedback_dir is not None:

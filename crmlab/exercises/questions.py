@@ -371,7 +371,9 @@ class Question:
     def _mistake_value(self, k: int) -> Any:
         key = f"mistake{k}"
         if key not in self._cache:
-            self._cache[key] = _roundtrip(self.mistakes[k].value())
+            value = self.mistakes[k].value
+            assert value is not None
+            self._cache[key] = _roundtrip(value())
         return self._cache[key]
 
     # --- judging ----------------------------------------------------------------------
@@ -401,8 +403,10 @@ class Question:
                 elif mistake.factor is not None:  # absolute: undo the factor, then compare
                     unscaled = _roundtrip(_times(answer, 1 / mistake.factor))
                     hit = _compare(unscaled, expected, self.precision, self.columns)[0]
-                else:
+                elif mistake.test is not None:
                     hit = bool(mistake.test(answer, expected))
+                else:
+                    continue
             except Exception:  # a mistake that cannot apply is simply skipped
                 continue
             if hit:
