@@ -302,7 +302,8 @@ class _CountingModel(BaseModel):
     Subclasses provide ``_loglik(params, x, tx, T)`` (per-row log-likelihood, natural
     parameters), ``_nll_grad(theta, x, tx, T, w, cache)`` (total negative log-likelihood of the
     log-parameters and its gradient), ``_start(x, tx, T, w)`` (starting values) and
-    ``_draw(params, T, rng)`` (simulated ``frequency`` and ``recency`` for ``simulate``).
+    ``_draw(params, T, rng)`` (simulated ``frequency`` and ``recency`` for ``simulate``),
+    ``_expected(params, t, x, tx, T)`` and ``_alive(params, x, tx, T)`` (the predictions).
     """
 
     _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
@@ -341,6 +342,51 @@ class _CountingModel(BaseModel):
             start_curvature=True,
         )
         return list(sub.params.values()), sub.covariance_log
+
+    def expected_purchases(
+        self, data: pd.DataFrame, t: float, *, time_unit: str | None = None
+    ) -> pd.Series:
+        """Expected number of purchases in the next ``t`` periods, given each customer's history.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Summary frame with ``frequency``, ``recency``, ``T``.
+        t : float
+            Length of the future period, in the model's time unit (finite, >= 0).
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it; it must be the
+            model's ``time_unit_`` (a unit is never assumed).
+
+        Returns
+        -------
+        Series
+            E[purchases in (T, T+t] | frequency, recency, T], indexed like ``data``.
+        """
+        t = self._check_t(t)
+        x, tx, T = self._arrays(data, time_unit)
+        out = self._expected(tuple(self._param_array()), t, x, tx, T)
+        return pd.Series(out, index=data.index, name="expected_purchases")
+
+    def probability_alive(self, data: pd.DataFrame, *, time_unit: str | None = None) -> pd.Series:
+        """Probability that each customer is still active at the end of their observation.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Summary frame with ``frequency``, ``recency``, ``T``.
+        time_unit : {"D", "W", "M", "Y"}, optional
+            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
+
+        Returns
+        -------
+        Series
+            P(alive | frequency, recency, T), indexed like ``data`` (BG/NBD: 1 for customers
+            without repeat purchases, by the model's assumption).
+        """
+        x, tx, T = self._arrays(data, time_unit)
+        out = self._alive(tuple(self._param_array()), x, tx, T)
+        return pd.Series(out, index=data.index, name="probability_alive")
 
     def simulate(self, n_customers: int, T, random_state=None) -> pd.DataFrame:
         """Draw a summary frame (frequency, recency, T) of customers from the model.

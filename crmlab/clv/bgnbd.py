@@ -16,7 +16,6 @@ models for customer base analysis. *Int. J. of Research in Marketing* 24(3), 201
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1
 
 from crmlab.clv._base import _CountingModel
@@ -295,50 +294,11 @@ class BetaGeo(_CountingModel):
         mean_T = max(float(np.average(T, weights=w)), 1e-3)
         return [0.5, mean_T / 4.0, 1.0 if self._shift else 0.8, 2.5]
 
-    def expected_purchases(
-        self, data: pd.DataFrame, t: float, *, time_unit: str | None = None
-    ) -> pd.Series:
-        """Expected number of purchases in the next ``t`` periods, given each customer's history.
+    def _expected(self, params, t, x, tx, T):
+        return bg_family_expected(params, t, x, tx, T, self._shift)
 
-        Parameters
-        ----------
-        data : DataFrame
-            Summary frame with ``frequency``, ``recency``, ``T``.
-        t : float
-            Length of the future period, in the model's time unit (finite, >= 0).
-        time_unit : {"D", "W", "M", "Y"}, optional
-            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it; it must be the
-            model's ``time_unit_`` (a unit is never assumed).
-
-        Returns
-        -------
-        Series
-            E[purchases in (T, T+t] | frequency, recency, T], indexed like ``data``.
-        """
-        t = self._check_t(t)
-        x, tx, T = self._arrays(data, time_unit)
-        out = bg_family_expected(self._param_array(), t, x, tx, T, self._shift)
-        return pd.Series(out, index=data.index, name="expected_purchases")
-
-    def probability_alive(self, data: pd.DataFrame, *, time_unit: str | None = None) -> pd.Series:
-        """Probability that each customer is still active at the end of their observation.
-
-        Parameters
-        ----------
-        data : DataFrame
-            Summary frame with ``frequency``, ``recency``, ``T``.
-        time_unit : {"D", "W", "M", "Y"}, optional
-            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
-
-        Returns
-        -------
-        Series
-            P(alive | frequency, recency, T), indexed like ``data`` (1 for BG/NBD customers
-            without repeat purchases, by the model's assumption).
-        """
-        x, tx, T = self._arrays(data, time_unit)
-        out = bg_family_probability_alive(self._param_array(), x, tx, T, self._shift)
-        return pd.Series(out, index=data.index, name="probability_alive")
+    def _alive(self, params, x, tx, T):
+        return bg_family_probability_alive(params, x, tx, T, self._shift)
 
     def expected_purchases_new(self, t) -> np.ndarray:
         """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.

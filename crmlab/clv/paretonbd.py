@@ -281,50 +281,13 @@ class ParetoNBD(_CountingModel):
         mean_T = max(float(np.average(T, weights=w)), 1e-3)
         return [0.5, mean_T / 4.0, 0.5, mean_T / 4.0]
 
-    def probability_alive(self, data: pd.DataFrame, *, time_unit: str | None = None) -> pd.Series:
-        """Probability that each customer is still active at the end of their observation.
+    def _expected(self, params, t, x, tx, T):
+        r, alpha, s, beta = params
+        alive = _probability_alive(params, x, tx, T)
+        return alive * (r + x) * (beta + T) / (alpha + T) * _lomax_mean_factor(s, t / (beta + T))
 
-        Parameters
-        ----------
-        data : DataFrame
-            Summary frame with ``frequency``, ``recency``, ``T``.
-        time_unit : {"D", "W", "M", "Y"}, optional
-            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
-
-        Returns
-        -------
-        Series
-            P(alive | frequency, recency, T), indexed like ``data``.
-        """
-        x, tx, T = self._arrays(data, time_unit)
-        out = _probability_alive(self._param_array(), x, tx, T)
-        return pd.Series(out, index=data.index, name="probability_alive")
-
-    def expected_purchases(
-        self, data: pd.DataFrame, t: float, *, time_unit: str | None = None
-    ) -> pd.Series:
-        """Expected number of purchases in the next ``t`` periods, given each customer's history.
-
-        Parameters
-        ----------
-        data : DataFrame
-            Summary frame with ``frequency``, ``recency``, ``T``.
-        t : float
-            Length of the future period, in the model's time unit (finite, >= 0).
-        time_unit : {"D", "W", "M", "Y"}, optional
-            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
-
-        Returns
-        -------
-        Series
-            E[purchases in (T, T+t] | frequency, recency, T], indexed like ``data``.
-        """
-        t = self._check_t(t)
-        x, tx, T = self._arrays(data, time_unit)
-        r, alpha, s, beta = self._param_array()
-        alive = _probability_alive((r, alpha, s, beta), x, tx, T)
-        rate_life = (r + x) * (beta + T) / (alpha + T) * _lomax_mean_factor(s, t / (beta + T))
-        return pd.Series(alive * rate_life, index=data.index, name="expected_purchases")
+    def _alive(self, params, x, tx, T):
+        return _probability_alive(params, x, tx, T)
 
     def expected_purchases_new(self, t) -> np.ndarray:
         """E[X(t)]: expected repeat purchases in (0, t] of a customer just acquired.
