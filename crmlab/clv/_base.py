@@ -34,6 +34,9 @@ from crmlab.validation import as_float_array, check_positive
 
 __all__ = ["BaseModel", "LikelihoodProblem"]
 
+#: What ``random_state`` arguments accept: a seed, a NumPy Generator, or None (fresh entropy).
+RandomState = int | np.random.Generator | None
+
 #: Distinct rows in the warm-start fit of large data sets (see :class:`_CountingModel`).
 _SUBSAMPLE = 20_000
 

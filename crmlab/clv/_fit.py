@@ -14,7 +14,18 @@ from scipy import optimize
 
 from crmlab.errors import ConvergenceError
 
-__all__ = ["MLEResult", "fit_mle", "numerical_hessian", "dot"]
+__all__ = ["MLEResult", "fit_mle", "numerical_hessian", "dot", "negated"]
+
+
+def negated(total: float, grad: np.ndarray) -> tuple[float, np.ndarray]:
+    """``(-total, -grad)`` of a log-likelihood for the minimiser; ``(inf, 0)`` if not finite.
+
+    An infinite value tells BFGS to step back without a misleading gradient.
+    """
+    total = float(total)
+    if not np.isfinite(total):
+        return np.inf, np.zeros(len(grad))
+    return -total, -np.asarray(grad, dtype=float)
 
 
 def dot(u: np.ndarray, v: np.ndarray) -> float:

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, gammaln, logsumexp
 
-from crmlab.clv._base import BaseModel, LikelihoodProblem
+from crmlab.clv._base import BaseModel, LikelihoodProblem, RandomState
 from crmlab.clv._data import check_summary, collapse
+from crmlab.clv._fit import negated
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import as_float_array, check_positive, report_bad_rows
 
@@ -99,10 +100,7 @@ def _bgbb_nll_grad(theta, x, tx, n, w):
     grad = np.array(
         [w @ np.where(valid, share * part, 0.0).sum(axis=1) for part in parts]
     ) * np.array([a, b, g, d])
-    total = float(w @ ll)
-    if not np.isfinite(total):
-        return np.inf, np.zeros(4)
-    return -total, -grad
+    return negated(w @ ll, grad)
 
 
 def _check_bgbb(data: pd.DataFrame, weights_col: str | None = None):
@@ -160,7 +158,7 @@ class BetaGeoBetaBinom(BaseModel):
     Parameters
     ----------
     penalizer : float, default 0.0
-        L2 penalty on the log-parameters (0 = plain maximum likelihood).
+        L2 penalty on the four log-parameters (0 = plain maximum likelihood).
 
     Attributes
     ----------
@@ -367,10 +365,7 @@ class BetaGeoBetaBinom(BaseModel):
         return np.exp(logsumexp(np.column_stack([alive, died]), axis=1))
 
     def simulate(
-        self,
-        n_customers: int,
-        n_periods: int,
-        random_state: int | np.random.Generator | None = None,
+        self, n_customers: int, n_periods: int, random_state: RandomState = None
     ) -> pd.DataFrame:
         """Simulate customers' histories over ``n_periods`` opportunities after their first.
 

@@ -256,7 +256,7 @@ class BetaGeo(_CountingModel):
     Parameters
     ----------
     penalizer : float, default 0.0
-        L2 penalty on the log-parameters during fitting (0 = maximum likelihood).
+        L2 penalty on log r, log alpha, log a and log b (0 = maximum likelihood).
 
     Attributes
     ----------

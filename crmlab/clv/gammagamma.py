@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from crmlab.clv._base import BaseModel, LikelihoodProblem
+from crmlab.clv._base import BaseModel, LikelihoodProblem, RandomState
 from crmlab.clv._data import check_summary
+from crmlab.clv._fit import negated
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import report_bad_rows
 
@@ -75,7 +76,7 @@ class GammaGamma(BaseModel):
     Parameters
     ----------
     penalizer : float, default 0.0
-        L2 penalty on the log-parameters (0 = plain maximum likelihood).
+        L2 penalty on log p, log q and log gamma (0 = plain maximum likelihood).
 
     Attributes
     ----------
@@ -194,10 +195,7 @@ class GammaGamma(BaseModel):
                     w @ (q / g - (px + q) / (g + m * x)) * g,
                 ]
             )
-            total = float(w @ ll)
-            if not np.isfinite(total):
-                return np.inf, np.zeros(3)
-            return -total, -grad
+            return negated(w @ ll, grad)
 
         return LikelihoodProblem(
             neg_log_likelihood=neg_ll,
@@ -300,7 +298,7 @@ class GammaGamma(BaseModel):
     def simulate(
         self,
         frequency: np.ndarray | pd.Series,
-        random_state: int | np.random.Generator | None = None,
+        random_state: RandomState = None,
     ) -> pd.DataFrame:
         """Draw each customer's mean spend over ``frequency`` repeat transactions.
 

@@ -249,7 +249,7 @@ class ParetoNBD(_CountingModel):
     Parameters
     ----------
     penalizer : float, default 0.0
-        L2 penalty on the log-parameters during fitting (0 = maximum likelihood).
+        L2 penalty on log r, log alpha, log s and log beta (0 = maximum likelihood).
 
     Attributes
     ----------

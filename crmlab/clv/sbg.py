@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, hyp2f1
 
-from crmlab.clv._base import BaseModel, LikelihoodProblem
+from crmlab.clv._base import BaseModel, LikelihoodProblem, RandomState
 from crmlab.clv._data import collapse
+from crmlab.clv._fit import negated
 from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
@@ -111,7 +112,7 @@ class ShiftedBetaGeometric(BaseModel):
     Parameters
     ----------
     penalizer : float, default 0.0
-        L2 penalty on the log-parameters (0 = plain maximum likelihood).
+        L2 penalty on log alpha and log beta (0 = plain maximum likelihood).
 
     Attributes
     ----------
@@ -215,10 +216,7 @@ class ShiftedBetaGeometric(BaseModel):
                     uw @ (digamma(B) - digamma(b) + common) * b,
                 ]
             )
-            total = float(uw @ ll)
-            if not np.isfinite(total):
-                return np.inf, np.zeros(2)
-            return -total, -grad
+            return negated(uw @ ll, grad)
 
         return LikelihoodProblem(
             neg_log_likelihood=neg_ll,
@@ -351,10 +349,7 @@ class ShiftedBetaGeometric(BaseModel):
         )
 
     def simulate(
-        self,
-        n_customers: int,
-        n_periods: int,
-        random_state: int | np.random.Generator | None = None,
+        self, n_customers: int, n_periods: int, random_state: RandomState = None
     ) -> pd.DataFrame:
         """Simulate a cohort observed for ``n_periods`` periods.
 
