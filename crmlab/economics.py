@@ -208,13 +208,12 @@ def referral_value(
 
 
 def _purchase_days(transactions: pd.DataFrame, customer_col: str, date_col: str) -> pd.Series:
-    from crmlab.transactions import validate_transactions
+    from crmlab.transactions import customer_totals, validate_transactions
 
     log = validate_transactions(
         transactions, customer_col=customer_col, date_col=date_col, amount_col=None
     )
-    pairs = pd.DataFrame({"c": log.customer.to_numpy(), "d": log.day}).drop_duplicates()
-    return pairs.groupby("c").size()
+    return customer_totals(log)["purchase_days"]
 
 
 def purchase_count_distribution(

@@ -70,15 +70,13 @@ def rfm_table(
         The day the analysis is made; default the last day in the log. Orders after it are an
         error.
     date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
-        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
-        zone-aware dates to (required when the column mixes zones).
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
 
     Returns
     -------
     DataFrame indexed by customer id (sorted). ``attrs["snapshot_date"]`` records the snapshot.
     """
-    from crmlab.transactions import validate_transactions
+    from crmlab.transactions import customer_totals, validate_transactions
     from crmlab.validation import as_day
 
     log = validate_transactions(
@@ -103,29 +101,16 @@ def rfm_table(
             problem=f"are after snapshot_date {snap}",
             fix="filter them out first or choose a later snapshot_date",
         )
-    frame = pd.DataFrame({"c": log.customer.to_numpy(), "day": log.day, "amount": log.amount})
-    g = frame.groupby("c", sort=True)
+    totals = customer_totals(log, amount_col=amount_col)
+    last = totals["last_day"].to_numpy().astype("datetime64[D]")
     out = pd.DataFrame(
         {
-            "recency_days": (snap - g["day"].max().to_numpy().astype("datetime64[D]")).astype(
-                np.int64
-            ),
-            "frequency": g["day"].nunique().to_numpy(dtype=np.int64),
-            "monetary": g["amount"].sum().to_numpy(dtype=float),
+            "recency_days": (snap - last).astype(np.int64),
+            "frequency": totals["purchase_days"].to_numpy(dtype=np.int64),
+            "monetary": totals["revenue"].to_numpy(dtype=float),
         },
-        index=pd.Index(g["day"].max().index, name=customer_col),
+        index=pd.Index(totals.index, name=customer_col),
     )
-    if not np.isfinite(out["monetary"]).all():
-        from crmlab.validation import report_bad_rows
-
-        report_bad_rows(
-            ~np.isfinite(out["monetary"]).to_numpy(),
-            g["amount"].max(),
-            column=amount_col,
-            name="transactions",
-            problem="are customers whose total spend is too large for a float (above 1.8e308)",
-            fix="express the amounts in a larger currency unit, e.g. df[amount] / 1e6 (millions)",
-        )
     out.attrs["snapshot_date"] = str(snap)
     return out
 
@@ -222,9 +207,7 @@ def rfm_scores(
     snapshot_date : date-like, optional
         For a transaction log: the day recency is counted to (default: the last day in the log).
     date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
-        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
-        zone-aware dates to (required when the column mixes zones).
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
 
     Returns
     -------

@@ -27,6 +27,7 @@ __all__ = [
     "TIME_UNITS",
     "TransactionLog",
     "validate_transactions",
+    "customer_totals",
     "rfm_summary",
     "time_unit_days",
 ]
@@ -106,6 +107,61 @@ def validate_transactions(
         ).to_numpy(dtype=float)
     day = dates.to_numpy().astype("datetime64[D]")
     return TransactionLog(customer=ids, day=day, amount=amount)
+
+
+def customer_totals(
+    log: TransactionLog, *, amount_col: str | None = None, name: str = "transactions"
+) -> pd.DataFrame:
+    """Per customer: distinct purchase days, first and last purchase day, and revenue.
+
+    The one definition of "purchases per customer" that :func:`crmlab.value.customer_metrics`,
+    :func:`crmlab.segmentation.rfm_table` and the lesson-01 helpers in :mod:`crmlab.economics`
+    share: several orders on one day are one purchase day.
+
+    Parameters
+    ----------
+    log : TransactionLog
+        From :func:`validate_transactions`.
+    amount_col : str, optional
+        Name of the amount column, for the error message only.
+    name : str
+        Name of the input, for the error message only.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer id (sorted): ``purchase_days`` (int), ``first_day`` and
+        ``last_day`` (``datetime64[D]`` as pandas timestamps) and, when the log has amounts,
+        ``revenue``.
+
+    Raises
+    ------
+    CRMLabInputError
+        If a customer's total is too large for a float (above 1.8e308).
+    """
+    frame = pd.DataFrame({"customer": log.customer.to_numpy(), "day": log.day})
+    if log.amount is not None:
+        frame["amount"] = log.amount
+    grouped = frame.groupby("customer", sort=True)
+    out = pd.DataFrame(
+        {
+            "purchase_days": grouped["day"].nunique().astype(np.int64),
+            "first_day": grouped["day"].min(),
+            "last_day": grouped["day"].max(),
+        }
+    )
+    if log.amount is not None:
+        revenue = grouped["amount"].sum()
+        report_bad_rows(
+            ~np.isfinite(revenue.to_numpy()),
+            grouped["amount"].max(),
+            column=amount_col or "amount",
+            name=name,
+            problem="are customers whose total spend is too large for a float (above 1.8e308)",
+            fix="express the amounts in a larger currency unit, e.g. df[amount] / 1e6 (millions)",
+        )
+        out["revenue"] = revenue
+    return out
 
 
 def rfm_summary(

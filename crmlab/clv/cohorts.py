@@ -75,9 +75,7 @@ def cohort_table(
     allow_negative : bool
         Accept negative amounts (returns).
     date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
-        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
-        zone-aware dates to (required when the column mixes zones).
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
 
     Returns
     -------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 from crmlab.validation import check_frame, check_probability
@@ -44,9 +43,7 @@ def customer_metrics(
     customer_col, date_col, amount_col, quantity_col : str
         Column names (``quantity_col`` optional).
     date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`: one format for
-        non-ISO text (``date_format="%d/%m/%Y"`` or ``dayfirst=``), and the zone to convert
-        zone-aware dates to (required when the column mixes zones).
+        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
 
     Returns
     -------
@@ -54,7 +51,7 @@ def customer_metrics(
     (revenue / orders), ``first_purchase``, ``last_purchase`` and, if ``quantity_col`` is given,
     ``quantity``.
     """
-    from crmlab.transactions import validate_transactions
+    from crmlab.transactions import customer_totals, validate_transactions
     from crmlab.validation import as_numeric_column, require_columns
 
     log = validate_transactions(
@@ -66,37 +63,17 @@ def customer_metrics(
         dayfirst=dayfirst,
         tz=tz,
     )
-    frame = pd.DataFrame(
-        {"customer": log.customer.to_numpy(), "day": log.day, "amount": log.amount}
-    )
+    totals = customer_totals(log, amount_col=amount_col)
+    out = pd.DataFrame({"revenue": totals["revenue"], "orders": totals["purchase_days"]})
+    out["avg_order_value"] = out["revenue"] / out["orders"]
+    out["first_purchase"] = pd.to_datetime(totals["first_day"])
+    out["last_purchase"] = pd.to_datetime(totals["last_day"])
     if quantity_col is not None:
         require_columns(transactions, [quantity_col], name="transactions")
-        frame["quantity"] = as_numeric_column(
+        quantity = as_numeric_column(
             transactions, quantity_col, name="transactions", min_value=0.0, allow_bool=False
         ).to_numpy()
-    grouped = frame.groupby("customer", sort=True)
-    out = pd.DataFrame(
-        {
-            "revenue": grouped["amount"].sum(),
-            "orders": grouped["day"].nunique().astype(np.int64),
-        }
-    )
-    if not np.isfinite(out["revenue"]).all():
-        from crmlab.validation import report_bad_rows
-
-        report_bad_rows(
-            ~np.isfinite(out["revenue"]).to_numpy(),
-            grouped["amount"].max(),
-            column=amount_col,
-            name="transactions",
-            problem="are customers whose revenue is too large for a float (above 1.8e308)",
-            fix="express the amounts in a larger currency unit, e.g. df[amount] / 1e6 (millions)",
-        )
-    out["avg_order_value"] = out["revenue"] / out["orders"]
-    out["first_purchase"] = pd.to_datetime(grouped["day"].min())
-    out["last_purchase"] = pd.to_datetime(grouped["day"].max())
-    if quantity_col is not None:
-        out["quantity"] = grouped["quantity"].sum()
+        out["quantity"] = pd.Series(quantity).groupby(log.customer.to_numpy()).sum()
     out.index.name = customer_col
     return out
 
