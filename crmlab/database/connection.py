@@ -8,7 +8,9 @@ into tables with fixed column names, so that the queries in :mod:`crmlab.databas
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -161,14 +163,14 @@ CRM_SCHEMA: dict[str, dict[str, str]] = {
 }
 
 
-def load_crm_extract(con, extract: CRMExtract) -> pd.DataFrame:
+def load_crm_extract(con, extract: CRMExtract | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Load the four tables of a CRM extract (customers, orders, order_lines, contacts).
 
     Each table gets the column types of :data:`CRM_SCHEMA`; rows are loaded as they are, with
     no key constraints, because an extract from flat files may break them (that is what the
     data-quality checks find). Returns the number of rows of each table.
     """
-    tables = extract.tables() if hasattr(extract, "tables") else extract
+    tables = extract if isinstance(extract, Mapping) else extract.tables()
     counts = {}
     for name, columns in CRM_SCHEMA.items():
         if name not in tables:
@@ -180,6 +182,19 @@ def load_crm_extract(con, extract: CRMExtract) -> pd.DataFrame:
         select = ", ".join(f'CAST("{c}" AS {t}) AS {c}' for c, t in columns.items())
         counts[name] = _create_from_frame(con, name, frame, select)
     return pd.DataFrame({"rows": counts}).rename_axis("table")
+
+
+def _day(value: Any, what: str) -> dt.date:
+    """``value`` as a date, or a clear error naming ``what``."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if not isinstance(stamp, pd.Timestamp) or stamp is pd.NaT:
+        raise CRMLabInputError(
+            f"{what} must be a date such as '1997-09-30', got {value!r}. Fix: pass an ISO date."
+        )
+    return stamp.date()
 
 
 def run(con, sql: str, **params: Any) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from crmlab.database.connection import SQL, run
+from crmlab.database.connection import SQL, _day, run
 from crmlab.errors import CRMLabInputError
 
 __all__ = [
@@ -244,7 +244,7 @@ def clean_extract(con, *, extract_date) -> pd.DataFrame:
     ``lines_clean`` and ``customers_clean``. Returns one row per step with the number of rows
     it affected, so that every removed or changed row is accounted for.
     """
-    day = pd.Timestamp(extract_date).date()
+    day = _day(extract_date, "extract_date")
     con.execute(f"SET VARIABLE extract_date = DATE '{day.isoformat()}'").fetchall()
     for statement in CLEAN_EXTRACT_SQL.split(";"):
         if statement.strip():

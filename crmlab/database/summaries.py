@@ -10,11 +10,9 @@ made by :func:`crmlab.database.clean_extract`.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
-from crmlab.database.connection import SQL, run
+from crmlab.database.connection import SQL, _day, run
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import time_unit_days
 
@@ -119,18 +117,6 @@ LEFT JOIN buying  b ON b.customer_id = c.customer_id
 LEFT JOIN service s ON s.customer_id = c.customer_id
 ORDER BY c.customer_id
 """)
-
-
-def _day(value, what: str) -> dt.date:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise CRMLabInputError(
-            f"{what} must be a date such as '1997-09-30', got {value!r}. Fix: pass an ISO date."
-        )
-    return stamp.date()
 
 
 def _log_facts(con, table: str = "transactions") -> dict:

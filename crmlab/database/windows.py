@@ -171,8 +171,9 @@ def cohort_table(con, period: str = "M", values: str = "retention") -> pd.DataFr
     long["cohort"] = cohorts.asi8
     table = long.pivot(index="cohort", columns="age", values=values)
     last_row = con.execute("SELECT MAX(date) FROM transactions").fetchall()[0][0]
-    last = pd.Period(last_row, freq=period).ordinal
-    n_age = last - int(table.index.min()) + 1
+    last_period = pd.PeriodIndex([pd.Timestamp(last_row)], freq=period)
+    last = int(last_period.asi8[0])
+    n_age = last - int(table.index.to_numpy().min()) + 1
     table = table.reindex(columns=range(n_age)).fillna(0.0).astype(float)
     observable = (table.index.to_numpy()[:, None] + np.arange(n_age)[None, :]) <= last
     table = table.where(observable)
@@ -184,8 +185,8 @@ def cohort_table(con, period: str = "M", values: str = "retention") -> pd.DataFr
         {
             "period": period,
             "values": values,
-            "cohort_size": dict(zip(index, size.reindex(table.index.asi8).tolist(), strict=True)),
-            "last_period": str(pd.Period(last_row, freq=period)),
+            "cohort_size": dict(zip(index, size.reindex(index.asi8).tolist(), strict=True)),
+            "last_period": str(last_period[0]),
         }
     )
     return table

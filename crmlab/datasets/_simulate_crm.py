@@ -17,6 +17,7 @@ Randomness comes only from ``np.random.default_rng(random_state)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ CRM_PROBLEMS: dict[str, int] = {
     "negative_prices": 12,  # order lines with the sign of the unit price flipped
 }
 
-_PROCESS = dict(
+_PROCESS: dict[str, Any] = dict(
     signup_start="2023-01-01",
     signup_days=546,  # sign-ups from 2023-01-01 to 2024-06-29
     extract_date="2024-12-31",  # the day the extract was taken (last valid day)
@@ -345,7 +346,7 @@ def simulate_crm_extract(n_customers: int = 5000, *, random_state: int | None = 
     dups = pd.DataFrame(
         {
             "customer_id": [r[0] for r in dup_rows],
-            "email": [emails[r[1]].upper() for r in dup_rows],
+            "email": [str(emails[r[1]]).upper() for r in dup_rows],
             "signup_date": [(start + np.timedelta64(r[2], "D")) for r in dup_rows],
             "channel": _choice(rng, CRM_CHANNELS, len(dup_rows)).astype(str),
             "region": region[dup_c].astype(str),

@@ -46,7 +46,7 @@ def plot_interpurchase_times(
     ax = get_ax(ax)
     edges = np.arange(0, top + bin_days, bin_days)
     shown = values[values <= top]
-    ax.hist(shown, bins=edges, color="tab:blue", alpha=0.85)
+    ax.hist(shown, bins=list(edges), color="tab:blue", alpha=0.85)
     median = float(values.median())
     ax.axvline(median, color="black", ls="--", lw=1)
     ax.annotate(
@@ -96,7 +96,7 @@ def plot_group_rates(
         ax.legend(fontsize="small", loc="lower right")
         label_at = np.fmax(label_at, t)
     for yi, v, at in zip(y, values.to_numpy(), label_at, strict=True):
-        ax.text(at * 100 + 2, yi, f"{v:.0%}", va="center", fontsize="small")
+        ax.text(at * 100 + 2, float(yi), f"{v:.0%}", va="center", fontsize="small")
     ax.set_yticks(y, [str(i) for i in values.index])
     ax.set_xlabel(f"{xlabel} (%)")
     ax.set_xlim(0, 100)
