@@ -8,6 +8,7 @@ queries compute) lives in :mod:`crmlab.engines.sql`, written once.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -118,7 +119,7 @@ class DuckDBBackend:
 
     def batches(self, sql: str, rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
         """Run ``sql`` and yield its result in pandas chunks of at most ``rows`` rows (Arrow batches)."""
-        reader = self.con.sql(sql).fetch_record_batch(rows)
+        reader = self.con.sql(sql).to_arrow_reader(rows)
         for batch in reader:
             yield batch.to_pandas()
 
@@ -145,7 +146,8 @@ def spark_session(master: str | None = None) -> Any:
 
     With ``SPARK_REMOTE`` set (Spark Connect) or an active session, that session is used.
     Otherwise a session is started on ``master`` (default ``local[*]``) with the web UI off,
-    few shuffle partitions and UTC as its time zone.
+    few shuffle partitions, UTC as its time zone and this Python (``PYSPARK_PYTHON`` if set)
+    for its workers.
 
     Raises
     ------
@@ -165,6 +167,8 @@ def spark_session(master: str | None = None) -> Any:
     builder = SparkSession.builder
     if os.environ.get("SPARK_REMOTE") and master is None:
         return builder.getOrCreate()
+    # Python workers must run this Python (with crmlab, pandas and pyarrow installed)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         return (
             builder.master(master or "local[*]")
