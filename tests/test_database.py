@@ -189,6 +189,16 @@ def test_load_and_argument_errors(cdnow_master):
         db.cohort_table(con, "month")
     with pytest.raises(CRMLabInputError, match="max_n"):
         db.nth_purchase(con, max_n=0)
+    returns = cdnow_master.head(50).assign(amount=lambda d: d["amount"].where(d.index != 3, -5.0))
+    db.load_transactions(con, returns)
+    with pytest.raises(CRMLabInputError, match="1 of 50 rows have a negative amount"):
+        db.rfm_table(con)
+    missing = cdnow_master.head(50).assign(date=lambda d: d["date"].where(d.index != 7))
+    db.load_transactions(con, missing)
+    for query in (db.cohort_table, db.purchase_sequence, db.nth_purchase, db.running_revenue):
+        with pytest.raises(CRMLabInputError, match="1 of 50 rows have no date"):
+            query(con)
+    db.load_transactions(con, cdnow_master.head(50))
     plan = db.explain(con, db.summaries.RFM_SUMMARY_SQL, **_rfm_params())
     assert "AGGREGATE" in plan.upper()
     overview = db.table_overview(con)

@@ -160,10 +160,10 @@ def rfm_table(con, *, snapshot_date=None) -> pd.DataFrame:
     Same columns and numbers as :func:`crmlab.segmentation.rfm_table`: ``recency_days`` (days
     from the last purchase to ``snapshot_date``, default the last day in the table),
     ``frequency`` (distinct purchase days) and ``monetary`` (total spend), indexed by
-    ``customer_id``.
+    ``customer_id``. Missing values and negative amounts are errors, as there.
     """
     facts = _log_facts(con)
-    _check_log(facts, allow_negative=True)
+    _check_log(facts, allow_negative=False)  # as segmentation.rfm_table
     snap = facts["last"] if snapshot_date is None else _day(snapshot_date, "snapshot_date")
     if facts["last"] > snap:
         raise CRMLabInputError(

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.database.connection import SQL, run
+from crmlab.database.summaries import _check_log, _log_facts
 from crmlab.errors import CRMLabInputError
 
 __all__ = [
@@ -126,6 +127,7 @@ def purchase_sequence(con) -> pd.DataFrame:
     ``purchase_number`` (1, 2, ...), ``days_since_previous`` (NaN for the first purchase) and
     ``running_spend``.
     """
+    _check_log(_log_facts(con), allow_negative=True)
     out = run(con, PURCHASE_SEQUENCE_SQL)
     out["days_since_previous"] = out["days_since_previous"].astype(float)
     return out
@@ -139,6 +141,7 @@ def nth_purchase(con, *, max_n: int = 10) -> pd.DataFrame:
     """
     if isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 1:
         raise CRMLabInputError(f"max_n must be a whole number of at least 1, got {max_n!r}.")
+    _check_log(_log_facts(con), allow_negative=True)
     return run(con, NTH_PURCHASE_SQL, max_n=int(max_n)).set_index("purchase_number")
 
 
@@ -164,9 +167,8 @@ def cohort_table(con, period: str = "M", values: str = "retention") -> pd.DataFr
         )
     if values not in ("retention", "customers"):
         raise CRMLabInputError(f"values must be 'retention' or 'customers'; got {values!r}.")
+    _check_log(_log_facts(con), allow_negative=True)
     long = run(con, COHORT_SQL, part=COHORT_PARTS[period])
-    if long.empty:
-        raise CRMLabInputError("the table transactions is empty. Fix: load a transaction log.")
     cohorts = pd.PeriodIndex(pd.DatetimeIndex(long["cohort"]), freq=period)
     long["cohort"] = cohorts.asi8
     table = long.pivot(index="cohort", columns="age", values=values)
@@ -197,4 +199,5 @@ def running_revenue(con) -> pd.DataFrame:
 
     ``share_of_total`` is the running total as a share of all revenue in the table.
     """
+    _check_log(_log_facts(con), allow_negative=True)
     return run(con, RUNNING_REVENUE_SQL).set_index("month")
