@@ -143,6 +143,16 @@ def _pandas_customer_revenue(ex) -> pd.Series:
     return o.groupby("customer_id")["amount"].sum()
 
 
+def test_load_crm_extract_from_a_mapping(extract_db):
+    ex, _ = extract_db
+    con = db.connect()
+    counts = db.load_crm_extract(con, dict(ex.tables()))["rows"]
+    assert counts.to_dict() == {name: len(frame) for name, frame in ex.tables().items()}
+    with pytest.raises(CRMLabInputError, match="no 'orders' table"):
+        db.load_crm_extract(con, {"customers": ex.customers})
+    con.close()
+
+
 def test_clean_extract_and_customer_360(extract_db):
     ex, con = extract_db
     with pytest.raises(CRMLabInputError, match="clean_extract"):
