@@ -5,7 +5,7 @@ set 01, so they stay in sync with the set, and all of them are graded in ONE run
 the expensive part). Each attack asserts its own row, and every honest submission in the same
 run must still get its full, correct grade: an attack that leaks into another row fails.
 
-The corpus (see ``ATTACKS``): forged / hand-made / stale records, reading /proc/self/environ,
+The corpus (see ``_corpus``): forged / hand-made / stale records, a foreign kernelspec, reading /proc/self/environ,
 monkeypatching the comparison, an answer object that claims to equal anything, a huge answer,
 deleting classmates' files, forging the sandbox's result, detached processes, sys.exit,
 os._exit, a killed kernel, killing the parent, the memory, output and process limits, a
@@ -96,7 +96,8 @@ def _corpus() -> dict:
     nb = _load("light-student")  # answers as a student writes them, rounded as each question states
     for qid, value in zip(QIDS, ["0.511", "0.649", "328", "1.35", "333"], strict=True):
         nb.cells[_check_cell(nb, qid)].source = f"ex.{qid}.check({value})"
-    subs["rounded"] = nb
+    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "x", "language": "bash"}
+    subs["rounded"] = nb  # ... and a kernelspec that asks for another kernel: python3 runs it
 
     subs["=HYPERLINK(1)"] = _after(  # formula injection: file name and exception name
         "light", "q2", "raise type('=HYPERLINK(\"http://x.example\")', (Exception,), {})('x')"

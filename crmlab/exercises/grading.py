@@ -261,7 +261,11 @@ def grade(
             q.reference()
         for future in as_completed(futures):
             path = futures[future]
-            result = future.result()
+            try:
+                result = future.result()
+            except Exception as exc:  # the grader's own failure for one file: an error row
+                why = f"the grader could not run it ({type(exc).__name__}: {exc})"
+                result = SandboxResult([], False, why)
             verdicts[path], answers[path] = _judge_run(questions, result)
             rows[path] = _row(
                 path.name, questions, verdicts[path], result.note, not result.completed

@@ -181,9 +181,13 @@ def _marked(marker: str) -> list[int]:
     return found
 
 
-def _cleanup_after(supervisor: int, kernel: int | None, marker: str) -> None:
-    """From the grader: kill what a run left behind, by session and by environment marker."""
-    sessions = {supervisor} | ({kernel} if kernel else set())
+def _cleanup_after(supervisor: int | None, kernel: int | None, marker: str) -> None:
+    """From the grader: kill what a run left behind.
+
+    Always by the run's environment marker; by the supervisor's session and the kernel's only
+    when the supervisor died before cleaning up (then those sessions are still in use).
+    """
+    sessions = {s for s in (supervisor, kernel) if s}
     for _ in range(20):
         table = _proc_table()
         pids = [p for p, (_, sid) in table.items() if sid in sessions and p != os.getpid()]
@@ -262,7 +266,8 @@ def run_submission(
             outer_timeout = True
         messages = _read_messages(out, key)
         kernel = next((m["kernel_pid"] for m in messages if "kernel_pid" in m), None)
-        _cleanup_after(proc.pid, kernel, marker)
+        finished = any("completed" in m for m in messages)  # the supervisor cleaned up itself
+        _cleanup_after(None if finished else proc.pid, None if finished else kernel, marker)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.monotonic() - start
