@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from crmlab.validation import as_float_array, check_positive
 __all__ = ["BaseModel", "LikelihoodProblem"]
 
 #: What ``random_state`` arguments accept: a seed, a NumPy Generator, or None (fresh entropy).
-RandomState = int | np.random.Generator | None
+RandomState: TypeAlias = int | np.random.Generator | None
 
 #: Distinct rows in the warm-start fit of large data sets (see :class:`_CountingModel`).
 _SUBSAMPLE = 20_000
@@ -105,13 +105,8 @@ class BaseModel:
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
-        self,
-        data: Any,
-        *,
-        weights_col: str | None = None,
-        time_unit: str | None = None,
-        **options: Any,
-    ):
+        self, data: Any, *, weights_col: str | None = None, time_unit: str | None = None
+    ) -> Self:
         """Fit the model by maximum likelihood.
 
         Parameters
@@ -122,8 +117,6 @@ class BaseModel:
             Column giving how many customers each row stands for.
         time_unit : {"D", "W", "M", "Y"}, optional
             Time unit of ``data`` when ``data.attrs`` does not state it.
-        **options
-            Data options specific to the model (documented in its ``fit``).
 
         Returns
         -------
@@ -136,10 +129,17 @@ class BaseModel:
         ConvergenceError
             If the likelihood cannot be maximised (the message suggests remedies).
         """
+        return self._fit(data, weights_col=weights_col, time_unit=time_unit)
+
+    def _fit(
+        self, data: Any, *, weights_col: str | None, time_unit: str | None, **options: Any
+    ) -> Self:
+        """The fit itself; ``options`` are a model's own data options (``GammaGamma``)."""
         penalizer = self._checked_penalizer()
         unit = self._fit_time_unit(data, time_unit)
         problem = self._problem(data, weights_col=weights_col, **options)
-        start, hess_inv0 = list(problem.start), None
+        start: Sequence[float] = list(problem.start)
+        hess_inv0: np.ndarray | None = None
         if problem.warm_start is not None:
             try:
                 start, hess_inv0 = problem.warm_start(penalizer)
@@ -311,6 +311,27 @@ class _CountingModel(BaseModel):
 
     _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
     _needs_time_unit: ClassVar[bool] = True
+
+    # -- what each counting model provides (see the class docstring) ----------------------------
+    def _loglik(self, params, x, tx, T) -> np.ndarray:
+        raise NotImplementedError
+
+    def _nll_grad(self, theta, x, tx, T, w, cache=None) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def _start(self, x, tx, T, w) -> list[float]:
+        raise NotImplementedError
+
+    def _draw(self, params, T, rng) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _expected(self, params, t, x, tx, T) -> np.ndarray:
+        raise NotImplementedError
+
+    def _alive(self, params, x, tx, T) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- shared plumbing -------------------------------------------------------------------------
 
     def _problem(self, data: pd.DataFrame, *, weights_col: str | None = None) -> LikelihoodProblem:
         arrays, w = check_summary(data, self._columns, weights_col=weights_col)

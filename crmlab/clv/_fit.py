@@ -75,6 +75,12 @@ def _hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarr
     return (hess + hess.T) / 2
 
 
+def _gradient(value_and_gradient: float | tuple[float, np.ndarray]) -> np.ndarray:
+    """The gradient part of an objective's ``(value, gradient)`` pair."""
+    assert isinstance(value_and_gradient, tuple), "fit_mle(jac=True) needs (value, gradient)"
+    return value_and_gradient[1]
+
+
 def fit_mle(
     neg_log_likelihood: Callable[[np.ndarray], float | tuple[float, np.ndarray]],
     x0: Sequence[float],
@@ -199,7 +205,7 @@ def fit_mle(
         )
     with np.errstate(all="ignore"):
         if jac:
-            hess = _hessian_from_gradient(lambda th: neg_log_likelihood(th)[1], res.x)
+            hess = _hessian_from_gradient(lambda th: _gradient(neg_log_likelihood(th)), res.x)
         else:
             hess = numerical_hessian(plain, res.x)
     if not np.all(np.isfinite(hess)):

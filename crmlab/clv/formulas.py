@@ -17,6 +17,7 @@ cross-buying, duration of the relationship, referrals) move the result.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ __all__ = [
     "historical_value",
 ]
 
-ArrayLike = float | Sequence[float] | np.ndarray
+ArrayLike: TypeAlias = float | Sequence[float] | np.ndarray
 
 
 def _rate_array(value: ArrayLike, name: str, *, upper_one: bool = True) -> np.ndarray:
@@ -460,6 +461,7 @@ def historical_value(
         fix="filter them out first, e.g. df[df['date'] <= as_of], or move as_of later",
     )
     age = (end - log.day).astype(np.int64) / unit
+    assert log.amount is not None  # amount_col is required here
     value = log.amount * mg * (1 + g) ** age
     out = (
         pd.Series(value, index=pd.Index(log.customer.to_numpy(), name=customer_col))

@@ -136,7 +136,7 @@ class GammaGamma(BaseModel):
         GammaGamma
             The fitted model (``self``).
         """
-        return super().fit(
+        return self._fit(
             data,
             weights_col=weights_col,
             time_unit=time_unit,

@@ -129,6 +129,7 @@ def _log_h(params, x, t, grad: bool = False):
         lh = -s * log_bt - (r + x) * log_at + np.log(g)
         if not grad:
             return lh
+        assert dg is not None  # grad=True returns the derivatives
         gb, gc, gz = (d / g for d in dg)
         d_r = -log_at + gb + gc
         d_s = -log_bt + gc
@@ -141,6 +142,7 @@ def _log_h(params, x, t, grad: bool = False):
         lh = (1 - r - x) * log_at - (s + 1) * log_bt + np.log(g)
         if not grad:
             return lh
+        assert dg is not None  # grad=True returns the derivatives
         gb, gc, gz = (d / g for d in dg)
         d_r = -log_at + gc
         d_s = -log_bt + gb + gc
@@ -175,6 +177,7 @@ def _pnbd_core(params, x, tx, T, grad: bool = False, pairs=None):
     lh, dh = both if grad else (both, None)
     lhx, lhT = lh[:n], lh[n:]
     if grad:
+        assert dh is not None  # grad=True returns the derivatives
         dx = [d[:n] for d in dh]
         dT = [d[n:] for d in dh]
     q = np.exp(np.minimum(lhT - lhx, 0.0))  # H(T)/H(t_x) <= 1

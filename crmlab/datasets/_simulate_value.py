@@ -236,13 +236,14 @@ def simulate_membership_cards(n_members: int = 2000, *, random_state: int | None
     u = rng.uniform(size=len(member))
     redeem_p = p["redeem"].to_numpy(dtype=float)[member]
     redeemed = np.zeros(len(member), dtype=np.int64)
+    block = int(c["redeem_block"])  # type: ignore[call-overload]
     balance, prev = 0, -1
     for i in range(len(member)):
         if member[i] != prev:
             balance, prev = 0, member[i]
-        if balance >= c["redeem_block"] and u[i] < redeem_p[i]:
-            redeemed[i] = c["redeem_block"]
-            balance -= c["redeem_block"]
+        if balance >= block and u[i] < redeem_p[i]:
+            redeemed[i] = block
+            balance -= block
         balance += earned[i]
     out = pd.DataFrame(
         {

@@ -257,6 +257,7 @@ def ahp_weights(
     -------
     :class:`AHPResult`
     """
+    names: list | None
     if isinstance(pairwise, pd.DataFrame):
         if list(pairwise.index) != list(pairwise.columns):
             raise CRMLabInputError(
@@ -320,7 +321,7 @@ def ahp_weights(
         cr=cr,
         worst_pair=worst,
     )
-    if max_cr is not None and cr > max_cr:
+    if max_cr is not None and cr > max_cr and worst is not None:
         i, j = names.index(worst[0]), names.index(worst[1])
         raise CRMLabInputError(
             f"the pairwise judgements are inconsistent: consistency ratio CR = {cr:.3f} > "
