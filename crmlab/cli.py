@@ -122,8 +122,9 @@ def _book(args: argparse.Namespace) -> int:
     for line in report.warnings:
         print(f"warning: {line}", file=sys.stderr)
     print(
-        f"book: {len(report.lessons)} lessons, {len(report.pages)} pages in "
-        f"{report.seconds:.1f} s; open {report.out_dir / 'index.html'}"
+        f"book: {len(report.lessons)} lessons ({len(report.executed)} executed now), "
+        f"{len(report.pages)} pages in {report.seconds:.1f} s; "
+        f"open {report.out_dir / 'index.html'}"
     )
     return 1 if report.warnings and args.strict else 0
 

@@ -1,17 +1,22 @@
 """One book build per test process, shared by tests/test_book.py and tests/test_browser.py.
 
 The book is built from the first two lessons (executed here, with figures and formulas), their
-exercise sets and the full glossary, into a temporary folder. Both test files put their tests in
+exercise sets and the full glossary, into a temporary folder (``CRMLAB_BOOK_ALL=1``: every
+lesson). Both test files put their tests in
 the xdist group ``book`` (``make test`` runs ``--dist loadgroup``), so the build happens once.
 """
 
 from __future__ import annotations
 
+import os
+
 from conftest import ROOT
 
 #: The lessons the test book is built from: two, so that previous/next links between lessons
-#: exist; lesson 1 and 2 both have formulas and figures.
-BOOK_LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[:2]
+#: exist; lesson 1 and 2 both have formulas and figures. ``CRMLAB_BOOK_ALL=1`` tests the whole
+#: book instead, reusing fresh executed copies in build/lessons (as ``make book`` does).
+FULL = os.environ.get("CRMLAB_BOOK_ALL") == "1"
+BOOK_LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))[: None if FULL else 2]
 _BUILT: dict = {}
 
 
@@ -25,7 +30,7 @@ def built_book(tmp_path_factory):
             base / "site",
             notebooks_dir=ROOT / "notebooks",
             exercises_dir=ROOT / "exercises",
-            executed_dir=base / "executed",
+            executed_dir=ROOT / "build" / "lessons" if FULL else base / "executed",
             only=BOOK_LESSONS,
             jobs=2,
             progress=False,

@@ -88,6 +88,8 @@ class BookReport:
         Wall time of the whole build (lesson execution included).
     warnings : list of str
         Sphinx's warnings (an empty list for a clean build).
+    executed : list of Lesson
+        The lessons executed for this build (their executed copy was missing or stale).
     """
 
     out_dir: Path
@@ -95,6 +97,7 @@ class BookReport:
     lessons: list[Lesson]
     seconds: float
     warnings: list[str]
+    executed: list[Lesson]
 
 
 def find_lessons(
@@ -438,7 +441,7 @@ def build_book(
     lessons = find_lessons(
         notebooks_dir, executed_dir=executed_dir, exercises_dir=exercises_dir, only=only
     )
-    ensure_executed(lessons, jobs=jobs, progress=progress)
+    executed = ensure_executed(lessons, jobs=jobs, progress=progress)
 
     with tempfile.TemporaryDirectory(prefix="crmlab-book-") as tmp:
         src = Path(tmp) / "src"
@@ -463,13 +466,14 @@ def build_book(
         (src / "index.md").write_text(home, encoding="utf-8")
         (src / "glossary.md").write_text(_glossary_page(lessons, info), encoding="utf-8")
 
-        if out.exists():
-            shutil.rmtree(out)
+        # Sphinx writes into the temporary folder (myst-nb puts its image files beside the
+        # output folder, in ../jupyter_execute); the finished site is then moved into place.
+        html = Path(tmp) / "html"
         status, warning = io.StringIO(), io.StringIO()
         app = Sphinx(
             srcdir=src,
             confdir=None,
-            outdir=out,
+            outdir=html,
             doctreedir=Path(tmp) / "doctrees",
             buildername="html",
             confoverrides=_conf(title),
@@ -478,6 +482,12 @@ def build_book(
             freshenv=True,
         )
         app.build()
+        if app.statuscode != 0:
+            raise RuntimeError(f"Sphinx failed:\n{warning.getvalue()}")
+        if out.exists():
+            shutil.rmtree(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(html, out)
     if progress:
         print(status.getvalue().rstrip())
     ansi = re.compile(r"\x1b\[[0-9;]*m")
@@ -491,4 +501,5 @@ def build_book(
         lessons=lessons,
         seconds=time.monotonic() - start,
         warnings=warnings,
+        executed=executed,
     )
