@@ -108,12 +108,18 @@ def _prctl(option: int, value: int) -> None:
         pass
 
 
+def _pids() -> list[str]:
+    """Process ids from /proc (empty where there is no /proc: no clean-up by walking)."""
+    try:
+        return [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return []
+
+
 def _proc_table() -> dict[int, tuple[int, int]]:
     """Pid -> (parent pid, session id) of every process we can see."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    table: dict[int, tuple[int, int]] = {}
+    for entry in _pids():
         try:
             with open(f"/proc/{entry}/stat", "rb") as fh:
                 stat = fh.read().decode(errors="replace")
@@ -170,8 +176,8 @@ def _marked(marker: str) -> list[int]:
     """Processes whose environment carries ``marker`` (what a dead supervisor left behind)."""
     needle = f"{_MARKER_ENV}={marker}".encode()
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid():
+    for entry in _pids():
+        if int(entry) != os.getpid():
             try:
                 with open(f"/proc/{entry}/environ", "rb") as fh:
                     if needle in fh.read().split(b"\0"):
