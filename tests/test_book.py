@@ -74,6 +74,12 @@ def test_tex_to_mathml_refuses_what_it_cannot_typeset(tex, message):
     assert "lesson 99" in str(err.value)
 
 
+def test_row_break_with_space_is_a_row_break_not_text():
+    out = tex_to_mathml(r"\begin{cases}1 & x = 0\\[4pt] 0 & x > 0\end{cases}", display=True)
+    shown = re.sub(r"<[^>]+>", "", out.split(">", 1)[1])  # drop tags and the alttext
+    assert out.count("<mtr>") == 2 and "4pt" not in shown
+
+
 def test_latex_output_display_and_inline():
     assert 'display="block"' in latex_output_to_html(r"$$\frac{1}{2}$$")
     assert 'display="inline"' in latex_output_to_html(r"$x^2$")

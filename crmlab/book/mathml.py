@@ -19,6 +19,7 @@ __all__ = ["tex_to_mathml", "latex_output_to_html"]
 
 # A backslash left in the text of the MathML is a command latex2mathml did not understand.
 _LEFTOVER_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+_ROW_SPACE = re.compile(r"\\\\\s*\[\s*-?[0-9.]+\s*(?:pt|em|ex|mm|cm|in|mu)\s*\]")
 
 
 @lru_cache(maxsize=4096)
@@ -50,7 +51,9 @@ def tex_to_mathml(tex: str, *, display: bool = False, where: str = "") -> str:
     source = tex.strip()
     place = f" in {where}" if where else ""
     try:
-        mathml = convert(source, display="block" if display else "inline")
+        # A row break with extra space (``\\[4pt]``) is shown by latex2mathml as text "[4pt]";
+        # the space is only a hint, so keep the break and drop the space.
+        mathml = convert(_ROW_SPACE.sub(r"\\\\", source), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises its own exception classes for bad TeX
         raise CRMLabInputError(
             f"cannot typeset the formula {source!r}{place}: {type(exc).__name__}: {exc}. "
