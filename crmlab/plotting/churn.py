@@ -7,7 +7,7 @@ Nothing here changes matplotlib's global settings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,9 @@ import pandas as pd
 from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax
 from crmlab.validation import as_1d_array, check_frame, require_columns
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_kaplan_meier",
@@ -33,7 +36,9 @@ def _format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-def plot_kaplan_meier(curves, *, ax=None, ci: bool = True, unit: str = "months", title=None):
+def plot_kaplan_meier(
+    curves, *, ax=None, ci: bool = True, unit: str = "months", title=None
+) -> Axes:
     """Kaplan-Meier retention curves per group, with confidence bands and the log-rank p-value.
 
     Parameters
@@ -87,7 +92,7 @@ def plot_retention_rates(
     min_at_risk: int = 30,
     unit: str = "month",
     title: str | None = None,
-):
+) -> Axes:
     """Observed period-by-period retention rate (dots) and a model's (line).
 
     Parameters
@@ -134,7 +139,7 @@ def plot_survival_projection(
     ax=None,
     unit: str = "months",
     title: str | None = None,
-):
+) -> Axes:
     """Observed survival against one or more projected survival curves.
 
     Parameters
@@ -178,7 +183,7 @@ def _results_parts(results) -> tuple[pd.Series, pd.DataFrame]:
     return y, probs
 
 
-def plot_roc_curves(results, *, ax=None, title: str | None = None):
+def plot_roc_curves(results, *, ax=None, title: str | None = None) -> Axes:
     """ROC curve of each model's out-of-fold probabilities, with its AUC in the legend."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
@@ -195,7 +200,7 @@ def plot_roc_curves(results, *, ax=None, title: str | None = None):
     return ax
 
 
-def plot_calibration(results, *, n_bins: int = 10, ax=None, title: str | None = None):
+def plot_calibration(results, *, n_bins: int = 10, ax=None, title: str | None = None) -> Axes:
     """Calibration curve: mean predicted churn probability vs observed churn rate per bin."""
     from crmlab.churn import calibration_table
 
@@ -212,7 +217,7 @@ def plot_calibration(results, *, n_bins: int = 10, ax=None, title: str | None = 
     return ax
 
 
-def plot_gains(results, *, n_bins: int = 10, ax=None, title: str | None = None):
+def plot_gains(results, *, n_bins: int = 10, ax=None, title: str | None = None) -> Axes:
     """Cumulative gains chart: share of churners found vs share of customers contacted."""
     from crmlab.churn import gains_table
 
@@ -233,7 +238,7 @@ def plot_gains(results, *, n_bins: int = 10, ax=None, title: str | None = None):
 
 def plot_retention_plan(
     plans: Mapping[str, Any] | Any, *, ax=None, beyond: float = 3.0, title: str | None = None
-):
+) -> Axes:
     """Cumulative expected saved value against cumulative offer cost, for one or more rankings.
 
     Parameters

@@ -8,11 +8,16 @@ changed.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from crmlab.plotting._base import get_ax, unit_word
 from crmlab.validation import check_frame, require_columns
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_period_transactions",
@@ -37,7 +42,7 @@ def _need(table, columns, name, hint):
     require_columns(table, columns, name=name, hint=hint)
 
 
-def plot_period_transactions(table: pd.DataFrame, *, ax=None):
+def plot_period_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     """Bar chart: customers by number of repeat purchases in calibration, actual vs model.
 
     Parameters
@@ -67,7 +72,7 @@ def plot_period_transactions(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_calibration_holdout(table: pd.DataFrame, *, ax=None):
+def plot_calibration_holdout(table: pd.DataFrame, *, ax=None) -> Axes:
     """Mean holdout purchases by calibration frequency, actual vs model.
 
     Parameters
@@ -118,7 +123,7 @@ def _heatmap(matrix: pd.DataFrame, ax, label: str, title: str, vmin=None, vmax=N
     return ax
 
 
-def plot_frequency_recency_matrix(matrix: pd.DataFrame, *, ax=None):
+def plot_frequency_recency_matrix(matrix: pd.DataFrame, *, ax=None) -> Axes:
     """Heat map of expected purchases over (frequency, recency).
 
     Parameters
@@ -133,7 +138,7 @@ def plot_frequency_recency_matrix(matrix: pd.DataFrame, *, ax=None):
     return _heatmap(matrix, ax, label, "Expected purchases by frequency and recency")
 
 
-def plot_probability_alive_matrix(matrix: pd.DataFrame, *, ax=None):
+def plot_probability_alive_matrix(matrix: pd.DataFrame, *, ax=None) -> Axes:
     """Heat map of the probability of being alive over (frequency, recency).
 
     Parameters
@@ -169,7 +174,7 @@ def _tracking(table, ax, actual_col, model_col, ylabel, title):
     return ax
 
 
-def plot_cumulative_transactions(table: pd.DataFrame, *, ax=None):
+def plot_cumulative_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     """Cumulative repeat transactions over time, actual vs model.
 
     Parameters
@@ -187,7 +192,7 @@ def plot_cumulative_transactions(table: pd.DataFrame, *, ax=None):
     )
 
 
-def plot_incremental_transactions(table: pd.DataFrame, *, ax=None):
+def plot_incremental_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     """Repeat transactions per period over time, actual vs model.
 
     Parameters
@@ -206,7 +211,7 @@ def plot_incremental_transactions(table: pd.DataFrame, *, ax=None):
     )
 
 
-def plot_retention_curves(table: pd.DataFrame, kind: str = "survival", *, ax=None):
+def plot_retention_curves(table: pd.DataFrame, kind: str = "survival", *, ax=None) -> Axes:
     """Survival or retention curve of the sBG model: actual, fitted (calibration) and projected.
 
     Parameters

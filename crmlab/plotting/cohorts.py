@@ -6,12 +6,17 @@ Nothing here changes matplotlib's global settings.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax, seaborn_style, unit_word
 from crmlab.validation import check_frame
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_cohort_heatmap",
@@ -46,7 +51,7 @@ def plot_cohort_heatmap(
     max_age: int | None = None,
     title: str | None = None,
     cmap: str = "Blues",
-):
+) -> Axes:
     """Heatmap of a cohort table (seaborn): rows are cohorts, columns their age.
 
     NaN cells (ages a cohort has not reached yet) are left blank, not shown as zero.
@@ -107,7 +112,7 @@ def plot_cohort_heatmap(
     return ax
 
 
-def plot_cohort_retention(table: pd.DataFrame, *, ax=None, title: str | None = None):
+def plot_cohort_retention(table: pd.DataFrame, *, ax=None, title: str | None = None) -> Axes:
     """One retention curve per cohort (share of the cohort buying at each age), in percent."""
     check_frame(table, "table")
     if table.attrs.get("values") not in (None, "retention"):
@@ -130,7 +135,7 @@ def plot_cohort_retention(table: pd.DataFrame, *, ax=None, title: str | None = N
 
 def plot_clv_sensitivity(
     grid: pd.DataFrame, *, ax=None, fmt: str = ",.0f", title: str | None = None
-):
+) -> Axes:
     """Heatmap of CLV over retention (rows) x discount rate (columns).
 
     ``grid`` is the output of :func:`crmlab.clv.formulas.clv_sensitivity`.
@@ -158,7 +163,7 @@ def plot_clv_convergence(
     *,
     ax=None,
     title: str | None = None,
-):
+) -> Axes:
     """Finite-horizon CLV for horizons 1..max_horizon against the infinite-horizon limit."""
     from crmlab.clv.formulas import simple_clv
 
@@ -177,7 +182,7 @@ def plot_clv_convergence(
     return ax
 
 
-def plot_coca_cola(value: pd.Series, *, ax=None, title: str | None = None):
+def plot_coca_cola(value: pd.Series, *, ax=None, title: str | None = None) -> Axes:
     """Waterfall of the Coca-Cola formula: expected value, minus advertising and selling, = CLV.
 
     ``value`` is the output of :func:`crmlab.clv.coca_cola_value`.
@@ -207,7 +212,7 @@ def plot_coca_cola(value: pd.Series, *, ax=None, title: str | None = None):
     return ax
 
 
-def plot_clv_drivers(drivers: pd.DataFrame, *, ax=None, title: str | None = None):
+def plot_clv_drivers(drivers: pd.DataFrame, *, ax=None, title: str | None = None) -> Axes:
     """Horizontal bars: percent change of CLV when each driver improves (from ``clv_drivers``)."""
     check_frame(drivers, "drivers")
     if "change_pct" not in drivers.columns:

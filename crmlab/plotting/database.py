@@ -7,6 +7,7 @@ Nothing here changes matplotlib's global settings.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,10 @@ import pandas as pd
 from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax
 from crmlab.validation import as_1d_array
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 
 __all__ = ["plot_interpurchase_times", "plot_group_rates"]
 
@@ -25,7 +30,7 @@ def plot_interpurchase_times(
     max_days: int | None = None,
     bin_days: int = 7,
     title: str | None = None,
-):
+) -> Axes:
     """Histogram of the days between a customer's consecutive purchase days.
 
     Parameters
@@ -71,7 +76,7 @@ def plot_group_rates(
     ax=None,
     xlabel: str = "share of customers",
     title: str | None = None,
-):
+) -> Axes:
     """Horizontal bars of a rate per group, e.g. the share of repeat buyers per channel.
 
     When the data are simulated, ``truth`` adds a marker for the true value of each group.

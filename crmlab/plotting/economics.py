@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame, require_columns
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 
 __all__ = [
     "plot_retention_profit",
@@ -17,7 +23,7 @@ __all__ = [
 
 def plot_retention_profit(
     table: pd.DataFrame, *, column: str = "cumulative_discounted_profit", ax=None
-):
+) -> Axes:
     """One line per retention rate: ``column`` by year, from :func:`retention_profit_table`."""
     ax = get_ax(ax)
     for rate, part in table.groupby("retention"):
@@ -34,7 +40,7 @@ def plot_retention_profit(
     return ax
 
 
-def plot_purchase_distribution(distribution: pd.Series, *, max_days: int = 15, ax=None):
+def plot_purchase_distribution(distribution: pd.Series, *, max_days: int = 15, ax=None) -> Axes:
     """Bars: share of customers by number of purchase days (from purchase_count_distribution)."""
     ax = get_ax(ax)
     shown = distribution[distribution.index <= max_days]
@@ -48,7 +54,7 @@ def plot_purchase_distribution(distribution: pd.Series, *, max_days: int = 15, a
     return ax
 
 
-def plot_repeat_ladder(ladder: pd.DataFrame, *, ax=None):
+def plot_repeat_ladder(ladder: pd.DataFrame, *, ax=None) -> Axes:
     """Line: of customers with at least k purchase days, the share who come back once more."""
     ax = get_ax(ax)
     ax.plot(ladder["purchase_days"], ladder["next_step_rate"] * 100, marker="o")
@@ -60,7 +66,7 @@ def plot_repeat_ladder(ladder: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_simulated_cohorts(runs: pd.DataFrame, expected: pd.DataFrame, *, ax=None):
+def plot_simulated_cohorts(runs: pd.DataFrame, expected: pd.DataFrame, *, ax=None) -> Axes:
     """Active customers per year of several simulated cohorts (thin lines) and the expectation.
 
     Parameters

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from crmlab.plotting._base import get_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_attrition_by_factor",
@@ -15,7 +20,7 @@ __all__ = [
 ]
 
 
-def plot_attrition_by_factor(table: pd.DataFrame, *, ax=None):
+def plot_attrition_by_factor(table: pd.DataFrame, *, ax=None) -> Axes:
     """Attrition rate per level with 95% intervals, counts under the labels and the overall rate.
 
     Parameters
@@ -40,7 +45,7 @@ def plot_attrition_by_factor(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_odds_ratios(table: pd.DataFrame, *, ax=None):
+def plot_odds_ratios(table: pd.DataFrame, *, ax=None) -> Axes:
     """Forest plot of odds ratios with intervals on a log axis (intercept left out).
 
     Parameters
@@ -71,7 +76,7 @@ def plot_odds_ratios(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_tenure_retention(curve: pd.DataFrame, *, ax=None):
+def plot_tenure_retention(curve: pd.DataFrame, *, ax=None) -> Axes:
     """Step curves of the share still employed by years at the company, with CI bands.
 
     Parameters
@@ -108,7 +113,7 @@ def plot_chain_link(
     *,
     claim: tuple[float, float] | None = None,
     ax=None,
-):
+) -> Axes:
     """Scatter of one chain link across branches with its OLS line (and an optional claim point).
 
     Parameters

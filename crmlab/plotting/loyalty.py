@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from crmlab.plotting._base import get_ax
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "plot_nps_distribution",
@@ -18,7 +23,7 @@ __all__ = [
 _GROUP_COLOURS = {"detractor": "#c0392b", "passive": "#95a5a6", "promoter": "#27ae60"}
 
 
-def plot_nps_distribution(scores, *, ax=None):
+def plot_nps_distribution(scores, *, ax=None) -> Axes:
     """Bar chart of 0-10 answers coloured as detractors, passives and promoters, NPS in the title.
 
     Parameters
@@ -53,7 +58,7 @@ def plot_nps_distribution(scores, *, ax=None):
     return ax
 
 
-def plot_factor_reliability(alpha: pd.Series, threshold: float = 0.7, *, ax=None):
+def plot_factor_reliability(alpha: pd.Series, threshold: float = 0.7, *, ax=None) -> Axes:
     """Horizontal bars of Cronbach's alpha per factor with a reference line at ``threshold``.
 
     Parameters
@@ -78,7 +83,7 @@ def plot_factor_reliability(alpha: pd.Series, threshold: float = 0.7, *, ax=None
     return ax
 
 
-def plot_repurchase_by_loyalty(table: pd.DataFrame, *, ax=None):
+def plot_repurchase_by_loyalty(table: pd.DataFrame, *, ax=None) -> Axes:
     """Repurchase rate (with its interval) per loyalty group.
 
     ``table`` is the output of :func:`crmlab.loyalty.repurchase_by_loyalty`.
@@ -96,7 +101,7 @@ def plot_repurchase_by_loyalty(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_service_recovery(table: pd.DataFrame, *, ax=None):
+def plot_service_recovery(table: pd.DataFrame, *, ax=None) -> Axes:
     """Repurchase rate by complaint outcome, from :func:`crmlab.loyalty.service_recovery_summary`."""
     ax = get_ax(ax)
     labels = [f"{g}\n(n={n})" for g, n in zip(table.index.astype(str), table["n"], strict=True)]
@@ -114,7 +119,7 @@ def plot_service_recovery(table: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_points_economics(economics: pd.DataFrame, *, ax=None):
+def plot_points_economics(economics: pd.DataFrame, *, ax=None) -> Axes:
     """Per tier: incremental margin vs points cost (and net gain).
 
     ``economics`` is the output of :func:`crmlab.loyalty.points_programme_economics` (its

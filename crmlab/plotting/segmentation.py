@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,10 @@ import pandas as pd
 from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame, require_columns
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from seaborn import PairGrid
 
 __all__ = [
     "plot_rfm_grid",
@@ -24,7 +29,7 @@ __all__ = [
 _LOG_DEFAULT = ("frequency", "monetary")
 
 
-def plot_rfm_grid(scores: pd.DataFrame, *, ax=None):
+def plot_rfm_grid(scores: pd.DataFrame, *, ax=None) -> Axes:
     """Heatmap of customers by R score (rows) and F score (columns), with counts.
 
     Parameters
@@ -65,7 +70,7 @@ def plot_rfm_grid(scores: pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_segment_shares(table: pd.DataFrame, *, label: str = "revenue", ax=None):
+def plot_segment_shares(table: pd.DataFrame, *, label: str = "revenue", ax=None) -> Axes:
     """Each segment's share of customers next to its share of value.
 
     Parameters
@@ -98,7 +103,7 @@ def plot_segment_shares(table: pd.DataFrame, *, label: str = "revenue", ax=None)
     return ax
 
 
-def plot_silhouette(result, *, ax=None):
+def plot_silhouette(result, *, ax=None) -> Axes:
     """Silhouette score per number of segments k, with the chosen k marked.
 
     Parameters
@@ -122,7 +127,9 @@ def plot_silhouette(result, *, ax=None):
     return ax
 
 
-def plot_segment_profiles(profile: pd.DataFrame, columns: Sequence[str] | None = None, *, ax=None):
+def plot_segment_profiles(
+    profile: pd.DataFrame, columns: Sequence[str] | None = None, *, ax=None
+) -> Axes:
     """Heatmap of segment means relative to the overall mean (1 = average), annotated with means.
 
     Parameters
@@ -199,7 +206,7 @@ def plot_segment_features(
     *,
     log: Sequence[str] = _LOG_DEFAULT,
     ax=None,
-):
+) -> Axes:
     """Box plots of each feature per segment (seaborn, ``hue`` = segment), on a common scale.
 
     Each feature is shown as k-means sees it: ``log(1 + x)`` for the columns in ``log``, then
@@ -254,7 +261,7 @@ def plot_rfm_pairs(
     sample: int | None = 2000,
     random_state: int | None = 0,
     height: float = 2.2,
-):
+) -> PairGrid:
     """Pair plot of RFM features (seaborn ``pairplot``), coloured by segment.
 
     Every pair of features as a scatter plot, and each feature's distribution on the diagonal,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,10 @@ import pandas as pd
 from crmlab.errors import CRMLabInputError
 from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame, require_columns
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 
 __all__ = [
     "plot_value_distribution",
@@ -30,7 +35,7 @@ _QUADRANT_COLORS = {
 
 def plot_value_distribution(
     values, *, hue=None, label: str = "revenue", unit: str = "$", bins: int = 40, ax=None
-):
+) -> Axes:
     """Histogram of customer value on a log axis (seaborn), with the median and the mean marked.
 
     Value per customer is strongly right-skewed, so the x axis is logarithmic. Customers whose
@@ -94,7 +99,7 @@ def plot_value_distribution(
     return ax
 
 
-def plot_lorenz(values, *, mark: float = 0.2, label: str = "revenue", ax=None):
+def plot_lorenz(values, *, mark: float = 0.2, label: str = "revenue", ax=None) -> Axes:
     """Lorenz curve of customer value with the line of equality and the top-``mark`` share.
 
     Parameters
@@ -142,7 +147,7 @@ def plot_lorenz(values, *, mark: float = 0.2, label: str = "revenue", ax=None):
 
 def plot_pareto(
     values, *, cuts: tuple[float, float] = (0.8, 0.95), label: str = "revenue", ax=None
-):
+) -> Axes:
     """Pareto curve (largest customers first) with the ABC classes shaded.
 
     Returns
@@ -178,7 +183,7 @@ def plot_pareto(
     return ax
 
 
-def plot_weights(weights: Mapping[str, pd.Series] | pd.DataFrame, *, ax=None):
+def plot_weights(weights: Mapping[str, pd.Series] | pd.DataFrame, *, ax=None) -> Axes:
     """Compare indicator weights from several methods as grouped horizontal bars.
 
     Parameters
@@ -207,7 +212,7 @@ def plot_weights(weights: Mapping[str, pd.Series] | pd.DataFrame, *, ax=None):
     return ax
 
 
-def plot_pyramid(pyramid: pd.DataFrame, values=None, *, label: str = "revenue", ax=None):
+def plot_pyramid(pyramid: pd.DataFrame, values=None, *, label: str = "revenue", ax=None) -> Axes:
     """The customer value pyramid: one centred bar per tier, width = share of customers.
 
     Parameters
@@ -257,7 +262,7 @@ def plot_pyramid(pyramid: pd.DataFrame, values=None, *, label: str = "revenue", 
     return ax
 
 
-def plot_value_matrix(matrix: pd.DataFrame, *, highlight: Sequence | None = None, ax=None):
+def plot_value_matrix(matrix: pd.DataFrame, *, highlight: Sequence | None = None, ax=None) -> Axes:
     """Current against potential value, coloured by quadrant, with the cut lines.
 
     Parameters
