@@ -94,14 +94,21 @@ def plot_group_rates(
     ax = get_ax(ax)
     y = np.arange(len(values))
     ax.barh(y, values.to_numpy() * 100, color="tab:blue", alpha=0.85, label="observed")
-    label_at = values.to_numpy()
     if truth is not None:
         t = pd.Series(dict(truth)).reindex(values.index).to_numpy(dtype=float)
         ax.scatter(t * 100, y, color="black", marker="D", zorder=3, label="true")
         ax.legend(fontsize="small", loc="lower right")
-        label_at = np.fmax(label_at, t)
-    for yi, v, at in zip(y, values.to_numpy(), label_at, strict=True):
-        ax.text(at * 100 + 2, float(yi), f"{v:.0%}", va="center", fontsize="small")
+    for yi, v in zip(y, values.to_numpy(), strict=True):
+        inside = v >= 0.1  # the value inside the end of its bar, so no marker covers it
+        ax.text(
+            v * 100 + (-1 if inside else 1),
+            float(yi),
+            f"{v:.0%}",
+            va="center",
+            ha="right" if inside else "left",
+            color="white" if inside else "black",
+            fontsize="small",
+        )
     ax.set_yticks(y, [str(i) for i in values.index])
     ax.set_xlabel(f"{xlabel} (%)")
     ax.set_xlim(0, 100)
