@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.validation import _fmt_value, check_frame, report_bad_rows
+from crmlab.validation import _fmt_value, present_column, report_bad_rows
 
 __all__ = ["as_datetime_column", "as_day"]
 
@@ -50,17 +50,7 @@ def as_datetime_column(
         On missing dates, text that fits no single format, non-ISO text without a format, or
         mixed time zones without ``tz``.
     """
-    raw = frame[column]
-    if isinstance(raw, pd.DataFrame):
-        check_frame(frame, name)
-    report_bad_rows(
-        raw.isna(),
-        raw,
-        column=column,
-        name=name,
-        problem="have no date",
-        fix=f"fill or drop them, e.g. df.dropna(subset=[{column!r}])",
-    )
+    raw = present_column(frame, column, name=name, what="date")
     if dayfirst is not None and not isinstance(dayfirst, bool):
         raise TypeError(f"dayfirst must be True, False or None, got {dayfirst!r}.")
     if isinstance(raw.dtype, pd.CategoricalDtype):

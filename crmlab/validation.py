@@ -32,6 +32,7 @@ __all__ = [
     "as_float_array",
     "as_whole_number",
     "as_id_column",
+    "present_column",
     "sum_scale",
     "binary_column",
     "check_scale",
@@ -393,6 +394,22 @@ def sum_scale(values: np.ndarray) -> float:
     return float(np.ldexp(1.0, int(np.frexp(x.max())[1]) - 1))
 
 
+def present_column(frame: pd.DataFrame, column: str, *, name: str, what: str) -> pd.Series:
+    """``frame[column]``, refusing a duplicated column name and rows where ``what`` is missing."""
+    raw = frame[column]
+    if isinstance(raw, pd.DataFrame):
+        check_frame(frame, name)  # raises: the column name is duplicated
+    report_bad_rows(
+        raw.isna(),
+        raw,
+        column=column,
+        name=name,
+        problem=f"have no {what}",
+        fix=f"fill or drop them first, e.g. df.dropna(subset=[{column!r}])",
+    )
+    return raw
+
+
 def as_id_column(frame: pd.DataFrame, column: str, *, name: str = "data") -> pd.Series:
     """Return the customer-id column unchanged after checking its ids can be compared as written.
 
@@ -400,17 +417,7 @@ def as_id_column(frame: pd.DataFrame, column: str, *, name: str = "data") -> pd.
     written (``"1"`` and ``"001"`` are two customers); a column mixing numbers and text, holding
     True/False, or holding decimal numbers (``1.0``) is refused, since how those compare is a guess.
     """
-    ids = frame[column]
-    if isinstance(ids, pd.DataFrame):
-        check_frame(frame, name)
-    report_bad_rows(
-        ids.isna(),
-        ids,
-        column=column,
-        name=name,
-        problem="have no customer id",
-        fix=f"drop or fill them first, e.g. df.dropna(subset=[{column!r}])",
-    )
+    ids = present_column(frame, column, name=name, what="customer id")
     values = ids.astype(object) if isinstance(ids.dtype, pd.CategoricalDtype) else ids
     fix_type = (
         f"make every id the same type, e.g. df[{column!r}] = df[{column!r}].astype(str) "
