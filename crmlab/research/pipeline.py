@@ -40,7 +40,7 @@ __all__ = ["AnalysisResult", "analyze", "MODELS", "load_result"]
 MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
 #: patterns x draws above which totals use the delta method instead of the bootstrap (each
 #: draw re-evaluates every pattern over the whole horizon).
-BOOTSTRAP_BUDGET = 500_000
+BOOTSTRAP_BUDGET = 200_000
 
 
 @dataclass

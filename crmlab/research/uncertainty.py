@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["log_covariance", "parametric_bootstrap", "model_at"]
+__all__ = ["log_covariance", "parametric_bootstrap", "model_at", "total_expected_purchases"]
 
 
 def model_at(model: Any, theta: np.ndarray) -> Any:
@@ -104,3 +104,59 @@ def parametric_bootstrap(
     theta = np.log(np.array(list(model.params_.values()), dtype=float))
     draws = rng.multivariate_normal(theta, covariance_log, size=int(n_draws), method="cholesky")
     return np.array([statistic(model_at(model, d)) for d in draws])
+
+
+def total_expected_purchases(
+    model: Any,
+    patterns: pd.DataFrame,
+    t: float,
+    *,
+    covariance_log: np.ndarray,
+    weights: np.ndarray | None = None,
+    method: str = "bootstrap",
+    n_draws: int = 200,
+    level: float = 0.90,
+    random_state=None,
+) -> tuple[float, float, float]:
+    """Expected purchases of a whole customer base in the next ``t`` periods, with an interval.
+
+    ``sum_i w_i E[X(t) | frequency_i, recency_i, T_i]`` at the estimate, and the central
+    ``level`` interval from the estimates' uncertainty: a parametric bootstrap (quantiles of
+    the total at ``n_draws`` parameter draws) or the delta method on the log scale.
+
+    Returns
+    -------
+    estimate, low, high : float
+    """
+    w = np.ones(len(patterns)) if weights is None else np.asarray(weights, dtype=float)
+
+    def total(m) -> float:
+        return float(np.dot(w, m.expected_purchases(patterns, t).to_numpy()))
+
+    estimate = total(model)
+    tail = (1.0 - level) / 2
+    if method == "bootstrap":
+        draws = parametric_bootstrap(
+            model, covariance_log, total, n_draws=n_draws, random_state=random_state
+        )
+        low, high = np.quantile(draws, [tail, 1.0 - tail])
+        return estimate, float(low), float(high)
+    if method != "delta":
+        raise ValueError(f"method must be 'bootstrap' or 'delta', got {method!r}")
+    from scipy.stats import norm
+
+    theta = np.log(np.array(list(model.params_.values()), dtype=float))
+    step = 1e-5
+    grad = np.array(
+        [
+            (
+                np.log(total(model_at(model, theta + step * np.eye(len(theta))[k])))
+                - np.log(estimate)
+            )
+            / step
+            for k in range(len(theta))
+        ]
+    )
+    sd = float(np.sqrt(grad @ covariance_log @ grad))
+    z = norm.ppf(1.0 - tail)
+    return estimate, estimate * float(np.exp(-z * sd)), estimate * float(np.exp(z * sd))
