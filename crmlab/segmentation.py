@@ -76,7 +76,7 @@ def rfm_table(
     -------
     DataFrame indexed by customer id (sorted). ``attrs["snapshot_date"]`` records the snapshot.
     """
-    from crmlab.transactions import customer_totals, validate_transactions
+    from crmlab.transactions import customer_totals, refuse_orders_after, validate_transactions
     from crmlab.validation import as_day
 
     log = validate_transactions(
@@ -89,18 +89,9 @@ def rfm_table(
         tz=tz,
     )
     snap = log.day.max() if snapshot_date is None else as_day(snapshot_date, "snapshot_date")
-    late = log.day > snap
-    if late.any():
-        from crmlab.validation import report_bad_rows
-
-        report_bad_rows(
-            late,
-            transactions[date_col],
-            column=date_col,
-            name="transactions",
-            problem=f"are after snapshot_date {snap}",
-            fix="filter them out first or choose a later snapshot_date",
-        )
+    refuse_orders_after(
+        log, snap, transactions[date_col], date_col=date_col, argument="snapshot_date"
+    )
     totals = customer_totals(log, amount_col=amount_col)
     last = totals["last_day"].to_numpy().astype("datetime64[D]")
     out = pd.DataFrame(

@@ -28,6 +28,7 @@ __all__ = [
     "TransactionLog",
     "validate_transactions",
     "customer_totals",
+    "refuse_orders_after",
     "rfm_summary",
     "time_unit_days",
 ]
@@ -107,6 +108,40 @@ def validate_transactions(
         ).to_numpy(dtype=float)
     day = dates.to_numpy().astype("datetime64[D]")
     return TransactionLog(customer=ids, day=day, amount=amount)
+
+
+def refuse_orders_after(
+    log: TransactionLog, end: np.datetime64, dates: pd.Series, *, date_col: str, argument: str
+) -> None:
+    """Refuse orders dated after a cut-off day (``observation_end``, ``snapshot_date``, ``as_of``).
+
+    Parameters
+    ----------
+    log : TransactionLog
+        From :func:`validate_transactions`.
+    end : numpy.datetime64
+        The cut-off day.
+    dates : Series
+        The original date column, to show the first offending value as written.
+    date_col : str
+        Its name.
+    argument : str
+        The name of the argument that set ``end``, for the message.
+
+    Raises
+    ------
+    CRMLabInputError
+        Naming how many orders fall after ``end``, the first of them and the fix.
+    """
+    report_bad_rows(
+        log.day > end,
+        dates,
+        column=date_col,
+        name="transactions",
+        problem=f"are after {argument} {np.datetime64(end, 'D')}",
+        fix=f"filter them out first, e.g. df[df[{date_col!r}] <= {argument}], or move "
+        f"{argument} later",
+    )
 
 
 def customer_totals(
@@ -255,17 +290,13 @@ def rfm_summary(
         if observation_end is None
         else int(as_day(observation_end, "observation_end").astype(np.int64))
     )
-    after = day > obs_end
-    if after.any():
-        report_bad_rows(
-            after,
-            transactions[date_col],
-            column=date_col,
-            name="transactions",
-            problem=f"are after observation_end {np.datetime64(obs_end, 'D')}",
-            fix="filter them out first, e.g. df[df[date_col] <= observation_end], or move "
-            "observation_end later",
-        )
+    refuse_orders_after(
+        log,
+        np.datetime64(obs_end, "D"),
+        transactions[date_col],
+        date_col=date_col,
+        argument="observation_end",
+    )
     cal_end = None
     if calibration_end is not None:
         cal_end = int(as_day(calibration_end, "calibration_end").astype(np.int64))

@@ -22,7 +22,7 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
-from crmlab.transactions import time_unit_days, validate_transactions
+from crmlab.transactions import refuse_orders_after, time_unit_days, validate_transactions
 from crmlab.validation import (
     CRMLabInputError,
     as_1d_array,
@@ -30,7 +30,6 @@ from crmlab.validation import (
     as_float_array,
     check_positive,
     check_probability,
-    report_bad_rows,
 )
 
 __all__ = [
@@ -452,14 +451,7 @@ def historical_value(
     g = float(_rate_array(rate, "rate"))
     mg = check_probability(margin, "margin")
     end = log.day.max() if as_of is None else as_day(as_of, "as_of")
-    report_bad_rows(
-        log.day > end,
-        transactions[date_col],
-        column=date_col,
-        name="transactions",
-        problem=f"are after as_of {end}",
-        fix="filter them out first, e.g. df[df['date'] <= as_of], or move as_of later",
-    )
+    refuse_orders_after(log, end, transactions[date_col], date_col=date_col, argument="as_of")
     age = (end - log.day).astype(np.int64) / unit
     assert log.amount is not None  # amount_col is required here
     value = log.amount * mg * (1 + g) ** age
