@@ -85,24 +85,24 @@ def _check_survivors(survivors) -> np.ndarray:
             "active after period 1. Fix: pass e.g. [1000, 631, 468, ...]."
         )
     idx = pd.RangeIndex(len(s), name="t")
-    report_bad_rows(
-        np.r_[False, s[1:] > s[:-1]],
-        pd.Series(s, index=idx),
-        column="survivors",
-        name="survivors",
-        problem="are larger than the count one period earlier",
-        fix="survivor counts can only fall; pass the number still active at t = 0, 1, 2, ... "
-        "(not the number lost each period)",
-    )
-    report_bad_rows(
-        s % 1 != 0,
-        pd.Series(s, index=idx),
-        column="survivors",
-        name="survivors",
-        problem="are not whole numbers",
-        fix="pass counts of customers; to use shares, multiply by the cohort size "
-        "(e.g. np.round(1000 * shares))",
-    )
+    survivors = pd.Series(s, index=idx)
+    for bad, problem, fix in [
+        (
+            np.r_[False, s[1:] > s[:-1]],
+            "are larger than the count one period earlier",
+            "survivor counts can only fall; pass the number still active at t = 0, 1, 2, ... "
+            "(not the number lost each period)",
+        ),
+        (
+            s % 1 != 0,
+            "are not whole numbers",
+            "pass counts of customers; to use shares, multiply by the cohort size "
+            "(e.g. np.round(1000 * shares))",
+        ),
+    ]:
+        report_bad_rows(
+            bad, survivors, column="survivors", name="survivors", problem=problem, fix=fix
+        )
     return s
 
 
