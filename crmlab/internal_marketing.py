@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.inference import fit_table, wilson_interval
 from crmlab.loyalty import nps_breakdown
 from crmlab.validation import (
-    CRMLabInputError,
     as_numeric_column,
     binary_column,
     check_frame,

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
-    CRMLabInputError,
     as_1d_array,
     as_numeric_column,
     check_positive,

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
 from crmlab.churn._common import _binary_array, _same_length
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
-    CRMLabInputError,
     as_1d_array,
     binary_column,
     check_frame,

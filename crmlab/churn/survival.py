@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
-    CRMLabInputError,
     as_numeric_column,
     binary_column,
     check_frame,

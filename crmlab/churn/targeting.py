@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.churn._common import _column_or_array
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
-    CRMLabInputError,
     check_frame,
     check_positive,
     check_probability,

@@ -22,9 +22,9 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.transactions import refuse_orders_after, time_unit_days, validate_transactions
 from crmlab.validation import (
-    CRMLabInputError,
     as_1d_array,
     as_day,
     as_float_array,

@@ -29,8 +29,8 @@ from scipy.special import betaln, digamma, hyp2f1
 from crmlab.clv._base import BaseModel, LikelihoodProblem, RandomState
 from crmlab.clv._data import collapse
 from crmlab.clv._fit import negated
+from crmlab.errors import CRMLabInputError
 from crmlab.validation import (
-    CRMLabInputError,
     as_1d_array,
     as_float_array,
     as_numeric_column,

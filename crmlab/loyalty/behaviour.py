@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.inference import fit_table, wilson_interval
 from crmlab.validation import (
-    CRMLabInputError,
     as_numeric_column,
     binary_column,
     check_frame,

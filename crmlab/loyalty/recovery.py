@@ -7,9 +7,9 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from crmlab.errors import CRMLabInputError
 from crmlab.inference import wilson_interval
 from crmlab.validation import (
-    CRMLabInputError,
     as_numeric_column,
     binary_column,
     check_frame,
