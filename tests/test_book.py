@@ -80,6 +80,16 @@ def test_row_break_with_space_is_a_row_break_not_text():
     assert out.count("<mtr>") == 2 and "4pt" not in shown
 
 
+def test_labelled_arrow_puts_the_label_over_a_long_arrow():
+    out = tex_to_mathml(r"a \xrightarrow{H \to \infty} b")
+    assert "<mover>" in out and "&#x027F6;" in out  # long rightwards arrow under the label
+
+
+def test_norm_bars_are_not_stretched():
+    out = tex_to_mathml(r"\lVert x \rVert^2")
+    assert out.count('stretchy="false"') == 2
+
+
 def test_latex_output_display_and_inline():
     assert 'display="block"' in latex_output_to_html(r"$$\frac{1}{2}$$")
     assert 'display="inline"' in latex_output_to_html(r"$x^2$")

@@ -22,6 +22,23 @@ _LEFTOVER_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
 _ROW_SPACE = re.compile(r"\\\\\s*\[\s*-?[0-9.]+\s*(?:pt|em|ex|mm|cm|in|mu)\s*\]")
 
 
+# ``\xrightarrow{label}``: latex2mathml draws a short arrow beside its label; an arrow under the
+# label (``\overset``) is what TeX shows.
+_XARROW = re.compile(r"\\x(right|left)arrow\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+
+
+def _normalise(tex: str) -> str:
+    """Rewrite the few constructs latex2mathml renders wrongly into equivalent ones."""
+    # A row break with extra space (``\\[4pt]``) is shown by latex2mathml as text "[4pt]";
+    # the space is only a hint, so keep the break and drop the space.
+    tex = _ROW_SPACE.sub(r"\\\\", tex)
+    # \lVert and \rVert come out as bare fences the browser stretches unevenly; TeX draws them
+    # at text size, as \| (and \lvert, \rvert as |).
+    tex = re.sub(r"\\[lr]Vert(?![A-Za-z])", r"\\|", tex)
+    tex = re.sub(r"\\[lr]vert(?![A-Za-z])", "|", tex)
+    return _XARROW.sub(lambda m: f"\\overset{{{m[2]}}}{{\\long{m[1]}arrow}}", tex)
+
+
 @lru_cache(maxsize=4096)
 def tex_to_mathml(tex: str, *, display: bool = False, where: str = "") -> str:
     r"""Convert one LaTeX formula (without its ``$`` delimiters) to a ``<math>`` element.
@@ -51,9 +68,7 @@ def tex_to_mathml(tex: str, *, display: bool = False, where: str = "") -> str:
     source = tex.strip()
     place = f" in {where}" if where else ""
     try:
-        # A row break with extra space (``\\[4pt]``) is shown by latex2mathml as text "[4pt]";
-        # the space is only a hint, so keep the break and drop the space.
-        mathml = convert(_ROW_SPACE.sub(r"\\\\", source), display="block" if display else "inline")
+        mathml = convert(_normalise(source), display="block" if display else "inline")
     except Exception as exc:  # latex2mathml raises its own exception classes for bad TeX
         raise CRMLabInputError(
             f"cannot typeset the formula {source!r}{place}: {type(exc).__name__}: {exc}. "
