@@ -12,6 +12,7 @@ fast.
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import os
 import sys
@@ -323,8 +324,8 @@ def run_notebooks(
             f"two notebooks named {clashes} would overwrite each other in out_dir; "
             "run them in separate calls with different out_dir."
         )
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive seconds, got {timeout!r}.")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError(f"timeout must be positive, finite seconds, got {timeout!r}.")
     out = Path(out_dir)
     tasks = [
         NotebookTask(

@@ -65,8 +65,9 @@ def test_run_notebooks_argument_errors(tiny, tmp_path):
     copy = _notebook(tmp_path / "a" / "good.ipynb", ["1"])
     with pytest.raises(ValueError, match="would overwrite each other"):
         run_notebooks([tiny / "good.ipynb", copy], tmp_path)
-    with pytest.raises(ValueError, match="timeout must be positive"):
-        run_notebooks([copy], tmp_path, timeout=0)
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="timeout must be positive, finite"):
+            run_notebooks([copy], tmp_path, timeout=bad)
 
 
 @pytest.mark.notebooks
