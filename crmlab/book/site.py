@@ -365,6 +365,7 @@ def _conf(title: str) -> dict[str, Any]:
     return {
         "project": title,
         "author": "crmlab",
+        "copyright": "the crmlab authors (MIT licence)",
         "extensions": ["myst_nb", "crmlab.book.sphinx_mathml"],
         "html_math_renderer": "mathml",
         "myst_enable_extensions": ["dollarmath", "colon_fence", "tasklist"],
