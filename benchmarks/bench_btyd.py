@@ -17,12 +17,11 @@ simulated customers (crmlab only).
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
+from _common import median_time
 
 from crmlab.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
 from crmlab.clv.bgnbd import bgnbd_log_likelihood
@@ -41,15 +40,6 @@ except (ImportError, AttributeError):  # pragma: no cover
     BetaGeoBetaBinom = None
 
 CAL_END = "1997-09-30"
-
-
-def _time(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def _row(name, ours_s, theirs_s, ll_ours, ll_theirs):
@@ -105,10 +95,10 @@ def main() -> None:
         ),
     ]
     for name, ours, theirs, loglik, names in counting:
-        t_ours, model = _time(lambda ours=ours: ours().fit(summary), args.repeat)
+        t_ours, model = median_time(lambda ours=ours: ours().fit(summary), args.repeat)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_theirs, fitter = _time(
+            t_theirs, fitter = median_time(
                 lambda theirs=theirs: theirs().fit(
                     summary["frequency"], summary["recency"], summary["T"]
                 ),
@@ -120,10 +110,10 @@ def main() -> None:
 
     if GammaGamma is not None:
         spend = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-        t_ours, gg = _time(lambda: GammaGamma().fit(spend), args.repeat)
+        t_ours, gg = median_time(lambda: GammaGamma().fit(spend), args.repeat)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_theirs, ggf = _time(
+            t_theirs, ggf = median_time(
                 lambda: lifetimes.GammaGammaFitter().fit(
                     spend["frequency"], spend["monetary_value"]
                 ),
@@ -137,10 +127,12 @@ def main() -> None:
 
     if BetaGeoBetaBinom is not None:
         don = load_donations()
-        t_ours, bb = _time(lambda: BetaGeoBetaBinom().fit(don, weights_col="weights"), args.repeat)
+        t_ours, bb = median_time(
+            lambda: BetaGeoBetaBinom().fit(don, weights_col="weights"), args.repeat
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_theirs, bbf = _time(
+            t_theirs, bbf = median_time(
                 lambda: lifetimes.BetaGeoBetaBinomFitter().fit(
                     don["frequency"], don["recency"], don["periods"], weights=don["weights"]
                 ),
@@ -168,8 +160,8 @@ def main() -> None:
     sim = truth.simulate(args.n_sim, T_sim, random_state=1)
     days = sim.copy()
     days["recency"] = np.round(days["recency"] * 7) / 7  # whole days, as rfm_summary gives
-    t_days, fit_days = _time(lambda: BetaGeo().fit(days), args.repeat)
-    t_cont, fit_cont = _time(lambda: BetaGeo().fit(sim), 1)
+    t_days, fit_days = median_time(lambda: BetaGeo().fit(days), args.repeat)
+    t_cont, fit_cont = median_time(lambda: BetaGeo().fit(sim), 1)
     print(
         f"\nBG/NBD on {args.n_sim:,} simulated customers (crmlab only): "
         f"{t_days:.3f} s with times in whole days (as from rfm_summary), "

@@ -13,25 +13,15 @@ slow), their ratio, crmlab's peak traced memory, and checks both give the same s
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 import tracemalloc
 
 import numpy as np
+from _common import median_time
 
 from crmlab.datasets import simulate_transaction_log
 from crmlab.transactions import rfm_summary
 
 CAL_END = "2021-06-30"
-
-
-def _time(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def main() -> None:
@@ -48,7 +38,7 @@ def main() -> None:
     def ours():
         return rfm_summary(tx, calibration_end=CAL_END, observation_end=obs_end, time_unit="D")
 
-    t_ours, summary = _time(ours, args.repeat)
+    t_ours, summary = median_time(ours, args.repeat)
     tracemalloc.start()
     ours()
     peak = tracemalloc.get_traced_memory()[1]
@@ -72,7 +62,7 @@ def main() -> None:
             monetary_value_col="amount",
         )
 
-    t_theirs, ref = _time(theirs, 1)
+    t_theirs, ref = median_time(theirs, 1)
     print(f"lifetimes calibration_and_holdout_data: {t_theirs:8.2f} s")
     print(f"ratio (lifetimes / crmlab): {t_theirs / t_ours:.1f}x")
 

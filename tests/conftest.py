@@ -13,6 +13,10 @@ if "CRMLAB_DATA" not in os.environ and _MIRROR.is_dir():
     os.environ["CRMLAB_DATA"] = str(_MIRROR)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # every test draws off screen (what the plotting tests once each set)
+
 try:  # property-based tests: the same examples every run, no time limit per example, no cache
     from hypothesis import HealthCheck
     from hypothesis import settings as _hypothesis_settings
@@ -42,6 +46,68 @@ def cdnow_master():
     from crmlab.datasets import load_cdnow
 
     return load_cdnow()
+
+
+@pytest.fixture(scope="session")
+def cdnow_summary(cdnow_sample):
+    """The CDNOW sample as an RFM summary, calibration to 1997-09-30, weeks (as published)."""
+    from crmlab.transactions import rfm_summary
+
+    return rfm_summary(cdnow_sample, calibration_end="1997-09-30")
+
+
+@pytest.fixture(scope="session")
+def bg_cdnow():
+    """BG/NBD at its estimates on the CDNOW sample, weeks (Fader, Hardie & Lee 2005; LL -9582.43)."""
+    from crmlab.clv import BetaGeo
+
+    return BetaGeo.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4262, time_unit="W")
+
+
+def rfm_frame(x, tx, T):
+    """A hand-built summary (frequency, recency, T) in weeks; it states its unit, none is assumed."""
+    import pandas as pd
+
+    out = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
+    out.attrs["time_unit"] = "W"
+    return out
+
+
+def assert_fits_repeat_histogram(model, summary, n_max: int):
+    """Expected against observed customers with 0-3 repeat purchases, within 15% (FHL 2005, Fig. 3).
+
+    Returns the expected and observed counts of 0 to ``n_max - 1`` repeat purchases.
+    """
+    import numpy as np
+
+    T, counts = np.unique(summary["T"].to_numpy(), return_counts=True)
+    expected = counts @ model.probability_purchases_new(T[:, None], np.arange(n_max)[None, :])
+    observed = np.bincount(summary["frequency"], minlength=n_max)
+    for k in range(4):
+        assert expected[k] == pytest.approx(observed[k], rel=0.15), k
+    return expected, observed
+
+
+def assert_recovers(params: dict, fit, n_sets: int = 20) -> None:
+    """Each true parameter lies within 3 standard errors of its estimate in 90% of the data sets.
+
+    ``fit(seed)`` returns the model fitted to simulated data set ``seed`` (0 to ``n_sets - 1``).
+    """
+    hits = dict.fromkeys(params, 0)
+    for seed in range(n_sets):
+        model = fit(seed)
+        for k, v in params.items():
+            hits[k] += abs(model.params_[k] - v) < 3 * model.standard_errors_[k]
+    assert all(h >= 0.9 * n_sets for h in hits.values()), hits
+
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a test opened (use with ``pytest.mark.usefixtures``)."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 #: Every lesson notebook; new lessons (09, 10, ...) are picked up automatically.

@@ -24,9 +24,10 @@ from crmlab.clv import (
     ShiftedBetaGeometric,
 )
 from crmlab.clv._base import BaseModel
-from crmlab.datasets import load_cdnow, load_donations
+from crmlab.datasets import load_donations
 from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
-from crmlab.transactions import rfm_summary
+
+from conftest import rfm_frame
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,9 @@ COUNTING = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD"]
 
 
 @pytest.fixture(scope="module")
-def datasets() -> dict[str, Any]:
+def datasets(cdnow_summary) -> dict[str, Any]:
     return {
-        "cdnow": rfm_summary(load_cdnow(sample=True), calibration_end="1997-09-30"),
+        "cdnow": cdnow_summary,
         "donations": load_donations(),
         "survivors": _HIGH_END,
     }
@@ -181,12 +182,6 @@ def test_a_time_unit_given_twice_must_agree(name, datasets):
 counting = pytest.mark.parametrize("name", COUNTING)
 
 
-def _frame(x, tx, T) -> pd.DataFrame:
-    out = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
-    out.attrs["time_unit"] = "W"
-    return out
-
-
 _EXTREME_PARAMS = {
     "BetaGeo": [dict(r=5.0, alpha=0.01, a=3.0, b=0.2), dict(r=0.01, alpha=500.0, a=0.1, b=50.0)],
     "ModifiedBetaGeo": [
@@ -207,7 +202,7 @@ def test_no_nan_or_inf_for_extreme_customers(name):
     for x, T in itertools.product([0, 1, 10, 100, 1_000, 10_000], [0.5, 39.0, 1_000.0, 10_000.0]):
         for frac in [0.0] if x == 0 else [1e-6, 0.5, 1.0]:
             rows.append((x, frac * T, T))
-    data = _frame(*zip(*rows, strict=True))
+    data = rfm_frame(*zip(*rows, strict=True))
     for params in [SPECS[name].params, *_EXTREME_PARAMS[name]]:
         model = SPECS[name].model.from_params(**params)
         assert np.isfinite(model.log_likelihood_individual(data)).all(), params
@@ -236,7 +231,7 @@ def test_simulate_matches_the_model_and_is_reproducible(name):
 
 @counting
 def test_absurd_data_raise_convergence_error_with_advice(name):
-    data = _frame([0] * 50, [0.0] * 50, [10.0] * 50)  # nobody ever buys again: no maximum
+    data = rfm_frame([0] * 50, [0.0] * 50, [10.0] * 50)  # nobody ever buys again: no maximum
     with pytest.raises(ConvergenceError, match="penalizer"):
         SPECS[name].model().fit(data)
 

@@ -6,33 +6,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab.clv import BetaGeo, BetaGeoBetaBinom, ShiftedBetaGeometric, calibration_holdout_report
+from crmlab.clv import BetaGeoBetaBinom, ShiftedBetaGeometric, calibration_holdout_report
 from crmlab.clv import evaluation as ev
 from crmlab.datasets import load_donations
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import rfm_summary
 
 
-@pytest.fixture(scope="module")
-def summary(cdnow_sample):
-    return rfm_summary(cdnow_sample, calibration_end="1997-09-30")
-
-
-@pytest.fixture(scope="module")
-def bg():
-    # BG/NBD on the CDNOW sample, weeks (Fader, Hardie & Lee 2005; data README: LL -9582.43)
-    return BetaGeo.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4262, time_unit="W")
-
-
-def test_holdout_report(bg, summary):
-    report = calibration_holdout_report(bg, summary)
+def test_holdout_report(bg_cdnow, cdnow_summary):
+    report = calibration_holdout_report(bg_cdnow, cdnow_summary)
     table = report.customers
-    assert table.index.equals(summary.index)
-    np.testing.assert_array_equal(table["actual"], summary["frequency_holdout"])
-    np.testing.assert_allclose(table["predicted"], bg.expected_purchases(summary, 39.0))
+    assert table.index.equals(cdnow_summary.index)
+    np.testing.assert_array_equal(table["actual"], cdnow_summary["frequency_holdout"])
+    np.testing.assert_allclose(table["predicted"], bg_cdnow.expected_purchases(cdnow_summary, 39.0))
     np.testing.assert_allclose(table["error"], table["predicted"] - table["actual"])
     m = report.metrics
-    assert m["actual_total"] == summary["frequency_holdout"].sum()
+    assert m["actual_total"] == cdnow_summary["frequency_holdout"].sum()
     assert m["predicted_total"] == pytest.approx(table["predicted"].sum())
     assert m["total_error_pct"] == pytest.approx(
         100 * (m["predicted_total"] - m["actual_total"]) / m["actual_total"]
@@ -42,29 +31,29 @@ def test_holdout_report(bg, summary):
     assert "holdout purchases" in repr(report)
 
 
-def test_holdout_report_with_several_holdout_lengths(bg, summary):
-    mixed = summary.copy()
+def test_holdout_report_with_several_holdout_lengths(bg_cdnow, cdnow_summary):
+    mixed = cdnow_summary.copy()
     mixed.loc[mixed.index[:10], "duration_holdout"] = 20.0
-    report = calibration_holdout_report(bg, mixed)
+    report = calibration_holdout_report(bg_cdnow, mixed)
     np.testing.assert_allclose(
-        report.customers["predicted"].iloc[:10], bg.expected_purchases(mixed.iloc[:10], 20.0)
+        report.customers["predicted"].iloc[:10], bg_cdnow.expected_purchases(mixed.iloc[:10], 20.0)
     )
 
 
-def test_holdout_report_needs_holdout_columns(bg, cdnow_sample):
+def test_holdout_report_needs_holdout_columns(bg_cdnow, cdnow_sample):
     plain = rfm_summary(cdnow_sample)
     with pytest.raises(CRMLabInputError, match="frequency_holdout.*calibration_end"):
-        calibration_holdout_report(bg, plain)
+        calibration_holdout_report(bg_cdnow, plain)
 
 
-def test_period_transactions_table(bg, summary):
-    table = ev.period_transactions_table(bg, summary, max_frequency=7)
+def test_period_transactions_table(bg_cdnow, cdnow_summary):
+    table = ev.period_transactions_table(bg_cdnow, cdnow_summary, max_frequency=7)
     assert list(table.index) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
-    assert table["actual"].sum() == len(summary)
-    assert table["model"].sum() == pytest.approx(len(summary))
-    assert table.loc["0", "actual"] == (summary.frequency == 0).sum() == 1411
+    assert table["actual"].sum() == len(cdnow_summary)
+    assert table["model"].sum() == pytest.approx(len(cdnow_summary))
+    assert table.loc["0", "actual"] == (cdnow_summary.frequency == 0).sum() == 1411
     # the model's one-time buyers: sum of P(X(T_i) = 0)
-    manual = bg.probability_purchases_new(summary["T"].to_numpy(), 0).sum()
+    manual = bg_cdnow.probability_purchases_new(cdnow_summary["T"].to_numpy(), 0).sum()
     assert table.loc["0", "model"] == pytest.approx(manual)
     assert abs(table.loc["0", "model"] - 1411) < 30
 
@@ -82,41 +71,43 @@ def test_period_transactions_table_discrete():
     assert table.loc["0", "actual"] == 3464
 
 
-def test_conditional_expectation_table(bg, summary):
-    table = ev.conditional_expectation_table(bg, summary, max_frequency=5)
+def test_conditional_expectation_table(bg_cdnow, cdnow_summary):
+    table = ev.conditional_expectation_table(bg_cdnow, cdnow_summary, max_frequency=5)
     assert list(table.index) == ["0", "1", "2", "3", "4", "5+"]
-    assert table["n_customers"].sum() == len(summary)
-    ones = summary.frequency == 1
-    assert table.loc["1", "actual"] == pytest.approx(summary.loc[ones, "frequency_holdout"].mean())
+    assert table["n_customers"].sum() == len(cdnow_summary)
+    ones = cdnow_summary.frequency == 1
+    assert table.loc["1", "actual"] == pytest.approx(
+        cdnow_summary.loc[ones, "frequency_holdout"].mean()
+    )
     assert table.loc["1", "model"] == pytest.approx(
-        bg.expected_purchases(summary[ones], 39.0).mean()
+        bg_cdnow.expected_purchases(cdnow_summary[ones], 39.0).mean()
     )
     assert table["model"].is_monotonic_increasing
     assert table.attrs["duration_holdout"] == 39.0
 
 
-def test_frequency_recency_matrix(bg, summary):
-    matrix = ev.frequency_recency_matrix(bg, summary, t=4)
-    assert matrix.index.max() == summary.frequency.max()
-    assert matrix.attrs["T"] == np.ceil(summary["T"].max())
+def test_frequency_recency_matrix(bg_cdnow, cdnow_summary):
+    matrix = ev.frequency_recency_matrix(bg_cdnow, cdnow_summary, t=4)
+    assert matrix.index.max() == cdnow_summary.frequency.max()
+    assert matrix.attrs["T"] == np.ceil(cdnow_summary["T"].max())
     assert matrix.loc[0].nunique() == 1  # recency is irrelevant without repeat purchases
     assert matrix.loc[1:, 0.0].isna().all()  # repeat purchases at recency 0 are impossible
     # check one cell against the model directly
     cell = pd.DataFrame({"frequency": [3], "recency": [20.0], "T": [matrix.attrs["T"]]})
     cell.attrs["time_unit"] = "W"
-    assert matrix.loc[3, 20.0] == pytest.approx(bg.expected_purchases(cell, 4).iloc[0])
+    assert matrix.loc[3, 20.0] == pytest.approx(bg_cdnow.expected_purchases(cell, 4).iloc[0])
     # more recent buyers are expected to buy more
     assert (np.diff(matrix.loc[5, 1.0:].to_numpy()) > 0).all()
 
 
-def test_probability_alive_matrix(bg):
-    matrix = ev.probability_alive_matrix(bg, max_frequency=10, max_recency=39)
+def test_probability_alive_matrix(bg_cdnow):
+    matrix = ev.probability_alive_matrix(bg_cdnow, max_frequency=10, max_recency=39)
     assert matrix.shape == (11, 40)
     values = matrix.to_numpy()
     assert np.nanmin(values) >= 0 and np.nanmax(values) <= 1
     assert (matrix.loc[0] == 1).all()  # BG/NBD: no repeat purchase, no chance to drop out
     with pytest.raises(CRMLabInputError, match="max_frequency and max_recency"):
-        ev.probability_alive_matrix(bg)
+        ev.probability_alive_matrix(bg_cdnow)
 
 
 def test_matrices_discrete():
@@ -132,11 +123,11 @@ def test_matrices_discrete():
     assert pa.loc[6, 6.0] == pytest.approx(0.93, abs=0.005)
 
 
-def test_tracking_table(bg, cdnow_sample, summary):
-    table = ev.tracking_table(bg, cdnow_sample, calibration_end="1997-09-30")
+def test_tracking_table(bg_cdnow, cdnow_sample, cdnow_summary):
+    table = ev.tracking_table(bg_cdnow, cdnow_sample, calibration_end="1997-09-30")
     assert table.index[0] == 1 and len(table) == 78
     assert table["period_end"].iloc[0] == pd.Timestamp("1997-01-08")
-    total_repeat = summary["frequency"].sum() + summary["frequency_holdout"].sum()
+    total_repeat = cdnow_summary["frequency"].sum() + cdnow_summary["frequency_holdout"].sum()
     assert table["actual"].sum() == total_repeat == table["actual_cumulative"].iloc[-1]
     np.testing.assert_allclose(table["model"].cumsum(), table["model_cumulative"])
     assert (table["model"] >= 0).all()
@@ -145,15 +136,15 @@ def test_tracking_table(bg, cdnow_sample, summary):
     firsts = cdnow_sample.groupby("customer_id")["date"].min()
     ages = (end - firsts).dt.days.to_numpy() / 7
     assert table["model_cumulative"].iloc[-1] == pytest.approx(
-        bg.expected_purchases_new(ages).sum()
+        bg_cdnow.expected_purchases_new(ages).sum()
     )
     assert table.attrs["calibration_end"] == pd.Timestamp("1997-09-30")
     assert abs(table["model_cumulative"].iloc[-1] / total_repeat - 1) < 0.1
 
 
-def test_tracking_table_in_months(bg, cdnow_sample):
-    weeks = ev.tracking_table(bg, cdnow_sample)
-    months = ev.tracking_table(bg, cdnow_sample, time_unit="M")
+def test_tracking_table_in_months(bg_cdnow, cdnow_sample):
+    weeks = ev.tracking_table(bg_cdnow, cdnow_sample)
+    months = ev.tracking_table(bg_cdnow, cdnow_sample, time_unit="M")
     assert months["actual"].sum() == weeks["actual"].sum()
     assert len(months) == 18
 

@@ -8,9 +8,9 @@ import pytest
 
 from crmlab.clv import BetaGeo, ModifiedBetaGeo
 from crmlab.clv.mbgnbd import mbgnbd_log_likelihood
-from crmlab.datasets import load_cdnow
 from crmlab.errors import CRMLabInputError
-from crmlab.transactions import rfm_summary
+
+from conftest import assert_fits_repeat_histogram, assert_recovers, rfm_frame
 
 # lifetimes tests/test_estimation.py, ModifiedBetaGeoFitter on the CDNOW sample (labelled
 # "BTYDplus"): r, alpha, a, b = 0.525, 6.183, 0.891, 1.614 (calibration to 1997-09-30, weeks)
@@ -18,33 +18,22 @@ PUBLISHED = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
 
 
 @pytest.fixture(scope="module")
-def cdnow():
-    return rfm_summary(load_cdnow(sample=True), calibration_end="1997-09-30")
+def fitted(cdnow_summary):
+    return ModifiedBetaGeo().fit(cdnow_summary)
 
 
-@pytest.fixture(scope="module")
-def fitted(cdnow):
-    return ModifiedBetaGeo().fit(cdnow)
-
-
-def _frame(x, tx, T):
-    out = pd.DataFrame({"frequency": x, "recency": tx, "T": T})
-    out.attrs["time_unit"] = "W"  # a hand-built frame states its unit; none is assumed
-    return out
-
-
-def test_fit_reproduces_published_estimates(fitted, cdnow):
+def test_fit_reproduces_published_estimates(fitted, cdnow_summary):
     for name, value in PUBLISHED.items():
         assert fitted.params_[name] == pytest.approx(value, abs=1e-3), name
     assert fitted.n_customers_ == 2357
-    ll = fitted.log_likelihood_individual(cdnow)
+    ll = fitted.log_likelihood_individual(cdnow_summary)
     assert ll.sum() == pytest.approx(fitted.log_likelihood_, rel=1e-10)
     # the extra drop-out chance is one more degree of freedom in practice: LL no worse than BG/NBD
-    assert fitted.log_likelihood_ >= BetaGeo().fit(cdnow).log_likelihood_ - 1e-6
+    assert fitted.log_likelihood_ >= BetaGeo().fit(cdnow_summary).log_likelihood_ - 1e-6
 
 
-def test_likelihood_differs_from_bgnbd_only_by_the_shift(cdnow):
-    x, tx, T = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+def test_likelihood_differs_from_bgnbd_only_by_the_shift(cdnow_summary):
+    x, tx, T = (cdnow_summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     params = (0.5, 6.0, 0.9, 1.6)
     ll = mbgnbd_log_likelihood(params, x, tx, T)
     # closed form for a one-time buyer (t_x = 0): B(a, b+1)/B(a, b) = b/(a+b), so
@@ -56,7 +45,7 @@ def test_likelihood_differs_from_bgnbd_only_by_the_shift(cdnow):
 
 
 def test_one_time_buyers_may_be_dead(fitted):
-    data = _frame([0, 0, 5], [0.0, 0.0, 30.0], [1.0, 39.0, 31.0])
+    data = rfm_frame([0, 0, 5], [0.0, 0.0, 30.0], [1.0, 39.0, 31.0])
     p = fitted.probability_alive(data)
     assert (p < 1).all()
     assert p.iloc[1] < p.iloc[0]  # a long silence makes death more likely
@@ -64,39 +53,33 @@ def test_one_time_buyers_may_be_dead(fitted):
     assert p.iloc[0] == pytest.approx(1 / (1 + a / (b + 0) * ((alpha + 1) / alpha) ** r))
 
 
-def test_probability_purchases_new_sums_to_one_and_matches_mean(fitted, cdnow):
+def test_probability_purchases_new_sums_to_one_and_matches_mean(fitted, cdnow_summary):
     n = np.arange(0, 2000)
     probs = fitted.probability_purchases_new(52.0, n)
     assert probs.sum() == pytest.approx(1.0, abs=1e-8)
     assert (probs * n).sum() == pytest.approx(fitted.expected_purchases_new(52.0), rel=1e-6)
-    T, counts = np.unique(cdnow["T"].to_numpy(), return_counts=True)
-    expected = counts @ fitted.probability_purchases_new(T[:, None], n[None, :400])
-    observed = np.bincount(cdnow["frequency"], minlength=400)
-    for k in range(4):
-        assert expected[k] == pytest.approx(observed[k], rel=0.15), k
+    assert_fits_repeat_histogram(fitted, cdnow_summary, 400)
 
 
 def test_expected_purchases_new_and_conditional_agree_for_a_new_customer(fitted):
     # a customer acquired at T=0 with no history: the conditional expectation is E[X(t)]
-    ce = fitted.expected_purchases(_frame([0], [0.0], [1e-12]), 52.0).iloc[0]
+    ce = fitted.expected_purchases(rfm_frame([0], [0.0], [1e-12]), 52.0).iloc[0]
     assert ce == pytest.approx(fitted.expected_purchases_new(52.0), rel=1e-6)
 
 
 def test_parameter_recovery():
     truth = ModifiedBetaGeo.from_params(**PUBLISHED)
     rng = np.random.default_rng(99)
-    hits = {k: 0 for k in PUBLISHED}
-    n_sets = 20
-    for seed in range(n_sets):
+
+    def fit(seed):
         T = rng.integers(27 * 7, 39 * 7 + 1, 4_000) / 7
-        fit = ModifiedBetaGeo().fit(truth.simulate(4_000, T, random_state=seed))
-        for k, v in PUBLISHED.items():
-            hits[k] += abs(fit.params_[k] - v) < 3 * fit.standard_errors_[k]
-    assert all(h >= 0.9 * n_sets for h in hits.values()), hits
+        return ModifiedBetaGeo().fit(truth.simulate(4_000, T, random_state=seed))
+
+    assert_recovers(PUBLISHED, fit)
 
 
 def test_bad_input(fitted):
     with pytest.raises(CRMLabInputError, match="frequency is 0"):
-        fitted.probability_alive(_frame([0], [2.0], [3.0]))
+        fitted.probability_alive(rfm_frame([0], [2.0], [3.0]))
     with pytest.raises(CRMLabInputError, match="missing column.*'recency'"):
         fitted.expected_purchases(pd.DataFrame({"frequency": [1], "T": [2.0]}), 5)

@@ -3,54 +3,32 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from crmlab import plotting  # noqa: E402
-from crmlab.clv import BetaGeo, ShiftedBetaGeometric  # noqa: E402
-from crmlab.clv import evaluation as ev  # noqa: E402
-from crmlab.errors import CRMLabInputError  # noqa: E402
-from crmlab.transactions import rfm_summary  # noqa: E402
+from crmlab import plotting
+from crmlab.clv import ShiftedBetaGeometric
+from crmlab.clv import evaluation as ev
+from crmlab.errors import CRMLabInputError
 
 HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def summary(cdnow_sample):
-    return rfm_summary(cdnow_sample, calibration_end="1997-09-30")
-
-
-@pytest.fixture(scope="module")
-def bg():
-    return BetaGeo.from_params(r=0.2426, alpha=4.4136, a=0.7930, b=2.4262, time_unit="W")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_discovered_through_crmlab_plotting():
-    for name in (
-        "plot_period_transactions",
-        "plot_calibration_holdout",
-        "plot_frequency_recency_matrix",
-        "plot_probability_alive_matrix",
-        "plot_cumulative_transactions",
-        "plot_incremental_transactions",
-        "plot_retention_curves",
-    ):
+    from crmlab.plotting import clv as clv_figures
+
+    for name in clv_figures.__all__:  # each figure is called by name in the tests below
         assert name in dir(plotting)
         assert callable(getattr(plotting, name))
+        assert getattr(plotting, name) is getattr(clv_figures, name)
 
 
-def test_period_transactions(bg, summary):
-    table = ev.period_transactions_table(bg, summary)
+def test_period_transactions(bg_cdnow, cdnow_summary):
+    table = ev.period_transactions_table(bg_cdnow, cdnow_summary)
     ax = plotting.plot_period_transactions(table)
     bars = ax.patches
     assert len(bars) == 2 * len(table)
@@ -62,8 +40,8 @@ def test_period_transactions(bg, summary):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["actual", "model"]
 
 
-def test_calibration_holdout(bg, summary):
-    table = ev.conditional_expectation_table(bg, summary)
+def test_calibration_holdout(bg_cdnow, cdnow_summary):
+    table = ev.conditional_expectation_table(bg_cdnow, cdnow_summary)
     ax = plotting.plot_calibration_holdout(table)
     actual, model = ax.lines
     np.testing.assert_allclose(actual.get_ydata(), table["actual"])
@@ -72,8 +50,8 @@ def test_calibration_holdout(bg, summary):
     assert "calibration" in ax.get_xlabel()
 
 
-def test_frequency_recency_matrix(bg, summary):
-    matrix = ev.frequency_recency_matrix(bg, summary)
+def test_frequency_recency_matrix(bg_cdnow, cdnow_summary):
+    matrix = ev.frequency_recency_matrix(bg_cdnow, cdnow_summary)
     fig, ax = plt.subplots()
     out = plotting.plot_frequency_recency_matrix(matrix, ax=ax)
     assert out is ax
@@ -85,15 +63,15 @@ def test_frequency_recency_matrix(bg, summary):
     assert "expected purchases in the next week" in fig.axes[1].get_ylabel()
 
 
-def test_probability_alive_matrix(bg, summary):
-    matrix = ev.probability_alive_matrix(bg, summary)
+def test_probability_alive_matrix(bg_cdnow, cdnow_summary):
+    matrix = ev.probability_alive_matrix(bg_cdnow, cdnow_summary)
     ax = plotting.plot_probability_alive_matrix(matrix)
     assert ax.images[0].get_clim() == (0.0, 1.0)
     assert "Probability alive" in ax.get_title()
 
 
-def test_tracking_plots(bg, cdnow_sample):
-    table = ev.tracking_table(bg, cdnow_sample, calibration_end="1997-09-30")
+def test_tracking_plots(bg_cdnow, cdnow_sample):
+    table = ev.tracking_table(bg_cdnow, cdnow_sample, calibration_end="1997-09-30")
     ax = plotting.plot_cumulative_transactions(table)
     actual, model, divider = ax.lines
     np.testing.assert_allclose(actual.get_ydata(), table["actual_cumulative"])
@@ -122,16 +100,16 @@ def test_retention_curves():
         plotting.plot_retention_curves(table, kind="churn")
 
 
-def test_wrong_table_is_a_clear_error(bg, summary):
-    table = ev.period_transactions_table(bg, summary)
+def test_wrong_table_is_a_clear_error(bg_cdnow, cdnow_summary):
+    table = ev.period_transactions_table(bg_cdnow, cdnow_summary)
     with pytest.raises(CRMLabInputError, match="missing column.*'period_end'.*tracking_table"):
         plotting.plot_cumulative_transactions(table)
 
 
-def test_no_global_state_changed(bg, summary):
+def test_no_global_state_changed(bg_cdnow, cdnow_summary):
     before = dict(matplotlib.rcParams)
     n_figs = len(plt.get_fignums())
     fig, ax = plt.subplots()
-    plotting.plot_period_transactions(ev.period_transactions_table(bg, summary), ax=ax)
+    plotting.plot_period_transactions(ev.period_transactions_table(bg_cdnow, cdnow_summary), ax=ax)
     assert len(plt.get_fignums()) == n_figs + 1  # drew on the given axes, no new figure
     assert dict(matplotlib.rcParams) == before

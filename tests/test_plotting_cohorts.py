@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
+from crmlab import plotting
+from crmlab.clv import coca_cola_value, cohort_table, simple_clv
+from crmlab.clv.formulas import clv_drivers, clv_sensitivity
+from crmlab.errors import CRMLabInputError
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from crmlab import plotting  # noqa: E402
-from crmlab.clv import coca_cola_value, cohort_table, simple_clv  # noqa: E402
-from crmlab.clv.formulas import clv_drivers, clv_sensitivity  # noqa: E402
-from crmlab.errors import CRMLabInputError  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from crmlab import plotting  # noqa: E402
-from crmlab.errors import CRMLabInputError  # noqa: E402
+from crmlab import plotting
+from crmlab.errors import CRMLabInputError
 
 
 def test_interpurchase_histogram_bins_by_week_and_marks_the_median():

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from crmlab import economics, plotting  # noqa: E402
+from crmlab import economics, plotting
 
 
 def test_retention_profit_plot_draws_one_line_per_rate():

@@ -4,25 +4,19 @@ returns the Axes, leaves matplotlib's global settings as they were)."""
 import inspect
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from crmlab import plotting  # noqa: E402
-from crmlab.errors import CRMLabInputError  # noqa: E402
+from crmlab import plotting
+from crmlab.errors import CRMLabInputError
 
 #: Figure-level plots (a grid of Axes) that cannot draw into one given Axes.
 FIGURE_LEVEL = {"plot_rfm_pairs"}
 
 
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 @pytest.fixture

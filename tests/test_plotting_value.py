@@ -1,23 +1,15 @@
 """Plot tests for lessons 2 and 3 (Agg backend): assert what is drawn."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.text import Text
 
-matplotlib.use("Agg")
+from crmlab import plotting, segmentation, value
+from crmlab.errors import CRMLabInputError
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
-
-from crmlab import plotting, segmentation, value  # noqa: E402
-from crmlab.errors import CRMLabInputError  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_plot_lorenz():
