@@ -100,3 +100,19 @@ def test_negative_amounts_and_missing_input_exit_2(tmp_path, capsys):
     assert "file 'orders.csv': column 'umsatz_eur': 3 of" in err and "--allow-returns" in err
     assert main(["analyze", str(tmp_path / "nope*.csv"), *FIRM_ARGS, "--out", "x", "--quiet"]) == 2
     assert "matches no file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_template_runs_on_cdnow_by_parameter(tmp_path):
+    import papermill as pm
+
+    out = tmp_path / "cdnow.ipynb"
+    params = {
+        "source": "cdnow", "customer_col": "customer_id", "date_col": "date",
+        "amount_col": "amount", "date_format": None, "calibration_end": "1997-09-30",
+    }  # fmt: skip
+    pm.execute_notebook(
+        str(TEMPLATE), str(out), parameters=params, kernel_name="python3", progress_bar=False
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "23570" in text.replace(",", "") and "overall verdict" in text
