@@ -88,6 +88,16 @@ def assert_fits_repeat_histogram(model, summary, n_max: int):
     return expected, observed
 
 
+def assert_purchase_distribution(model, t: float, n_max: int, *, sum_abs: float, mean_rel: float):
+    """A new customer's P(X(t) = n) for n below ``n_max`` sums to 1 and has the mean E[X(t)]."""
+    import numpy as np
+
+    n = np.arange(0, n_max)
+    probs = model.probability_purchases_new(t, n)
+    assert probs.sum() == pytest.approx(1.0, abs=sum_abs)
+    assert (probs * n).sum() == pytest.approx(model.expected_purchases_new(t), rel=mean_rel)
+
+
 def assert_recovers(params: dict, fit, n_sets: int = 20) -> None:
     """Each true parameter lies within 3 standard errors of its estimate in 90% of the data sets.
 

@@ -8,7 +8,12 @@ import pytest
 from crmlab.clv import BetaGeo
 from crmlab.errors import CRMLabInputError
 
-from conftest import assert_fits_repeat_histogram, assert_recovers, rfm_frame
+from conftest import (
+    assert_fits_repeat_histogram,
+    assert_purchase_distribution,
+    assert_recovers,
+    rfm_frame,
+)
 
 # CLVTools tests/testthat/test_correctness_bgnbd.R (= Fader, Hardie & Lee 2005: 0.243, 4.414,
 # 0.793, 2.426; LL -9582.4) on the CDNOW sample, calibration to 1997-09-30, weeks.
@@ -28,8 +33,7 @@ def published():
 
 # ------------------------------------------------------------------------------ golden
 def test_fit_reproduces_published_estimates(fitted):
-    for name, value in PUBLISHED.items():
-        assert fitted.params_[name] == pytest.approx(value, rel=2e-4), name
+    assert fitted.params_ == pytest.approx(PUBLISHED, rel=2e-4)
     assert fitted.log_likelihood_ == pytest.approx(PUBLISHED_LL, abs=0.005)
     assert fitted.n_customers_ == 2357
     assert fitted.time_unit_ == "W"
@@ -77,10 +81,7 @@ def test_probability_purchases_new_matches_histogram(fitted, cdnow_summary):
 
 
 def test_probability_purchases_new_is_consistent_with_its_mean(published):
-    n = np.arange(0, 2000)
-    probs = published.probability_purchases_new(52, n)
-    assert probs.sum() == pytest.approx(1.0, abs=1e-8)
-    assert (probs * n).sum() == pytest.approx(published.expected_purchases_new(52), rel=1e-6)
+    assert_purchase_distribution(published, 52, 2000, sum_abs=1e-8, mean_rel=1e-6)
 
 
 def test_probability_alive_is_one_without_repeat_purchases(published):

@@ -10,7 +10,12 @@ from crmlab.clv import BetaGeo, ModifiedBetaGeo
 from crmlab.clv.mbgnbd import mbgnbd_log_likelihood
 from crmlab.errors import CRMLabInputError
 
-from conftest import assert_fits_repeat_histogram, assert_recovers, rfm_frame
+from conftest import (
+    assert_fits_repeat_histogram,
+    assert_purchase_distribution,
+    assert_recovers,
+    rfm_frame,
+)
 
 # lifetimes tests/test_estimation.py, ModifiedBetaGeoFitter on the CDNOW sample (labelled
 # "BTYDplus"): r, alpha, a, b = 0.525, 6.183, 0.891, 1.614 (calibration to 1997-09-30, weeks)
@@ -23,8 +28,7 @@ def fitted(cdnow_summary):
 
 
 def test_fit_reproduces_published_estimates(fitted, cdnow_summary):
-    for name, value in PUBLISHED.items():
-        assert fitted.params_[name] == pytest.approx(value, abs=1e-3), name
+    assert fitted.params_ == pytest.approx(PUBLISHED, abs=1e-3)
     assert fitted.n_customers_ == 2357
     ll = fitted.log_likelihood_individual(cdnow_summary)
     assert ll.sum() == pytest.approx(fitted.log_likelihood_, rel=1e-10)
@@ -54,10 +58,7 @@ def test_one_time_buyers_may_be_dead(fitted):
 
 
 def test_probability_purchases_new_sums_to_one_and_matches_mean(fitted, cdnow_summary):
-    n = np.arange(0, 2000)
-    probs = fitted.probability_purchases_new(52.0, n)
-    assert probs.sum() == pytest.approx(1.0, abs=1e-8)
-    assert (probs * n).sum() == pytest.approx(fitted.expected_purchases_new(52.0), rel=1e-6)
+    assert_purchase_distribution(fitted, 52.0, 2000, sum_abs=1e-8, mean_rel=1e-6)
     assert_fits_repeat_histogram(fitted, cdnow_summary, 400)
 
 

@@ -15,30 +15,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlab.clv import (
-    BetaGeo,
-    BetaGeoBetaBinom,
-    GammaGamma,
-    ModifiedBetaGeo,
-    ParetoNBD,
-    ShiftedBetaGeometric,
-)
+from crmlab import clv
 
 positive = st.floats(0.05, 20.0, allow_nan=False, allow_infinity=False)
 HORIZONS = np.array([0.0, 0.5, 1.0, 4.0, 13.0, 52.0, 520.0])
 
 
+def _customers(draw, customer, columns) -> pd.DataFrame:
+    """One to six customers, each drawn by ``customer(draw)`` as a row of ``columns``."""
+    return pd.DataFrame([customer(draw) for _ in range(draw(st.integers(1, 6)))], columns=columns)
+
+
+def _continuous_customer(draw):
+    T = draw(st.floats(0.1, 200.0))
+    x = draw(st.integers(0, 60))
+    recency = 0.0 if x == 0 else draw(st.floats(0.0, 1.0)) * T
+    return x, recency, T
+
+
 @st.composite
 def continuous_histories(draw):
     """frequency, recency, T of a few customers (recency <= T, recency 0 when frequency 0)."""
-    n = draw(st.integers(1, 6))
-    rows = []
-    for _ in range(n):
-        T = draw(st.floats(0.1, 200.0))
-        x = draw(st.integers(0, 60))
-        recency = 0.0 if x == 0 else draw(st.floats(0.0, 1.0)) * T
-        rows.append((x, recency, T))
-    frame = pd.DataFrame(rows, columns=["frequency", "recency", "T"])
+    frame = _customers(draw, _continuous_customer, ["frequency", "recency", "T"])
     frame.attrs["time_unit"] = "W"
     return frame
 
@@ -46,9 +44,9 @@ def continuous_histories(draw):
 @pytest.mark.parametrize(
     ("model_class", "names"),
     [
-        (BetaGeo, ("r", "alpha", "a", "b")),
-        (ModifiedBetaGeo, ("r", "alpha", "a", "b")),
-        (ParetoNBD, ("r", "alpha", "s", "beta")),
+        (clv.BetaGeo, ("r", "alpha", "a", "b")),
+        (clv.ModifiedBetaGeo, ("r", "alpha", "a", "b")),
+        (clv.ParetoNBD, ("r", "alpha", "s", "beta")),
     ],
 )
 @settings(max_examples=20)
@@ -68,23 +66,23 @@ def test_continuous_time_predictions(model_class, names, params, data):
     assert np.all(np.diff(new) >= -1e-9 * np.maximum(1.0, new[1:]))
 
 
+def _discrete_customer(draw):
+    n = draw(st.integers(1, 12))
+    x = draw(st.integers(0, n))
+    tx = 0 if x == 0 else draw(st.integers(x, n))
+    return x, tx, n
+
+
 @st.composite
 def discrete_histories(draw):
     """frequency x <= recency tx <= periods n, tx = 0 when x = 0 (BG/BB)."""
-    k = draw(st.integers(1, 6))
-    rows = []
-    for _ in range(k):
-        n = draw(st.integers(1, 12))
-        x = draw(st.integers(0, n))
-        tx = 0 if x == 0 else draw(st.integers(x, n))
-        rows.append((x, tx, n))
-    return pd.DataFrame(rows, columns=["frequency", "recency", "periods"])
+    return _customers(draw, _discrete_customer, ["frequency", "recency", "periods"])
 
 
 @settings(max_examples=25)
 @given(params=st.tuples(positive, positive, positive, positive), data=discrete_histories())
 def test_bgbb_predictions(params, data):
-    model = BetaGeoBetaBinom.from_params(
+    model = clv.BetaGeoBetaBinom.from_params(
         time_unit="Y", **dict(zip(("alpha", "beta", "gamma", "delta"), params, strict=True))
     )
     for ahead in (0, 1, 5):
@@ -101,7 +99,7 @@ def test_bgbb_predictions(params, data):
 @settings(max_examples=25)
 @given(alpha=positive, beta=positive)
 def test_sbg_survival_and_retention(alpha, beta):
-    model = ShiftedBetaGeometric.from_params(alpha=alpha, beta=beta)
+    model = clv.ShiftedBetaGeometric.from_params(alpha=alpha, beta=beta)
     t = np.arange(0, 25)
     s = model.survival(t)
     assert s[0] == pytest.approx(1.0)
@@ -125,7 +123,7 @@ def test_sbg_survival_and_retention(alpha, beta):
     ),
 )
 def test_gamma_gamma_expected_spend_is_a_weighted_average(p, q, gamma, rows):
-    model = GammaGamma.from_params(p=p, q=q, gamma=gamma)
+    model = clv.GammaGamma.from_params(p=p, q=q, gamma=gamma)
     data = pd.DataFrame(
         [(x, m if x > 0 else 0.0) for x, m in rows], columns=["frequency", "monetary_value"]
     )

@@ -139,6 +139,12 @@ def _tx(**changes) -> pd.DataFrame:
     return pd.DataFrame({**GOOD, **changes})
 
 
+def _refused(error: type[Exception], match: str, **changes) -> None:
+    """rfm_summary refuses the good log with ``changes`` made: ``error``, message matching ``match``."""
+    with pytest.raises(error, match=match):
+        rfm_summary(_tx(**changes))
+
+
 def test_not_a_dataframe():
     with pytest.raises(TypeError, match="must be a pandas DataFrame, got list"):
         rfm_summary([1, 2, 3])
@@ -157,57 +163,61 @@ def test_missing_column_lists_what_is_there():
 
 
 def test_missing_ids():
-    with pytest.raises(
-        ValueError, match=r"'customer_id' — 1 of 3 rows have no customer id \(first: row 1"
-    ):
-        rfm_summary(_tx(customer_id=["a", None, "b"]))
+    _refused(
+        ValueError,
+        r"'customer_id' — 1 of 3 rows have no customer id \(first: row 1",
+        customer_id=["a", None, "b"],
+    )
 
 
 def test_missing_dates():
-    with pytest.raises(ValueError, match=r"'date' — 1 of 3 rows have no date \(first: row 2"):
-        rfm_summary(_tx(date=["2020-01-01", "2020-01-05", None]))
+    _refused(
+        ValueError,
+        r"'date' — 1 of 3 rows have no date \(first: row 2",
+        date=["2020-01-01", "2020-01-05", None],
+    )
 
 
 def test_unparsable_dates():
-    with pytest.raises(
-        ValueError, match=r"1 of 3 rows cannot be read as dates.*'2020-13-45'.*pd.to_datetime"
-    ):
-        rfm_summary(_tx(date=["2020-01-01", "2020-13-45", "2020-01-03"]))
+    _refused(
+        ValueError,
+        r"1 of 3 rows cannot be read as dates.*'2020-13-45'.*pd.to_datetime",
+        date=["2020-01-01", "2020-13-45", "2020-01-03"],
+    )
 
 
 def test_numeric_dates_are_a_type_error_with_a_fix():
-    with pytest.raises(TypeError, match="holds numbers.*format='%Y%m%d'"):
-        rfm_summary(_tx(date=[20200101, 20200105, 20200103]))
+    _refused(TypeError, "holds numbers.*format='%Y%m%d'", date=[20200101, 20200105, 20200103])
 
 
 def test_non_numeric_amounts():
-    with pytest.raises(ValueError, match=r"'amount' — 1 of 3 rows are not numbers.*'12,50'"):
-        rfm_summary(_tx(amount=[1.0, "12,50", 3]))
+    _refused(
+        ValueError, r"'amount' — 1 of 3 rows are not numbers.*'12,50'", amount=[1.0, "12,50", 3]
+    )
 
 
 def test_numbers_written_as_text_are_not_read_silently():
-    with pytest.raises(
-        ValueError, match=r"3 of 3 rows are not numbers \(text\).*'1.0'.*to_numeric"
-    ):
-        rfm_summary(_tx(amount=["1.0", "12.50", "3"]))
+    _refused(
+        ValueError,
+        r"3 of 3 rows are not numbers \(text\).*'1.0'.*to_numeric",
+        amount=["1.0", "12.50", "3"],
+    )
 
 
 def test_all_text_amounts_is_a_type_error():
-    with pytest.raises(TypeError, match="are not numbers"):
-        rfm_summary(_tx(amount=["one", "two", "three"]))
+    _refused(TypeError, "are not numbers", amount=["one", "two", "three"])
 
 
 def test_missing_amounts():
-    with pytest.raises(ValueError, match=r"'amount' — 1 of 3 rows are missing \(NaN\)"):
-        rfm_summary(_tx(amount=[1.0, np.nan, 3.0]))
+    _refused(ValueError, r"'amount' — 1 of 3 rows are missing \(NaN\)", amount=[1.0, np.nan, 3.0])
 
 
 def test_negative_amounts_explain_the_option():
-    with pytest.raises(
+    _refused(
         ValueError,
-        match=r"1 of 3 rows are below 0 \(first: row 1, value -2.0\).*allow_negative=True",
-    ):
-        rfm_summary(_tx(amount=[1.0, -2.0, 3.0]))
+        r"1 of 3 rows are below 0 \(first: row 1, value -2.0\).*allow_negative=True",
+        amount=[1.0, -2.0, 3.0],
+    )
 
 
 def test_dates_after_observation_end():

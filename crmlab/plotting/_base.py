@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crmlab.validation import check_frame, require_columns
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Plural words for time units, for axis labels ("D" -> "days").
 UNIT_WORDS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
@@ -24,6 +32,22 @@ def get_ax(ax=None, figsize=(6.4, 4.0)):
 
     _, new_ax = plt.subplots(figsize=figsize)
     return new_ax
+
+
+def require_table(table: Any, name: str, columns: Iterable[str], hint: str | None = None) -> None:
+    """Raise unless ``table`` is a non-empty DataFrame with ``columns`` (``hint``: how to make it)."""
+    check_frame(table, name)
+    require_columns(table, columns, name=name, hint=hint)
+
+
+def percent_with_errors(table: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:
+    """``table[col]`` in percent and its interval (``ci_low``, ``ci_high``) as error-bar lengths.
+
+    The second array has two rows (below, above), as ``yerr=`` of ``bar``/``errorbar`` expects.
+    """
+    rate = table[col]
+    err = 100 * np.vstack([rate - table["ci_low"], table["ci_high"] - rate])
+    return 100 * rate.to_numpy(dtype=float), err
 
 
 @contextlib.contextmanager

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from crmlab.plotting._base import get_ax, unit_word
-from crmlab.validation import check_frame, require_columns
+from crmlab.plotting._base import get_ax, require_table, unit_word
+from crmlab.validation import check_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -37,9 +37,10 @@ def _unit(table: pd.DataFrame) -> str:
     return unit_word(table.attrs.get("time_unit"))
 
 
-def _need(table, columns, name, hint):
-    check_frame(table, name)
-    require_columns(table, columns, name=name, hint=hint)
+def _table_ax(table: pd.DataFrame, columns: list[str], maker: str, ax) -> Axes:
+    """Check ``table`` (made by ``crmlab.clv.evaluation.<maker>``); return ``ax`` or a new Axes."""
+    require_table(table, "table", columns, hint=f"use crmlab.clv.evaluation.{maker}")
+    return get_ax(ax)
 
 
 def plot_period_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
@@ -55,10 +56,7 @@ def plot_period_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     -------
     matplotlib Axes
     """
-    _need(
-        table, ["actual", "model"], "table", "use crmlab.clv.evaluation.period_transactions_table"
-    )
-    ax = get_ax(ax)
+    ax = _table_ax(table, ["actual", "model"], "period_transactions_table", ax)
     x = np.arange(len(table))
     width = 0.4
     ax.bar(x - width / 2, table["actual"], width, color="0.3", label="actual")
@@ -80,13 +78,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, ax=None) -> Axes:
     table : DataFrame
         From :func:`crmlab.clv.evaluation.conditional_expectation_table`.
     """
-    _need(
-        table,
-        ["actual", "model"],
-        "table",
-        "use crmlab.clv.evaluation.conditional_expectation_table",
-    )
-    ax = get_ax(ax)
+    ax = _table_ax(table, ["actual", "model"], "conditional_expectation_table", ax)
     x = np.arange(len(table))
     ax.plot(x, table["actual"], marker="o", **_ACTUAL)
     ax.plot(x, table["model"], marker="s", **_MODEL)
@@ -152,13 +144,7 @@ def plot_probability_alive_matrix(matrix: pd.DataFrame, *, ax=None) -> Axes:
 
 
 def _tracking(table, ax, actual_col, model_col, ylabel, title):
-    _need(
-        table,
-        ["period_end", actual_col, model_col],
-        "table",
-        "use crmlab.clv.evaluation.tracking_table",
-    )
-    ax = get_ax(ax)
+    ax = _table_ax(table, ["period_end", actual_col, model_col], "tracking_table", ax)
     ax.plot(table["period_end"], table[actual_col], **_ACTUAL)
     ax.plot(table["period_end"], table[model_col], **_MODEL)
     cal = table.attrs.get("calibration_end")
@@ -224,13 +210,7 @@ def plot_retention_curves(table: pd.DataFrame, kind: str = "survival", *, ax=Non
     if kind not in ("survival", "retention"):
         raise ValueError(f"kind must be 'survival' or 'retention', got {kind!r}.")
     actual_col, model_col = f"actual_{kind}", f"model_{kind}"
-    _need(
-        table,
-        [actual_col, model_col, "calibration"],
-        "table",
-        "use crmlab.clv.evaluation.retention_table",
-    )
-    ax = get_ax(ax)
+    ax = _table_ax(table, [actual_col, model_col, "calibration"], "retention_table", ax)
     t = np.asarray(table.index, dtype=float)
     cal = table["calibration"].to_numpy(dtype=bool)
     model = table[model_col].to_numpy(dtype=float)

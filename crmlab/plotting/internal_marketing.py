@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from crmlab.plotting._base import get_ax
+from crmlab.plotting._base import get_ax, percent_with_errors
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -31,8 +31,7 @@ def plot_attrition_by_factor(table: pd.DataFrame, *, ax=None) -> Axes:
     """
     ax = get_ax(ax)
     labels = [f"{lvl}\n(n={n})" for lvl, n in zip(table.index.astype(str), table["n"], strict=True)]
-    rate = 100 * table["rate"].to_numpy(dtype=float)
-    err = 100 * np.vstack([table["rate"] - table["ci_low"], table["ci_high"] - table["rate"]])
+    rate, err = percent_with_errors(table, "rate")
     ax.bar(labels, rate, yerr=err, capsize=4, color="#2c7fb8")
     overall = table.attrs.get("overall_rate")
     if overall is not None:

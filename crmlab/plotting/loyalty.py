@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from crmlab.plotting._base import get_ax
+from crmlab.plotting._base import get_ax, percent_with_errors
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -90,10 +90,7 @@ def plot_repurchase_by_loyalty(table: pd.DataFrame, *, ax=None) -> Axes:
     """
     ax = get_ax(ax)
     x = table["score_mean"].to_numpy(dtype=float)
-    rate = 100 * table["repurchase_rate"].to_numpy(dtype=float)
-    err = 100 * np.vstack(
-        [table["repurchase_rate"] - table["ci_low"], table["ci_high"] - table["repurchase_rate"]]
-    )
+    rate, err = percent_with_errors(table, "repurchase_rate")
     ax.errorbar(x, rate, yerr=err, marker="o", capsize=4, color="#2c7fb8")
     ax.set_xlabel("mean loyalty index of the group (0-100)")
     ax.set_ylabel("bought again within 12 months (%)")
@@ -105,10 +102,7 @@ def plot_service_recovery(table: pd.DataFrame, *, ax=None) -> Axes:
     """Repurchase rate by complaint outcome, from :func:`crmlab.loyalty.service_recovery_summary`."""
     ax = get_ax(ax)
     labels = [f"{g}\n(n={n})" for g, n in zip(table.index.astype(str), table["n"], strict=True)]
-    rate = 100 * table["repurchase_rate"].to_numpy(dtype=float)
-    err = 100 * np.vstack(
-        [table["repurchase_rate"] - table["ci_low"], table["ci_high"] - table["repurchase_rate"]]
-    )
+    rate, err = percent_with_errors(table, "repurchase_rate")
     colours = ["#7f8c8d", "#27ae60", "#f39c12", "#c0392b"][: len(table)]
     ax.bar(labels, rate, yerr=err, capsize=4, color=colours)
     ax.set_ylabel("bought again within 12 months (%)")

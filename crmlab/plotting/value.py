@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax, seaborn_style
-from crmlab.validation import check_frame, require_columns
+from crmlab.plotting._base import get_ax, require_table, seaborn_style
+from crmlab.validation import check_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -227,8 +227,7 @@ def plot_pyramid(pyramid: pd.DataFrame, values=None, *, label: str = "revenue", 
     -------
     matplotlib Axes
     """
-    check_frame(pyramid, "pyramid")
-    require_columns(pyramid, ["tier"], name="pyramid", hint="pass value_pyramid() output")
+    require_table(pyramid, "pyramid", ["tier"], hint="pass value_pyramid() output")
     tiers = list(pyramid["tier"].cat.categories)
     counts = pyramid["tier"].value_counts().reindex(tiers, fill_value=0)
     share = counts / counts.sum()
@@ -276,9 +275,9 @@ def plot_value_matrix(matrix: pd.DataFrame, *, highlight: Sequence | None = None
     -------
     matplotlib Axes
     """
-    check_frame(matrix, "matrix")
-    require_columns(matrix, ["current", "potential", "quadrant"], name="matrix",
-                    hint="pass value_matrix() output")  # fmt: skip
+    require_table(
+        matrix, "matrix", ["current", "potential", "quadrant"], "pass value_matrix() output"
+    )
     ax = get_ax(ax, figsize=(6.4, 5.0))
     counts = matrix["quadrant"].value_counts()
     for q, color in _QUADRANT_COLORS.items():
