@@ -26,6 +26,7 @@ SETTINGS: dict[str, Any] = {
     "retention": 0.8,
     "n_customers": 1000,
     "year": 6,
+    "years": 20,
     "clv": 500.0,
     "referrals_per_customer": 4,
     "conversion_rate": 0.10,
@@ -51,82 +52,90 @@ def _economics():
     return economics
 
 
+def _revenue_share(of: str = "days") -> float:
+    """Share of revenue from customers with one purchase day (or one order row)."""
+    counts = load()[of]
+    revenue = load()["tx"].groupby("customer_id")["amount"].sum()
+    return float(revenue[counts == 1].sum() / revenue.sum())
+
+
 q1 = Question(
     qid="q1",
-    title="One-time buyers (一次性购买者)",
+    title="What one-time buyers (一次性购买者) are worth",
     prompt=(
-        "Relationship marketing (关系营销) starts from the observation that many customers never "
-        "come back. What fraction of CDNOW customers bought on exactly **one day** (same-day "
-        "orders merged)?"
+        "The lesson shows that about half of the CDNOW customers bought on one day only (same-day "
+        "orders merged). What fraction of CDNOW **revenue** did these one-time buyers bring?"
     ),
     unit="a fraction between 0 and 1",
-    expected=lambda: _economics().one_time_buyer_share(load()["tx"]),
+    expected=_revenue_share,
     hints=(
-        "A customer who placed two orders on the same day still bought on one day only: count "
-        "distinct (customer_id, date) pairs per customer.",
-        "`crmlab.economics.one_time_buyer_share(tx)` does it in one call; or count purchase "
-        "days per customer and take the mean of `days == 1`.",
+        "Count distinct purchase days per customer: "
+        "`tx.drop_duplicates(['customer_id', 'date']).groupby('customer_id').size()`.",
+        "Sum `amount` per customer, then divide the revenue of the customers with one purchase "
+        "day by the total revenue.",
     ),
     solution_code="""\
-answer = economics.one_time_buyer_share(tx)
-# by hand: days = tx.drop_duplicates(["customer_id", "date"]).groupby("customer_id").size()
-#          answer = (days == 1).mean()""",
+days = tx.drop_duplicates(["customer_id", "date"]).groupby("customer_id").size()
+revenue = tx.groupby("customer_id")["amount"].sum()
+answer = revenue[days == 1].sum() / revenue.sum()""",
     mistakes=(
         gave_percent(),
         Mistake(
-            value=lambda: float((load()["rows"] == 1).mean()),
-            hint="close, but you counted orders (rows), not purchase days: merge the orders a "
-            "customer placed on the same day first.",
+            value=lambda: float(_economics().one_time_buyer_share(load()["tx"])),
+            hint="that is the share of *customers* who bought once; the question asks for their "
+            "share of revenue.",
         ),
         Mistake(
-            value=lambda: int((load()["days"] == 1).sum()),
-            hint="that is the number of one-time buyers; divide by the number of customers.",
+            value=lambda: _revenue_share(of="rows"),
+            hint="close, but you counted orders (rows), not purchase days: a customer with two "
+            "orders on the same day is still a one-time buyer.",
         ),
         Mistake(
-            value=lambda: float((load()["days"] > 1).mean()),
-            hint="that is the share of customers who came back (repeat buyers); the question "
-            "asks for the others.",
+            value=lambda: 1 - _revenue_share(),
+            hint="that is the repeat buyers' share of revenue; the question asks for the others.",
         ),
     ),
 )
 
+
+def _ladder_share(reach: int = 5, among: int = 2) -> float:
+    customers = _economics().repeat_purchase_ladder(load()["tx"]).set_index("purchase_days")
+    return float(customers.at[reach, "customers"] / customers.at[among, "customers"])
+
+
 q2 = Question(
     qid="q2",
-    title="Who comes back again?",
+    title="Up the repeat-purchase ladder",
     prompt=(
         "A repeat customer (回头客) has bought on at least two days. Of the CDNOW customers with "
-        "**2 or more** purchase days, what fraction have **3 or more**? (Compare it with your "
-        "answer to question 1: is coming back once the hard step?)"
+        "**2 or more** purchase days, what fraction reach **5 or more**? (The lesson's ladder "
+        "gives the rate of each single step; this question climbs three steps.)"
     ),
     unit="a fraction between 0 and 1",
-    expected=lambda: float(
-        _economics().repeat_purchase_ladder(load()["tx"]).next_step_rate.iloc[1]
-    ),
+    expected=_ladder_share,
     hints=(
-        "This is a conditional share: divide the number of customers with 3+ purchase days by "
-        "the number with 2+, not by all customers.",
-        "`repeat_purchase_ladder(tx)` has one row per k with `next_step_rate` = share of those "
-        "with at least k purchase days who reach k + 1.",
+        "`repeat_purchase_ladder(tx)` has a row per k with `customers` = how many have at least "
+        "k purchase days.",
+        "Divide the customers with 5+ days by those with 2+, or multiply the `next_step_rate` of "
+        "k = 2, 3 and 4.",
     ),
     solution_code="""\
-ladder = economics.repeat_purchase_ladder(tx)
-answer = ladder.loc[ladder.purchase_days == 2, "next_step_rate"].item()
-# by hand: (days >= 3).sum() / (days >= 2).sum()""",
+ladder = economics.repeat_purchase_ladder(tx).set_index("purchase_days")
+answer = ladder.at[5, "customers"] / ladder.at[2, "customers"]""",
     mistakes=(
         gave_percent(),
         Mistake(
-            value=lambda: float((load()["days"] >= 3).mean()),
-            hint="that is the share of *all* customers with 3+ purchase days; divide by those "
+            value=lambda: _ladder_share(among=1),
+            hint="that is the share of *all* customers with 5+ purchase days; divide by those "
             "with 2+ instead.",
         ),
         Mistake(
-            value=lambda: float((load()["rows"] >= 3).sum() / (load()["rows"] >= 2).sum()),
-            hint="you counted orders (rows); merge same-day orders into one purchase day first.",
+            value=lambda: _ladder_share(reach=3),
+            hint="that is one step (2+ to 3+); the question climbs to 5+ purchase days.",
         ),
         Mistake(
-            value=lambda: float((load()["days"] >= 2).mean()),
-            hint="that is the share who came back at least once (2+ days); the question asks "
-            "about the next step, from 2+ to 3+.",
+            value=lambda: _ladder_share(reach=4),
+            hint="that stops at 4+ purchase days; the question asks for 5 or more.",
         ),
     ),
 )
@@ -185,26 +194,32 @@ answer = economics.cohort_profit(0.8, years=6, n_customers=1000).customers.iloc[
 
 
 def _multiple(**kwargs) -> float:
-    return float(_economics().profit_multiple(0.8, 0.9, **kwargs))
+    args = {"years": SETTINGS["years"], **kwargs}
+    return float(_economics().profit_multiple(0.8, 0.9, **args))
 
 
 q4 = Question(
     qid="q4",
-    title="What ten points of customer retention (客户保留) are worth",
+    title="Ten points of customer retention (客户保留) over a longer relationship",
     prompt=(
-        "With the lesson's defaults (10 years, 1,000 customers, a margin of 100 per customer "
-        "and year, a discount rate (折现率) of 10%), how many times more **cumulative discounted "
-        "profit** does a retention rate of 90% earn than one of 80%?"
+        "The lesson compares retention rates of 80% and 90% over 10 years. Follow the cohorts "
+        "for **20 years** instead (1,000 customers, a margin of 100 per customer and year, a "
+        "discount rate (折现率) of 10%): how many times more **cumulative discounted profit** "
+        "does 90% earn than 80%?"
     ),
     unit="a ratio",
     expected=_multiple,
     hints=(
-        "Compute the cumulative discounted profit of both cohorts over 10 years and divide "
+        "Compute the cumulative discounted profit of both cohorts over 20 years and divide "
         "the higher-retention one by the lower.",
-        "`profit_multiple(0.8, 0.9)` does exactly that with `cohort_profit`'s defaults.",
+        "`profit_multiple(0.8, 0.9, years=20)` passes `years` on to `cohort_profit`.",
     ),
-    solution_code="answer = economics.profit_multiple(0.8, 0.9)",
+    solution_code="answer = economics.profit_multiple(0.8, 0.9, years=20)",
     mistakes=(
+        Mistake(
+            value=lambda: _multiple(years=10),
+            hint="that is the lesson's 10-year multiple; follow the cohorts for 20 years.",
+        ),
         Mistake(
             value=lambda: _multiple(discount_rate=0.0),
             hint="you left out discounting: profit in year t is worth 1 / 1.1 ** (t - 1) today.",
@@ -216,10 +231,6 @@ q4 = Question(
         Mistake(
             value=lambda: _multiple() - 1,
             hint="that is the increase (multiple minus 1); give the multiple itself.",
-        ),
-        Mistake(
-            value=lambda: 100 * (_multiple() - 1),
-            hint="that is the percentage increase; give the multiple (a ratio like 1.4).",
         ),
     ),
 )
