@@ -68,6 +68,11 @@ def _orders(
     return cust, day, amount
 
 
+def _labels(n: int, offset: int) -> np.ndarray:
+    """Customer numbers "K0000001", ... (one string per customer, shared by its orders)."""
+    return np.array([f"K{i:07d}" for i in range(offset, offset + n)], dtype=object)
+
+
 def simulate_firm_export(
     n_customers: int = 5000,
     *,
@@ -79,6 +84,7 @@ def simulate_firm_export(
     observation_weeks: float = 104.0,
     split_rate: float = 0.05,
     id_offset: int = 0,
+    text_dates: bool = True,
     random_state=None,
 ) -> pd.DataFrame | list[Path]:
     """Simulate a firm's order export (German-style column names, ``dd.mm.yyyy`` text dates).
@@ -112,6 +118,8 @@ def simulate_firm_export(
         Share of orders exported as two same-day lines.
     id_offset : int
         First customer number (to generate disjoint blocks of customers).
+    text_dates : bool
+        Write dates as ``dd.mm.yyyy`` text (default) or as a date column (for benchmarks).
     random_state : int or Generator, optional
         Seed.
 
@@ -148,8 +156,10 @@ def simulate_firm_export(
     dates = np.datetime64(start, "D") + day.astype("timedelta64[D]")
     frame = pd.DataFrame(
         {
-            "kundennr": pd.Series(cust + id_offset).map("K{:07d}".format),
-            "bestelldatum": pd.to_datetime(dates).strftime("%d.%m.%Y"),
+            "kundennr": _labels(n, id_offset)[cust],
+            "bestelldatum": (
+                pd.to_datetime(dates).strftime("%d.%m.%Y") if text_dates else pd.to_datetime(dates)
+            ),
             "umsatz_eur": amount,
             "filiale": rng.integers(1, 13, size=len(cust)),
         }

@@ -144,7 +144,8 @@ def _half_memory() -> str | None:
 def spark_session(master: str | None = None) -> Any:
     """The active Spark session, or a new one.
 
-    With ``SPARK_REMOTE`` set (Spark Connect) or an active session, that session is used.
+    With ``SPARK_REMOTE`` set (Spark Connect), an active session, or under ``spark-submit``
+    (which sets the master), that session is used.
     Otherwise a session is started on ``master`` (default ``local[*]``) with the web UI off,
     few shuffle partitions, UTC as its time zone and this Python (``PYSPARK_PYTHON`` if set)
     for its workers.
@@ -169,6 +170,8 @@ def spark_session(master: str | None = None) -> Any:
         return builder.getOrCreate()
     # Python workers must run this Python (with crmlab, pandas and pyarrow installed)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        return builder.appName("crmlab").getOrCreate()  # under spark-submit: its master
     try:
         return (
             builder.master(master or "local[*]")

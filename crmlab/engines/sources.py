@@ -25,7 +25,7 @@ _CSV = (".csv", ".csv.gz", ".csv.zst", ".csv.bz2", ".txt", ".txt.gz", ".tsv", ".
 class InputFiles:
     """A resolved list of input files, all of one ``format`` ("parquet" or "csv")."""
 
-    paths: tuple[Path, ...]
+    paths: tuple  # Path objects, or URL strings (hdfs://, s3a://) for Spark
     format: str
 
 
@@ -60,6 +60,16 @@ def resolve_files(source: str | Path | Sequence[str | Path]) -> InputFiles:
     items = [source] if isinstance(source, str | Path) else list(source)
     if not items:
         raise CRMLabInputError("no input given. Fix: name a file, a glob or a folder of orders.")
+    remote = [str(i) for i in items if "://" in str(i)]
+    if remote:  # hdfs://, s3a://, ...: left to the engine (Spark) to list and read
+        kinds = {_kind(Path(r.rstrip("/*"))) or _kind(Path(r)) for r in remote}
+        kind = next(iter(kinds)) if len(kinds) == 1 else None
+        if kind is None or len(remote) != len(items):
+            raise CRMLabInputError(
+                f"remote inputs {remote[:2]} must all be CSV or all Parquet, named with their "
+                "extension (e.g. 'hdfs:///orders/*.parquet'), and not mixed with local files."
+            )
+        return InputFiles(paths=tuple(remote), format=kind)
     found: list[Path] = []
     for item in items:
         text = str(item)

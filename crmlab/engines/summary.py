@@ -255,6 +255,11 @@ def summarize(
     files: InputFiles | None = None
     if kind == "files":
         files = resolve_files(source)
+        if engine != "spark" and not isinstance(files.paths[0], Path):
+            raise CRMLabInputError(
+                f"remote input {files.paths[0]!r} needs engine='spark' (--engine spark); DuckDB "
+                "and pandas read local files. Fix: use Spark, or copy the files here."
+            )
         text = [customer_col] + ([date_col] if date_format else [])
         backend.read_files(files, text_columns=text, file_col=_FILE_COL)
     elif kind == "frame":
@@ -319,7 +324,7 @@ def _where(files: InputFiles | None) -> str:
     if files is None:
         return ""
     if len(files.paths) == 1:
-        return f"file {files.paths[0].name!r}: "
+        return f"file {Path(str(files.paths[0])).name!r}: "
     return f"{len(files.paths)} files: "
 
 
