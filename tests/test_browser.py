@@ -92,7 +92,8 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def book(tmp_path_factory):
+def book(browser, tmp_path_factory):
+    """The test book; asks for the browser first, so that a missing one skips before the build."""
     return built_book(tmp_path_factory)
 
 
