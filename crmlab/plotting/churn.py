@@ -1,8 +1,4 @@
-"""Figures for lesson 6: retention curves, the sBG fit, churn-model quality and offer targeting.
-
-Every function takes ``ax=None`` (a new figure is made when it is None) and returns the Axes.
-Nothing here changes matplotlib's global settings.
-"""
+"""Figures for lesson 6: retention curves, the sBG fit, churn-model quality and offer targeting."""
 
 from __future__ import annotations
 
@@ -13,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax
-from crmlab.validation import as_1d_array, check_frame, require_columns
+from crmlab.plotting._base import get_ax, require_table
+from crmlab.validation import as_1d_array
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -104,8 +100,7 @@ def plot_retention_rates(
     min_at_risk : int
         Hide observed rates resting on fewer customers at risk (they are noise).
     """
-    check_frame(observed, "observed")
-    require_columns(observed, ["retention_rate", "at_risk"], name="observed")
+    require_table(observed, "observed", ["retention_rate", "at_risk"])
     ax = get_ax(ax)
     periods = observed.index.to_numpy(dtype=float)
     shown = observed["at_risk"].to_numpy() >= min_at_risk
@@ -151,8 +146,7 @@ def plot_survival_projection(
     calibration_end : float, optional
         Last period used for fitting; the region after it is shaded as "projection".
     """
-    check_frame(observed, "observed")
-    require_columns(observed, ["survival"], name="observed")
+    require_table(observed, "observed", ["survival"])
     if not isinstance(projections, Mapping) or not projections:
         raise TypeError("projections must be a dict such as {'sBG': sbg.survival(range(97))}.")
     ax = get_ax(ax)
@@ -183,19 +177,37 @@ def _results_parts(results) -> tuple[pd.Series, pd.DataFrame]:
     return y, probs
 
 
+def _model_curves(results, ax, curve, guides, texts: tuple[str, str, str], figsize=(6.4, 4.0)):
+    """The churn-model charts: one line per model of ``results``, dotted guides, then labels.
+
+    ``curve(y, p, name)`` returns the positional and keyword arguments of ``ax.plot`` for the
+    model with out-of-fold probabilities ``p``; ``guides(y)`` the (x, y, colour, label) of each
+    dotted reference line; ``texts`` the x label, the y label and the legend's place.
+    """
+    y, probs = _results_parts(results)
+    ax = get_ax(ax, figsize=figsize)
+    for name in probs.columns:
+        args, kwargs = curve(y, probs[name], name)
+        ax.plot(*args, **kwargs)
+    for xs, ys, colour, label in guides(y):
+        ax.plot(xs, ys, ":", color=colour, label=label)
+    ax.set_xlabel(texts[0])
+    ax.set_ylabel(texts[1])
+    ax.legend(loc=texts[2])
+    return ax
+
+
 def plot_roc_curves(results, *, ax=None, title: str | None = None) -> Axes:
     """ROC curve of each model's out-of-fold probabilities, with its AUC in the legend."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    y, probs = _results_parts(results)
-    ax = get_ax(ax, figsize=(5.0, 4.5))
-    for name in probs.columns:
-        fpr, tpr, _ = roc_curve(y, probs[name])
-        ax.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(y, probs[name]):.3f})")
-    ax.plot([0, 1], [0, 1], ":", color="grey", label="random (AUC 0.5)")
-    ax.set_xlabel("False positive rate (stayers flagged)")
-    ax.set_ylabel("True positive rate (churners caught)")
-    ax.legend(loc="lower right")
+    def curve(y, p, name):
+        fpr, tpr, _ = roc_curve(y, p)
+        return (fpr, tpr), {"label": f"{name} (AUC {roc_auc_score(y, p):.3f})"}
+
+    texts = ("False positive rate (stayers flagged)", "True positive rate (churners caught)")
+    random = ([0, 1], [0, 1], "grey", "random (AUC 0.5)")
+    ax = _model_curves(results, ax, curve, lambda y: [random], (*texts, "lower right"), (5.0, 4.5))
     ax.set_title(title or "ROC curves (out-of-fold)", fontsize=10)
     return ax
 
@@ -204,15 +216,13 @@ def plot_calibration(results, *, n_bins: int = 10, ax=None, title: str | None = 
     """Calibration curve: mean predicted churn probability vs observed churn rate per bin."""
     from crmlab.churn import calibration_table
 
-    y, probs = _results_parts(results)
-    ax = get_ax(ax, figsize=(5.0, 4.5))
-    for name in probs.columns:
-        table = calibration_table(y, probs[name], n_bins=n_bins)
-        ax.plot(table["mean_predicted"], table["observed_rate"], "o-", markersize=4, label=name)
-    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfect calibration")
-    ax.set_xlabel("Mean predicted churn probability")
-    ax.set_ylabel("Observed churn rate")
-    ax.legend(loc="upper left")
+    def curve(y, p, name):
+        table = calibration_table(y, p, n_bins=n_bins)
+        return (table["mean_predicted"], table["observed_rate"], "o-"), {"ms": 4, "label": name}
+
+    texts = ("Mean predicted churn probability", "Observed churn rate", "upper left")
+    perfect = ([0, 1], [0, 1], "grey", "perfect calibration")
+    ax = _model_curves(results, ax, curve, lambda y: [perfect], texts, (5.0, 4.5))
     ax.set_title(title or "Calibration (out-of-fold, deciles of probability)", fontsize=10)
     return ax
 
@@ -221,17 +231,19 @@ def plot_gains(results, *, n_bins: int = 10, ax=None, title: str | None = None) 
     """Cumulative gains chart: share of churners found vs share of customers contacted."""
     from crmlab.churn import gains_table
 
-    y, probs = _results_parts(results)
-    ax = get_ax(ax)
-    for name in probs.columns:
-        table = gains_table(y, probs[name], n_bins=n_bins)
-        ax.plot(np.r_[0, table["customer_share"]], np.r_[0, table["gain"]], "o-", ms=3, label=name)
-    base = y.mean()
-    ax.plot([0, base, 1], [0, 1, 1], ":", color="black", label="perfect model")
-    ax.plot([0, 1], [0, 1], ":", color="grey", label="random order")
-    ax.set_xlabel("Share of customers contacted (highest risk first)")
-    ax.set_ylabel("Share of all churners reached")
-    ax.legend(loc="lower right")
+    def curve(y, p, name):
+        table = gains_table(y, p, n_bins=n_bins)
+        xs, ys = np.r_[0, table["customer_share"]], np.r_[0, table["gain"]]
+        return (xs, ys, "o-"), {"ms": 3, "label": name}
+
+    def guides(y):
+        return [
+            ([0, y.mean(), 1], [0, 1, 1], "black", "perfect model"),
+            ([0, 1], [0, 1], "grey", "random order"),
+        ]
+
+    share = "Share of customers contacted (highest risk first)", "Share of all churners reached"
+    ax = _model_curves(results, ax, curve, guides, (*share, "lower right"))
     ax.set_title(title or "Cumulative gains", fontsize=10)
     return ax
 

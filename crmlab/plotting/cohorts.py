@@ -1,8 +1,4 @@
-"""Figures for lesson 4: cohort tables, CLV formulas and their sensitivity.
-
-Every function takes ``ax=None`` (a new figure is made when it is None) and returns the Axes.
-Nothing here changes matplotlib's global settings.
-"""
+"""Figures for lesson 4: cohort tables, CLV formulas and their sensitivity."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Figures for lesson 9: what the customer database shows (gaps between purchases, groups).
-
-Every function takes ``ax=None`` (a new figure is made when it is None) and returns the Axes.
-Nothing here changes matplotlib's global settings.
-"""
+"""Figures for lesson 9: what the customer database shows (gaps between purchases, groups)."""
 
 from __future__ import annotations
 
