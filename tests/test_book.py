@@ -287,3 +287,11 @@ def test_chinese_readme_is_linked_and_complete():
     for section in ("给学生", "给教师", "给研究者"):
         assert f"## {section}" in zh
     assert "make book" in readme and "make book" in zh
+
+
+def test_cli_book_reports_a_folder_it_will_not_replace(tmp_path, capsys):
+    from crmlab.cli import main
+
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["book", "--out", str(tmp_path), str(BOOK_LESSONS[0])]) == 1
+    assert "not an earlier book build" in capsys.readouterr().err
