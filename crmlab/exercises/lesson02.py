@@ -18,8 +18,8 @@ __all__ = ["JUDGEMENTS", "SCORECARD", "SETTINGS", "load", "q1", "q2", "q3", "q4"
 
 #: The numbers the questions use (the notebook's parameters cell has the same values).
 SETTINGS: dict[str, Any] = {
-    "top_fraction": 0.2,  # share of customers called "top"
-    "abc_cuts": (0.8, 0.95),  # cumulative revenue shares closing classes A and B
+    "top_fraction": 0.1,  # share of customers called "top" (the lesson's is 0.2)
+    "abc_cuts": (0.7, 0.9),  # cumulative revenue shares closing classes A and B (lesson: 0.8, 0.95)
     "seed": 0,  # random_state of the B2B accounts
     "n_accounts": 300,
 }
@@ -39,14 +39,15 @@ _LABELS = ["revenue", "gross_profit", "growth"]
 
 @cache
 def load() -> dict[str, Any]:
-    """The data of this set: CDNOW log ``tx``, ``revenue`` per customer, B2B ``accounts``."""
+    """The data of this set: CDNOW log ``tx``, its customer ``metrics``, B2B ``accounts``."""
     import crmlab
 
     tx = crmlab.datasets.load_cdnow()
+    metrics = crmlab.value.customer_metrics(tx, quantity_col="quantity")
     accounts = crmlab.datasets.simulate_b2b_accounts(
         SETTINGS["n_accounts"], random_state=SETTINGS["seed"]
     )
-    return {"tx": tx, "revenue": tx.groupby("customer_id")["amount"].sum(), "accounts": accounts}
+    return {"tx": tx, "metrics": metrics, "revenue": metrics["revenue"], "accounts": accounts}
 
 
 def _value():
@@ -55,9 +56,17 @@ def _value():
     return crmlab.value
 
 
-def _class_a(share: bool = False) -> float:
-    a = _value().abc_classes(load()["revenue"], SETTINGS["abc_cuts"])["abc_class"] == "A"
+def _class_a(share: bool = False, cuts: tuple = SETTINGS["abc_cuts"]) -> float:
+    a = _value().abc_classes(load()["revenue"], cuts)["abc_class"] == "A"
     return float(a.mean()) if share else int(a.sum())
+
+
+def _top_share(metric: str = "orders", fraction: float = SETTINGS["top_fraction"]) -> float:
+    return float(_value().top_share(load()["metrics"][metric], fraction))
+
+
+def _gini(metric: str = "orders") -> float:
+    return float(_value().gini(load()["metrics"][metric]))
 
 
 def _ahp_matrix():
@@ -84,38 +93,62 @@ def _prospective(lower: bool = True) -> int:
 
 q1 = Question(
     qid="q1",
-    title="The top 20% (帕累托法则)",
-    prompt="What share of CDNOW revenue do the top 20% of customers bring?",
+    title="The top 10% of frequent buyers (帕累托法则)",
+    prompt=(
+        "The lesson measures concentration on revenue. Do the same for buying frequency: what "
+        "share of all orders (purchase days, `orders`) do the top **10%** of customers, ranked "
+        "by their own number of orders, place?"
+    ),
     unit="a fraction between 0 and 1",
     precision=Precision(decimals=2),
-    expected=lambda: _value().top_share(load()["revenue"], SETTINGS["top_fraction"]),
+    expected=_top_share,
     hints=(
-        "First add up the revenue of each customer: tx.groupby('customer_id')['amount'].sum().",
-        "Then value.top_share(revenue_per_customer, 0.2).",
+        "`value.customer_metrics(tx, quantity_col='quantity')` has one row per customer with an "
+        "`orders` column (same-day orders count once).",
+        "Then `value.top_share(metrics['orders'], 0.1)`.",
     ),
-    solution_code="answer = value.top_share(revenue, top_fraction)",
+    solution_code='answer = value.top_share(metrics["orders"], top_fraction)',
     mistakes=(
         gave_percent(),
         Mistake(
-            value=lambda: _value().top_share(load()["tx"]["amount"], SETTINGS["top_fraction"]),
-            hint="you ranked order lines, not customers: sum the revenue per customer first.",
+            value=lambda: _top_share("revenue"),
+            hint="that is the top 10%'s share of revenue; the question asks about orders.",
+        ),
+        Mistake(
+            value=lambda: _top_share(fraction=0.2),
+            hint="that is the top 20%; the question asks for the top 10%.",
+        ),
+        Mistake(
+            value=lambda: float(
+                _value().top_share(load()["tx"].groupby("customer_id").size(), 0.1)
+            ),
+            hint="you counted order lines; `orders` merges the lines a customer placed on the "
+            "same day.",
         ),
     ),
 )
 
 q2 = Question(
     qid="q2",
-    title="How unequal is revenue? (基尼系数)",
-    prompt="What is the Gini coefficient of revenue per customer?",
+    title="How unequal is the number of orders? (基尼系数)",
+    prompt=(
+        "The lesson gives the Gini coefficient of revenue per customer. What is the Gini "
+        "coefficient of the number of **orders** per customer? Is buying often as concentrated "
+        "as spending?"
+    ),
     unit="a number between 0 and 1",
     precision=Precision(decimals=2),
-    expected=lambda: _value().gini(load()["revenue"]),
-    hints=("value.gini takes one value per customer.", "Sum per customer before computing it."),
-    solution_code="answer = value.gini(revenue)",
+    expected=_gini,
+    hints=(
+        "`customer_metrics` has an `orders` column, one value per customer.",
+        "`value.gini(metrics['orders'])`.",
+    ),
+    solution_code='answer = value.gini(metrics["orders"])',
     mistakes=(
         Mistake(
-            value=lambda: _value().gini(load()["tx"]["amount"]),
-            hint="this is the Gini of order lines; the question is about customers.",
+            value=lambda: _gini("revenue"),
+            hint="that is the Gini of revenue (the lesson's number); the question asks about "
+            "orders.",
         ),
         Mistake(
             factor=100.0,
@@ -126,25 +159,34 @@ q2 = Question(
 
 q3 = Question(
     qid="q3",
-    title="Class A customers (ABC分析)",
-    prompt="How many customers are in class A of an ABC analysis with cuts (0.8, 0.95)?",
+    title="Class A with stricter cuts (ABC分析)",
+    prompt=(
+        "Redo the lesson's ABC analysis of revenue per customer with cuts **(0.7, 0.9)**: class "
+        "A brings the first 70% of revenue. How many customers are in class A?"
+    ),
     unit="a count of customers",
     precision=Precision(decimals=0),
     expected=_class_a,
     hints=(
-        "value.abc_classes(revenue, cuts=(0.8, 0.95)) returns a column abc_class.",
+        "value.abc_classes(revenue, cuts=(0.7, 0.9)) returns a column abc_class.",
         "Count the rows where abc_class == 'A'.",
     ),
-    solution_code='answer = int((value.abc_classes(revenue, cuts=abc_cuts)["abc_class"] == "A").sum())',
+    solution_code=(
+        'answer = int((value.abc_classes(metrics["revenue"], cuts=abc_cuts)["abc_class"] == "A")'
+        ".sum())"
+    ),
     mistakes=(
+        Mistake(
+            value=lambda: _class_a(cuts=(0.8, 0.95)),
+            hint="that is class A with the lesson's cuts (0.8, 0.95); use (0.7, 0.9).",
+        ),
         Mistake(
             value=lambda: _class_a(share=True),
             hint="that is the share of customers in class A; the question asks for a count.",
         ),
         Mistake(
-            value=lambda: round(SETTINGS["top_fraction"] * len(load()["revenue"])),
-            hint="that is the top 20% of customers; class A is the group that brings 80% of "
-            "revenue.",
+            value=lambda: round(0.7 * len(load()["revenue"])),
+            hint="that is 70% of the customers; class A is the group that brings 70% of revenue.",
         ),
     ),
 )
