@@ -325,7 +325,11 @@ def _lesson_map(lessons: Sequence[Lesson], info: dict[int, dict[str, Any]]) -> s
         if lesson.exercise is not None:
             lines += [
                 "",
-                f"Exercises: {_link(lesson.exercise.stem, f'exercises/{lesson.exercise.name}')}",
+                "Practise: "
+                + _link(
+                    info[lesson.number]["exercise_title"] or lesson.exercise.stem,
+                    f"exercises/{lesson.exercise.name}",
+                ),
             ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -455,6 +459,7 @@ def build_book(
                 ex_nb = nbformat.read(lesson.exercise, as_version=4)
                 ex_title = _title(ex_nb, lesson.exercise.stem)
             info[lesson.number] = _stage_lesson(lesson, src, ex_title)
+            info[lesson.number]["exercise_title"] = ex_title
             if lesson.exercise is not None:
                 _stage_exercise(lesson, src, info[lesson.number]["title"])
         home = _HOME.format(
@@ -489,6 +494,9 @@ def build_book(
             shutil.rmtree(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(html, out)
+        sources = out / "_sources"  # empty: the pages' sources are not copied
+        if sources.is_dir() and not any(sources.iterdir()):
+            sources.rmdir()
     if progress:
         print(status.getvalue().rstrip())
     ansi = re.compile(r"\x1b\[[0-9;]*m")
