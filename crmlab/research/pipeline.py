@@ -279,19 +279,16 @@ def analyze(
         if summary.has_holdout
         else None
     )
-    scored = {
-        n: pattern_scores(
-            m,
-            patterns,
-            horizon_months=horizon_months,
-            monthly_discount=monthly,
-            duration_holdout=duration,
-        )
-        for n, m in fitted.items()
-    }
     metrics = None
     if summary.has_holdout:
-        metrics = {n: tables.holdout_metrics(s) for n, s in scored.items()}
+        frame = patterns[["frequency", "recency", "T"]].copy()
+        frame.attrs["time_unit"] = time_unit
+        metrics = {
+            n: tables.holdout_metrics(
+                patterns.assign(expected_holdout=m.expected_purchases(frame, duration).to_numpy())
+            )
+            for n, m in fitted.items()
+        }
     if model == "auto":
         if metrics is not None:
             chosen = min(metrics, key=lambda n: metrics[n]["curve_mae"])

@@ -37,6 +37,9 @@ __all__ = [
 #: Standard-normal quantile of a two-sided 90% interval.
 Z90 = 1.6448536269514722
 _STEP = 1e-4  # relative step of the finite differences on the log-parameters
+#: Up to this many patterns the gradient of log DET is exact (the whole discounted horizon per
+#: parameter); beyond it, the gradient of log E[X(horizon)] stands in for it (12 times cheaper).
+EXACT_GRADIENT_PATTERNS = 100_000
 
 
 def monthly_rate(yearly: float) -> float:
@@ -82,7 +85,8 @@ def pattern_scores(
     DataFrame
         ``patterns`` with ``p_alive``, ``expected_purchases`` (over the horizon), ``det``
         (discounted expected transactions), ``expected_holdout``, and with ``covariance_log``
-        ``det_grad_k`` (derivative of ``log det`` by the k-th log-parameter), ``det_log_var`` and
+        ``det_grad_k`` (derivative of ``log det`` by the k-th log-parameter; beyond
+        :data:`EXACT_GRADIENT_PATTERNS` patterns that of ``log expected_purchases``), ``det_log_var`` and
         ``hold_grad_k`` (derivative of ``expected_holdout``).
     """
     frame = patterns[["frequency", "recency", "T"]].copy()
@@ -96,15 +100,22 @@ def pattern_scores(
     if duration_holdout is not None and duration_holdout > 0:
         out["expected_holdout"] = model.expected_purchases(frame, duration_holdout).to_numpy()
     if covariance_log is not None:
+        exact = len(frame) <= EXACT_GRADIENT_PATTERNS
         theta = np.log(np.array(list(model.params_.values()), dtype=float))
         grads = []
         for k in range(len(theta)):
             shifted = theta.copy()
             shifted[k] += _STEP
             alt = model_at(model, shifted)
-            det_k = _det(alt, frame, horizon_months, monthly_discount)
             with np.errstate(divide="ignore", invalid="ignore"):
-                grads.append((np.log(det_k) - np.log(det)) / _STEP)
+                if exact:
+                    det_k = _det(alt, frame, horizon_months, monthly_discount)
+                    grads.append((np.log(det_k) - np.log(det)) / _STEP)
+                else:  # the discount factors barely change log-derivatives over the horizon
+                    e_k = alt.expected_purchases(frame, t_horizon).to_numpy()
+                    grads.append(
+                        (np.log(e_k) - np.log(out["expected_purchases"].to_numpy())) / _STEP
+                    )
             if "expected_holdout" in out:
                 hold_k = alt.expected_purchases(frame, duration_holdout).to_numpy()
                 out[f"hold_grad_{k}"] = (hold_k - out["expected_holdout"].to_numpy()) / _STEP
