@@ -17,6 +17,8 @@ __all__ = ["N_MEMBERS", "SEED", "SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"
 #: The numbers the questions use (the notebook's parameters cell has the same values).
 SETTINGS: dict[str, Any] = {
     "snapshot": "1998-06-30",  # the day recency is counted to
+    "early_snapshot": "1997-12-31",  # an earlier snapshot (q3, q4): only orders up to it
+    "k": 5,  # k-means segments forced on the membership cards (q5): the planted types
     "seed": 0,  # random_state for the simulation and k-means
     "n_members": 2000,  # members in the membership-card log
 }
@@ -43,15 +45,18 @@ def _sg():
     return crmlab.segmentation
 
 
-def _champions(ties: str = "min") -> int:
-    s = load()["scores"]
-    if ties != "min":
-        s = _sg().rfm_scores(load()["tx"], snapshot_date=SETTINGS["snapshot"], ties=ties)
-    return int((s["segment"] == "champions").sum())
+@cache
+def _scores(ties: str = "min", snapshot: str = SETTINGS["snapshot"]):
+    tx = load()["tx"]
+    return _sg().rfm_scores(tx[tx["date"] <= snapshot], snapshot_date=snapshot, ties=ties)
 
 
-def _champion_share(of: str = "monetary") -> float:
-    s = load()["scores"]
+def _champions(**kwargs) -> int:
+    return int((_scores(**kwargs)["segment"] == "champions").sum())
+
+
+def _champion_share(of: str = "monetary", **kwargs) -> float:
+    s = _scores(**kwargs)
     champ = s["segment"] == "champions"
     if of == "customers":
         return float(champ.mean())
@@ -64,10 +69,19 @@ def _btyd_recency_mean() -> float:
     return float(rfm_summary(load()["tx"], time_unit="D")["recency"].mean())
 
 
-def _card_k() -> int:
-    feats = _sg().rfm_scores(load()["cards"], customer_col="member_id", amount_col="spend")
-    res = _sg().kmeans_segments(feats[["recency_days", "frequency", "monetary"]], random_state=SEED)
-    return int(res.k)
+def _card_purity(k: int | None = SETTINGS["k"], denominator: str = "members") -> float:
+    """Share of members in a segment whose most common true type is their own."""
+    import pandas as pd
+
+    cards = load()["cards"]
+    feats = _sg().rfm_scores(cards, customer_col="member_id", amount_col="spend")
+    res = _sg().kmeans_segments(feats[["recency_days", "frequency", "monetary"]], k=k,
+                                random_state=SEED)  # fmt: skip
+    true_type = cards.groupby("member_id")["member_type"].first()
+    table = pd.crosstab(true_type, res.labels)
+    if denominator == "types":  # majority per true type instead of per segment
+        return float(table.max(axis=1).sum() / table.to_numpy().sum())
+    return float(table.max(axis=0).sum() / table.to_numpy().sum())
 
 
 q1 = Question(
@@ -96,97 +110,135 @@ q1 = Question(
 
 q2 = Question(
     qid="q2",
-    title="One purchase day only",
-    prompt="What fraction of customers bought on one day only (same-day orders count once)?",
-    unit="a fraction between 0 and 1",
-    expected=lambda: float((load()["scores"]["frequency"] == 1).mean()),
-    hints=(
-        "The frequency column of rfm_table counts distinct purchase days.",
-        "(rfm['frequency'] == 1).mean() is a fraction.",
+    title="Champions (冠军客户) under the other tie rule",
+    prompt=(
+        "Many CDNOW customers share the same frequency and spend, so the tie rule matters. "
+        "Score the customers with `ties='first'` (equal values get consecutive scores) instead "
+        "of the lesson's `'min'`. How many customers are *champions* now?"
     ),
-    solution_code='answer = (rfm["frequency"] == 1).mean()',
+    unit="a count of customers",
+    precision=Precision(decimals=0),
+    expected=lambda: _champions(ties="first"),
+    hints=(
+        "segmentation.rfm_scores(tx, snapshot_date=snapshot, ties='first') adds a segment column.",
+        "Count the rows where segment == 'champions'.",
+    ),
+    solution_code="""\
+first = segmentation.rfm_scores(tx, snapshot_date=snapshot, ties="first")
+answer = int((first["segment"] == "champions").sum())""",
     mistakes=(
-        gave_percent(),
         Mistake(
-            value=lambda: float((load()["tx"].groupby("customer_id").size() == 1).mean()),
-            hint="you counted customers with one order line; merge same-day orders first (count "
-            "distinct days).",
+            value=_champions,
+            hint="that is the count with the default ties='min' (the lesson's); pass ties='first'.",
+        ),
+        Mistake(
+            value=lambda: _champion_share("customers", ties="first"),
+            hint="that is the share of champions; the question asks for a count.",
         ),
     ),
 )
 
 q3 = Question(
     qid="q3",
-    title="Champions (冠军客户)",
-    prompt="How many customers are *champions* with the default tie rule?",
+    title="Champions half a year earlier",
+    prompt=(
+        "Score RFM as it looked on **1997-12-31**: keep only the orders up to that day and use "
+        "it as the snapshot (default tie rule). How many customers were champions then?"
+    ),
     unit="a count of customers",
     precision=Precision(decimals=0),
-    expected=_champions,
+    expected=lambda: _champions(snapshot=SETTINGS["early_snapshot"]),
     hints=(
-        "segmentation.rfm_scores(tx, snapshot_date=snapshot) adds a segment column.",
-        "Count the rows where segment == 'champions'.",
+        "Orders after the snapshot are refused: filter first, `tx[tx['date'] <= '1997-12-31']`.",
+        "Then rfm_scores(early, snapshot_date='1997-12-31') and count segment == 'champions'.",
     ),
-    solution_code='answer = int((scores["segment"] == "champions").sum())',
+    solution_code="""\
+early = tx[tx["date"] <= "1997-12-31"]
+early_scores = segmentation.rfm_scores(early, snapshot_date="1997-12-31")
+answer = int((early_scores["segment"] == "champions").sum())""",
     mistakes=(
         Mistake(
-            value=lambda: _champions(ties="first"),
-            hint="that count uses ties='first', which gives identical customers different "
-            "scores; use the default ties='min'.",
+            value=_champions,
+            hint="that is the count at the lesson's snapshot 1998-06-30; score the orders up to "
+            "1997-12-31 with that day as the snapshot.",
         ),
         Mistake(
-            value=lambda: _champion_share("customers"),
-            hint="that is the share of champions; the question asks for a count.",
+            value=lambda: _champions(snapshot=SETTINGS["early_snapshot"], ties="first"),
+            hint="that count uses ties='first'; this question keeps the default ties='min'.",
         ),
     ),
 )
 
 q4 = Question(
     qid="q4",
-    title="The champions' share of revenue",
-    prompt="What fraction of revenue do the champions bring?",
+    title="The champions' share of revenue on 1997-12-31",
+    prompt=(
+        "With the scores of question 3 (orders up to 1997-12-31), what fraction of the revenue "
+        "up to that day did the champions bring?"
+    ),
     unit="a fraction between 0 and 1",
     precision=Precision(decimals=2),
-    expected=_champion_share,
+    expected=lambda: _champion_share(snapshot=SETTINGS["early_snapshot"]),
     hints=(
         "Sum monetary over the champions and divide by the total of monetary.",
-        "segmentation.strategy_table(scores) has a revenue_share column.",
+        "segmentation.strategy_table(early_scores) has a revenue_share column.",
     ),
-    solution_code='answer = segmentation.strategy_table(scores).loc["champions", "revenue_share"]',
+    solution_code=(
+        'answer = segmentation.strategy_table(early_scores).loc["champions", "revenue_share"]'
+    ),
     mistakes=(
         gave_percent(),
         Mistake(
-            value=lambda: _champion_share("customers"),
+            value=lambda: _champion_share("customers", snapshot=SETTINGS["early_snapshot"]),
             hint="that is the champions' share of customers, not of revenue.",
+        ),
+        Mistake(
+            value=_champion_share,
+            hint="that is the champions' share at the lesson's snapshot 1998-06-30; use the "
+            "scores of 1997-12-31.",
         ),
     ),
 )
 
 q5 = Question(
     qid="q5",
-    title="How many segments? (K均值聚类)",
+    title="Do the segments find the planted types? (K均值聚类)",
     prompt=(
         "On the membership cards, compute RFM (`customer_col='member_id', amount_col='spend'`) "
-        "and run `kmeans_segments` on `recency_days`, `frequency`, `monetary` with "
-        "`random_state=ex.SEED`. Which k does the silhouette choose?"
+        "and force `kmeans_segments` on `recency_days`, `frequency`, `monetary` to **k = 5**, "
+        "the number of planted member types (`random_state=ex.SEED`). Cross-tabulate the true "
+        "`member_type` against the segments: what fraction of members sit in a segment whose "
+        "most common type is their own (the *purity* of the segmentation)?"
     ),
-    unit="a number of segments",
-    precision=Precision(decimals=0),
-    expected=_card_k,
+    unit="a fraction between 0 and 1",
+    expected=_card_purity,
     hints=(
-        "rfm_scores(cards, customer_col='member_id', amount_col='spend') gives the features.",
-        "kmeans_segments(features, random_state=ex.SEED).k is the chosen number of segments.",
+        "The true type of each member: cards.groupby('member_id')['member_type'].first(); then "
+        "pd.crosstab(true_type, result.labels), as in the lesson.",
+        "Each segment's column: take its largest count (the majority type); add these up over "
+        "the segments and divide by the number of members.",
     ),
     solution_code="""\
+import pandas as pd
+
 cards = crmlab.datasets.simulate_membership_cards(ex.N_MEMBERS, random_state=ex.SEED)
 feats = segmentation.rfm_scores(cards, customer_col="member_id", amount_col="spend")
-answer = segmentation.kmeans_segments(
-    feats[["recency_days", "frequency", "monetary"]], random_state=ex.SEED
-).k""",
+km5 = segmentation.kmeans_segments(
+    feats[["recency_days", "frequency", "monetary"]], k=5, random_state=ex.SEED
+)
+true_type = cards.groupby("member_id")["member_type"].first()
+table = pd.crosstab(true_type, km5.labels)
+answer = table.max(axis=0).sum() / table.to_numpy().sum()""",
     mistakes=(
+        gave_percent(),
         Mistake(
-            value=lambda: 5,
-            hint="five types are planted, but the silhouette picks k from the data; run "
-            "kmeans_segments and read .k.",
+            value=lambda: _card_purity(k=None),
+            hint="that is the purity with the k the silhouette chooses; force k=5.",
+        ),
+        Mistake(
+            value=lambda: _card_purity(denominator="types"),
+            hint="you took the largest count of each true type (row); purity takes the majority "
+            "of each segment (column).",
         ),
     ),
 )
