@@ -242,34 +242,34 @@ answer = simple_clv(100, 0.75, 0.10, horizon=5, acquisition_cost=40)
 
 
 # --- q4: cohort retention from the data -----------------------------------------------------------
-def _jan_row(values: str) -> pd.Series:
-    table = _cohorts().cohort_table(_cdnow(), "M", values)
-    return table.loc[pd.Period("1997-01", "M")]
+def _first_row(values: str, period: str = "Q") -> pd.Series:
+    table = _cohorts().cohort_table(_cdnow(), period, values)
+    return table.loc[pd.Period("1997-01", period)]
 
 
 def _orders_share() -> float:
     tx = _cdnow()
-    month = tx["date"].dt.to_period("M")
-    first = month.groupby(tx["customer_id"]).transform("min")
-    jan = first == pd.Period("1997-01", "M")
-    age1 = jan & (month == pd.Period("1997-02", "M"))
-    return float(age1.sum() / tx.loc[jan, "customer_id"].nunique())
+    quarter = tx["date"].dt.to_period("Q")
+    first = quarter.groupby(tx["customer_id"]).transform("min")
+    q1 = pd.Period("1997Q1", "Q")
+    age1 = (first == q1) & (quarter == q1 + 1)
+    return float(age1.sum() / tx.loc[first == q1, "customer_id"].nunique())
 
 
 q4 = Question(
     qid="q4",
-    title="Cohort retention (同期群留存)",
+    title="Quarterly cohort retention (同期群留存)",
     unit="a fraction between 0 and 1",
     prompt=(
-        "In the CDNOW master log, what fraction of the January 1997 cohort (customers whose first "
-        "purchase was in January 1997) bought something in the following month (age 1 in a "
-        "monthly cohort table)?"
+        "The lesson's cohort table is monthly. Build it by **quarter** instead: what fraction of "
+        "the 1997 Q1 cohort (customers whose first purchase was in January-March 1997) bought "
+        "something in the following quarter (age 1)? Why is it higher than the monthly rate?"
     ),
-    expected=lambda: float(_jan_row("retention")[1]),
+    expected=lambda: float(_first_row("retention")[1]),
     hints=(
-        "Count each customer once per month, however many orders they placed.",
-        "`cohort_table(tx, period='M', values='retention')` has one row per cohort and one column "
-        "per age; read the 1997-01 row at age 1.",
+        "Count each customer once per quarter, however many orders they placed.",
+        "`cohort_table(tx, period='Q', values='retention')` has one row per cohort and one "
+        "column per age; read the 1997Q1 row at age 1.",
     ),
     solution_code="""\
 import pandas as pd
@@ -277,21 +277,27 @@ from crmlab.clv import cohort_table
 from crmlab.datasets import load_cdnow
 
 tx = load_cdnow()
-table = cohort_table(tx, period="M", values="retention")
-answer = table.loc[pd.Period("1997-01", "M"), 1]""",
+table = cohort_table(tx, period="Q", values="retention")
+answer = table.loc[pd.Period("1997Q1", "Q"), 1]""",
     mistakes=(
         gave_percent(),
         Mistake(
-            value=lambda: float(_jan_row("customers")[1]),
-            hint="that is the number of customers; divide by the size of the January cohort.",
+            value=lambda: float(_first_row("retention", "M")[1]),
+            hint="that is the monthly table (January cohort, age 1 = February); use period='Q'.",
+        ),
+        Mistake(
+            value=lambda: float(_first_row("customers")[1]),
+            hint="that is the number of customers; divide by the size of the 1997 Q1 cohort.",
         ),
         Mistake(
             value=_orders_share,
-            hint="you counted orders, not customers: a customer with two orders that month counts once.",
+            hint="you counted orders, not customers: a customer with two orders that quarter "
+            "counts once.",
         ),
         Mistake(
-            value=lambda: float(_jan_row("retention")[2]),
-            hint="that is age 2; age 1 is the month right after the first-purchase month (February).",
+            value=lambda: float(_first_row("retention")[2]),
+            hint="that is age 2; age 1 is the quarter right after the first-purchase quarter "
+            "(1997 Q2).",
         ),
     ),
 )
