@@ -176,3 +176,21 @@ def test_duckdb_agrees_with_rfm_summary_on_random_logs(connection, case):
     assert_same(d[ref.columns], ref)
     assert duck.counts["merged_same_day_rows"] == ref.attrs["merged_same_day_rows"]
     assert duck.counts["customers_first_after_calibration"] == len(set(tx["c"])) - len(ref)
+
+
+def test_duckdb_table_name_and_relation_sources():
+    import duckdb
+
+    from crmlab.datasets import FIRM_EXPORT, simulate_firm_export
+
+    con = duckdb.connect()
+    orders = simulate_firm_export(200, random_state=1)
+    con.register("orders_frame", orders)
+    con.execute("CREATE TABLE orders AS SELECT * FROM orders_frame")
+    opts = {k: FIRM_EXPORT[k] for k in ("customer_col", "date_col", "amount_col", "date_format")}
+    by_name = summarize("orders", connection=con, **opts).frame()
+    by_relation = summarize(con.sql("SELECT * FROM orders"), connection=con, **opts).frame()
+    from_frame = summarize(orders, **opts).frame()
+    assert_same(by_name, from_frame)
+    assert_same(by_relation, from_frame)
+    assert len(from_frame) == 200
