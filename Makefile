@@ -81,6 +81,7 @@ grade: $(STAMP)
 bench: .venv-bench/.installed-stamp data
 	.venv-bench/bin/python benchmarks/bench_summary.py
 	.venv-bench/bin/python benchmarks/bench_btyd.py
+	.venv-bench/bin/python benchmarks/bench_scale.py --sizes 1e6 1e7 --lifetimes-python .venv-bench/bin/python
 
 clean:
 	rm -rf build .pytest_cache
