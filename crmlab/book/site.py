@@ -264,6 +264,9 @@ Every key term is given in English and Chinese; the [glossary](glossary.md) list
 This site shows every lesson already executed, with its tables and figures, so you can read the
 whole course without installing anything.
 
+**中文读者：** 课程正文用英文写成，每个关键术语第一次出现时都附有中文名称，[术语表](glossary.md)
+列出全部中英对照及其所在课程。安装和使用说明的中文版见仓库中的 `README.zh-CN.md`。
+
 ## Who it is for
 
 - **Students** of marketing, business analytics or data science who know basic Python and
