@@ -10,6 +10,7 @@ estimates can be compared with the true parameters.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from crmlab.validation import check_positive
 __all__ = ["FIRM_EXPORT", "simulate_firm_export"]
 
 #: Column names, date format and true parameters of the default firm export.
-FIRM_EXPORT = {
+FIRM_EXPORT: dict[str, Any] = {
     "customer_col": "kundennr",
     "date_col": "bestelldatum",
     "amount_col": "umsatz_eur",

@@ -62,8 +62,8 @@ def resolve_files(source: str | Path | Sequence[str | Path]) -> InputFiles:
         raise CRMLabInputError("no input given. Fix: name a file, a glob or a folder of orders.")
     remote = [str(i) for i in items if "://" in str(i)]
     if remote:  # hdfs://, s3a://, ...: left to the engine (Spark) to list and read
-        kinds = {_kind(Path(r.rstrip("/*"))) or _kind(Path(r)) for r in remote}
-        kind = next(iter(kinds)) if len(kinds) == 1 else None
+        remote_kinds = {_kind(Path(r.rstrip("/*"))) or _kind(Path(r)) for r in remote}
+        kind = next(iter(remote_kinds)) if len(remote_kinds) == 1 else None
         if kind is None or len(remote) != len(items):
             raise CRMLabInputError(
                 f"remote inputs {remote[:2]} must all be CSV or all Parquet, named with their "
@@ -92,7 +92,7 @@ def resolve_files(source: str | Path | Sequence[str | Path]) -> InputFiles:
                     "the path (quote globs such as 'orders/*.parquet' so the shell passes them on)."
                 )
             found.extend(matches)
-    kinds = {}
+    kinds: dict[str, Path] = {}
     for p in found:
         kind = _kind(p)
         if kind is None:
