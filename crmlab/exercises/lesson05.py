@@ -24,7 +24,13 @@ from crmlab.exercises.questions import Mistake, Precision, Question, gave_fracti
 __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
 #: The numbers the questions use (the notebook's parameters cell has the same values).
-SETTINGS: dict[str, Any] = {"calibration_end": "1997-09-30", "time_unit": "W"}
+SETTINGS: dict[str, Any] = {
+    "calibration_end": "1997-09-30",
+    "time_unit": "W",
+    "late_calibration_end": "1997-12-31",  # q5: a later end of calibration
+    "horizon_months": 24,  # q4: the lesson values 12 months
+    "customer": {"frequency": 2, "monetary_value": 20.0},  # q3: one customer's history
+}
 
 
 @cache
@@ -44,15 +50,19 @@ def _tx() -> pd.DataFrame:
     return load()["tx"]
 
 
-def _summary() -> pd.DataFrame:
-    return load()["summary"]
+def _summary(calibration_end: str | None = None) -> pd.DataFrame:
+    if calibration_end is None:
+        return load()["summary"]
+    from crmlab.transactions import rfm_summary
+
+    return rfm_summary(_tx(), calibration_end=calibration_end, time_unit=SETTINGS["time_unit"])
 
 
 @cache
-def _bgnbd():
+def _bgnbd(calibration_end: str | None = None):
     from crmlab.clv import BetaGeo
 
-    return BetaGeo().fit(_summary())
+    return BetaGeo().fit(_summary(calibration_end))
 
 
 @cache
@@ -162,49 +172,67 @@ answer = (bgnbd.probability_alive(repeaters) > 0.5).mean()""",
     ),
 )
 
-# --- q3: expected spend of a customer without repeat purchases ------------------------------------
+
+# --- q3: expected spend of one customer -------------------------------------------------------
+def _spend(x: float | None = None, m: float | None = None) -> float:
+    """Gamma-Gamma expected spend: w m + (1 - w) population mean, w = p x / (p x + q - 1)."""
+    gg = _gamma_gamma()
+    x = SETTINGS["customer"]["frequency"] if x is None else x
+    m = SETTINGS["customer"]["monetary_value"] if m is None else m
+    p, q = gg.params_["p"], gg.params_["q"]
+    w = p * x / (p * x + q - 1)
+    return float(w * m + (1 - w) * gg.population_mean_spend)
+
+
 q3 = Question(
     qid="q3",
-    title="Spend of a customer without repeat purchases (Gamma-Gamma)",
+    title="Expected spend of one customer (Gamma-Gamma)",
     unit="dollars per purchase",
     prompt=(
-        "Fit the Gamma-Gamma model to the same summary. What mean spend per purchase (dollars) "
-        "does it expect for a customer who has made no repeat purchase yet?"
+        "Fit the Gamma-Gamma model to the same summary. A customer has made **2 repeat "
+        "purchases** that averaged **$20**. What spend per purchase does the model expect from "
+        "them in the future?"
     ),
-    expected=lambda: float(_gamma_gamma().population_mean_spend),
+    expected=_spend,
     hints=(
-        "Without repeat purchases the model has only the population to go on: the expected "
-        "spend is the population mean p * gamma / (q - 1).",
-        "GammaGamma().fit(summary).population_mean_spend, or expected_spend() of any "
-        "customer with frequency 0.",
+        "The model blends the customer's own average m with the population mean: "
+        "w * m + (1 - w) * population_mean_spend.",
+        "The weight is w = p * x / (p * x + q - 1), with x = 2 repeat purchases and p, q from "
+        "gamma_gamma.params_ (the lesson prints w for x = 1, 5, 20).",
     ),
     solution_code="""\
 from crmlab.clv import GammaGamma
 
 gamma_gamma = GammaGamma().fit(summary)
-answer = gamma_gamma.population_mean_spend""",
+p, q = gamma_gamma.params_["p"], gamma_gamma.params_["q"]
+w = p * 2 / (p * 2 + q - 1)
+answer = w * 20 + (1 - w) * gamma_gamma.population_mean_spend""",
     mistakes=(
         Mistake(
-            value=lambda: float(_summary()["monetary_value"].mean()),
-            hint="you averaged monetary_value over all customers, including the zeros of one-time "
-            "buyers; the model's population mean is p * gamma / (q - 1).",
+            value=lambda: 20.0,
+            hint="that is the customer's own average; with only 2 purchases the model pulls it "
+            "towards the population mean.",
         ),
         Mistake(
-            value=lambda: float(_summary().query("frequency > 0")["monetary_value"].mean()),
-            hint="that is the observed average of repeat buyers; the question asks for the fitted "
-            "model's population mean.",
+            value=lambda: float(_gamma_gamma().population_mean_spend),
+            hint="that is the population mean, the answer for a customer with no repeat "
+            "purchase; this one has 2.",
         ),
         Mistake(
-            value=lambda: float(_tx()["amount"].mean()),
-            hint="that is the mean order value in the raw log (same-day orders not merged, first "
-            "purchases included); use the fitted model.",
+            value=lambda: _spend(x=3),
+            hint="x counts repeat purchases only: x = 2, not 3.",
+        ),
+        Mistake(
+            value=lambda: (20.0 + float(_gamma_gamma().population_mean_spend)) / 2,
+            hint="you gave both averages equal weight; the weight on the customer's own average "
+            "is w = p x / (p x + q - 1).",
         ),
     ),
 )
 
 
 # --- q4: customer equity from per-customer CLV -------------------------------------------------
-def _equity(discount_rate=None, margin=0.30, horizon=12, time_unit="M") -> float:
+def _equity(discount_rate=None, margin=0.30, horizon=SETTINGS["horizon_months"], time_unit="M"):
     from crmlab.clv import customer_lifetime_value
     from crmlab.clv.formulas import per_period_rate
 
@@ -223,17 +251,17 @@ def _equity(discount_rate=None, margin=0.30, horizon=12, time_unit="M") -> float
 
 q4 = Question(
     qid="q4",
-    title="Customer equity (客户资产)",
+    title="Customer equity (客户资产) over two years",
     unit="dollars",
     prompt=(
-        "Combine the BG/NBD and Gamma-Gamma fits into each customer's CLV for the next 12 months "
-        "at a 30% margin and a 10% yearly discount rate. What is the customer equity of the "
-        "sample (the sum of the CLVs)?"
+        "The lesson values the next 12 months. Value the next **24 months** instead: combine "
+        "the BG/NBD and Gamma-Gamma fits into each customer's CLV at a 30% margin and a 10% "
+        "yearly discount rate. What is the customer equity of the sample (the sum of the CLVs)?"
     ),
     expected=lambda: _equity(),
     hints=(
-        "customer_lifetime_value(bgnbd, gamma_gamma, summary, horizon=12, time_unit='M', ...) "
-        "values 12 months; its discount_rate is per month.",
+        "customer_lifetime_value(bgnbd, gamma_gamma, summary, horizon=24, time_unit='M', ...) "
+        "values 24 months; its discount_rate is per month.",
         "Convert the yearly rate: per_period_rate(0.10, 12). Then sum the Series "
         "(or customer_equity(clv)).",
     ),
@@ -241,19 +269,19 @@ q4 = Question(
 from crmlab.clv import customer_equity, customer_lifetime_value
 from crmlab.clv.formulas import per_period_rate
 
-clv = customer_lifetime_value(bgnbd, gamma_gamma, summary, horizon=12,
+clv = customer_lifetime_value(bgnbd, gamma_gamma, summary, horizon=24,
                               discount_rate=per_period_rate(0.10, 12), time_unit="M",
                               margin=0.30)
 answer = customer_equity(clv)""",
     mistakes=(
         Mistake(
+            value=lambda: _equity(horizon=12),
+            hint="that is the 12-month equity of the lesson; value 24 months (horizon=24).",
+        ),
+        Mistake(
             value=lambda: _equity(discount_rate=0.10),
             hint="you used the yearly discount rate as a monthly one; convert it with "
             "per_period_rate(0.10, 12).",
-        ),
-        Mistake(
-            value=lambda: _equity(discount_rate=0.0),
-            hint="that is undiscounted; discount each month at the monthly equivalent of 10% a year.",
         ),
         Mistake(
             value=lambda: _equity(margin=1.0),
@@ -261,7 +289,7 @@ answer = customer_equity(clv)""",
         ),
         Mistake(
             value=lambda: _equity(time_unit="W"),
-            hint="horizon=12 with time_unit='W' is 12 weeks; the question asks for 12 months "
+            hint="horizon=24 with time_unit='W' is 24 weeks; the question asks for 24 months "
             "(time_unit='M').",
         ),
     ),
@@ -269,51 +297,48 @@ answer = customer_equity(clv)""",
 
 
 # --- q5: holdout accuracy -----------------------------------------------------------------------
-def _holdout(model) -> pd.Series:
+def _error_pct(calibration_end: str | None = SETTINGS["late_calibration_end"]) -> float:
     from crmlab.clv import calibration_holdout_report
 
-    return calibration_holdout_report(model, _summary()).metrics
-
-
-def _error_by_predicted() -> float:
-    m = _holdout(_bgnbd())
-    return float(100 * (m["predicted_total"] - m["actual_total"]) / m["predicted_total"])
+    summary = _summary(calibration_end)
+    report = calibration_holdout_report(_bgnbd(calibration_end), summary)
+    return float(report.metrics["total_error_pct"])
 
 
 q5 = Question(
     qid="q5",
-    title="Holdout accuracy",
+    title="Holdout accuracy with a longer calibration",
     unit="percent",
-    precision=Precision(decimals=1),
+    precision=Precision(decimals=2),
     prompt=(
-        "By how many percent does BG/NBD miss the total number of repeat purchases in the "
-        "39-week holdout period? Give (predicted - actual) / actual x 100, negative if it "
+        "The lesson calibrates BG/NBD to 1997-09-30 and finds it misses the holdout total. "
+        "Calibrate to **1997-12-31** instead (rebuild the summary, refit, the holdout is the "
+        "rest of the log): by how many percent does BG/NBD now miss the total number of repeat "
+        "purchases in the holdout? Give (predicted - actual) / actual x 100, negative if it "
         "predicts too few."
     ),
-    expected=lambda: float(_holdout(_bgnbd())["total_error_pct"]),
+    expected=_error_pct,
     hints=(
-        "calibration_holdout_report(bgnbd, summary).metrics has predicted_total, actual_total "
-        "and total_error_pct.",
-        "The holdout purchases are in summary.frequency_holdout.",
+        "rfm_summary(tx, calibration_end='1997-12-31', time_unit='W'), then BetaGeo().fit(...) "
+        "on that summary.",
+        "calibration_holdout_report(model, summary).metrics['total_error_pct'].",
     ),
     solution_code="""\
 from crmlab.clv import calibration_holdout_report
 
-report = calibration_holdout_report(bgnbd, summary)
-answer = report.metrics["total_error_pct"]""",
+late = rfm_summary(tx, calibration_end="1997-12-31", time_unit="W")
+late_fit = BetaGeo().fit(late)
+answer = calibration_holdout_report(late_fit, late).metrics["total_error_pct"]""",
     mistakes=(
+        Mistake(
+            value=lambda: _error_pct(None),
+            hint="that is the error with the lesson's calibration end 1997-09-30; rebuild the "
+            "summary with calibration_end='1997-12-31' and refit.",
+        ),
         Mistake(
             factor=-1.0,
             hint="wrong sign: predicted minus actual, so too few predicted is negative.",
         ),
         gave_fraction(),
-        Mistake(
-            value=lambda: float(_holdout(_pareto())["total_error_pct"]),
-            hint="that is the Pareto/NBD error; the question asks about BG/NBD.",
-        ),
-        Mistake(
-            value=_error_by_predicted,
-            hint="divide by the actual total, not the predicted one.",
-        ),
     ),
 )
