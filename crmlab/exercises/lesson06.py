@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
@@ -24,12 +25,13 @@ __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
 #: The numbers the questions use (the notebook's parameters cell has the same values).
 SETTINGS: dict[str, Any] = {
-    "months": 12,
+    "contract": "One year",  # q1: the contract type whose Kaplan-Meier retention is asked
+    "months": 60,
     "renewal_period": 24,
     "top_share": 0.2,
     "cv_folds": 5,
     "random_state": 0,
-    "horizon_months": 12,
+    "horizon_months": 24,  # q5: months of revenue at stake (the lesson uses 12)
     "budget": 10_000.0,
     "offer_cost": 50.0,
     "success_rate": 0.25,
@@ -48,102 +50,121 @@ def _telco() -> pd.DataFrame:
     return load()["telco"]
 
 
-def _m2m() -> pd.DataFrame:
-    telco = _telco()
-    return telco[telco["contract"] == "Month-to-month"]
-
-
 def _churn():
     from crmlab import churn
 
     return churn
 
 
-# --- q1: churn share ------------------------------------------------------------------------
-def _churn_share() -> float:
-    return float(_telco()["churn"].mean())
+# --- q1: Kaplan-Meier retention of one-year contracts ------------------------------------------
+def _contract(name: str = SETTINGS["contract"]) -> pd.DataFrame:
+    telco = _telco()
+    return telco[telco["contract"] == name]
+
+
+def _km_at(months: int = SETTINGS["months"], contract: str = SETTINGS["contract"]) -> float:
+    curves = _churn().retention_curves(_telco(), "tenure", "churn", "contract")
+    return float(curves.at([months])[contract].iloc[0])
+
+
+def _naive_retention(censored_survive: bool) -> float:
+    """Share still there at ``months`` if the censored short tenures are survivors, or lost."""
+    rows, months = _contract(), SETTINGS["months"]
+    if censored_survive:
+        return float(1.0 - ((rows["churn"] == 1) & (rows["tenure"] <= months)).mean())
+    return float((rows["tenure"] > months).mean())
 
 
 q1 = Question(
     qid="q1",
-    title="Churn share (流失率)",
+    title="Kaplan-Meier retention of one-year contracts after 5 years",
     unit="a fraction between 0 and 1",
     precision=Precision(decimals=2),
-    prompt="What share of the 7,043 telco customers churned?",
-    expected=_churn_share,
+    prompt=(
+        "The lesson reads the Kaplan-Meier curves at 12, 24, 48 and 72 months. What share of "
+        "**one-year** contract customers is still a customer after **60 months** of tenure?"
+    ),
+    expected=_km_at,
     hints=(
-        "`churn` is 1 for customers who left and 0 for the others, so its mean is the share.",
-        "`telco['churn'].mean()`",
+        "Customers with churn 0 are censored: use a survival estimate, not a simple share.",
+        "`churn.retention_curves(telco, 'tenure', 'churn', 'contract').at([60])` gives one "
+        "column per contract type.",
     ),
     solution_code="""\
-from crmlab.datasets import load_telco_churn
-
-telco = load_telco_churn()
-answer = telco["churn"].mean()
+curves = churn.retention_curves(telco, "tenure", "churn", "contract")
+answer = curves.at([60])["One year"].iloc[0]
 """,
     mistakes=(
         gave_percent(),
         Mistake(
-            value=lambda: 1.0 - _churn_share(),
-            hint="that is the share who stayed (retention); the question asks for churn, 1 - x.",
+            value=lambda: 1.0 - _km_at(),
+            hint="that is the share who left by month 60; the question asks for those still there.",
+        ),
+        Mistake(
+            value=lambda: _km_at(contract="Month-to-month"),
+            hint="that is the month-to-month column; the question asks about one-year contracts.",
+        ),
+        Mistake(
+            value=lambda: _naive_retention(censored_survive=False),
+            hint="you counted customers with tenure <= 60 who are still active as lost; they are "
+            "censored (we do not know their future). Use the Kaplan-Meier estimate.",
+        ),
+        Mistake(
+            value=lambda: _naive_retention(censored_survive=True),
+            hint="you counted every short-tenure customer who is still active as a 60-month "
+            "survivor; they are censored, not survivors. Use the Kaplan-Meier estimate.",
         ),
     ),
 )
 
 
-# --- q2: Kaplan-Meier retention at 12 months --------------------------------------------------
-def _km_at(months: int) -> float:
+# --- q2: the sBG median lifetime -----------------------------------------------------------------
+def _sbg_median(below: bool = True) -> int:
+    """First month whose sBG survival is below one half (or the last one at or above it)."""
+    survival = _sbg().survival(range(0, 600))
+    first = int(np.argmax(survival < 0.5))
+    return first if below else first - 1
+
+
+def _km_median() -> float:
     curves = _churn().retention_curves(_telco(), "tenure", "churn", "contract")
-    return float(curves.at([months])["Month-to-month"].iloc[0])
-
-
-def _censored_as_churned() -> float:
-    return float((_m2m()["tenure"] > SETTINGS["months"]).mean())
-
-
-def _censored_as_survivors() -> float:
-    m = _m2m()
-    return float(1.0 - ((m["churn"] == 1) & (m["tenure"] <= SETTINGS["months"])).mean())
+    return float(curves.summary.loc["Month-to-month", "median_lifetime"])
 
 
 q2 = Question(
     qid="q2",
-    title="Kaplan-Meier retention after 12 months",
-    unit="a fraction between 0 and 1",
-    precision=Precision(decimals=2),
+    title="The median lifetime by the sBG model",
+    unit="months",
+    precision=Precision(decimals=0),
     prompt=(
-        "Using the Kaplan-Meier estimate by contract type, what share of month-to-month "
-        "customers is still a customer after 12 months of tenure?"
+        "Fit the shifted-beta-geometric model to month-to-month customers with tenure >= 1 "
+        "(duration = tenure, churned = churn), as in the lesson. In which month does the "
+        "model's survival curve first fall **below 0.5**: the sBG median lifetime? Compare it "
+        "with the Kaplan-Meier median of the lesson."
     ),
-    expected=lambda: _km_at(SETTINGS["months"]),
+    expected=_sbg_median,
     hints=(
-        "Customers with churn 0 are censored: use a survival estimate, not a simple share.",
-        "`churn.retention_curves(telco, 'tenure', 'churn', 'contract').at([12])` gives one "
-        "column per contract type.",
+        "`sbg.survival(range(0, 100))` gives the share still active after each month "
+        "(month 0 is 1).",
+        "Find the first month t with survival(t) < 0.5, e.g. "
+        "`int(np.argmax(sbg.survival(months) < 0.5))`.",
     ),
     solution_code="""\
-from crmlab import churn
-from crmlab.datasets import load_telco_churn
+import numpy as np
 
-telco = load_telco_churn()
-curves = churn.retention_curves(telco, "tenure", "churn", "contract")
-answer = curves.at([12])["Month-to-month"].iloc[0]
+rows = telco[(telco["contract"] == "Month-to-month") & (telco["tenure"] >= 1)]
+sbg = ShiftedBetaGeometric().fit(churn.duration_frame(rows, "tenure", "churn"))
+answer = int(np.argmax(sbg.survival(range(0, 100)) < 0.5))
 """,
     mistakes=(
-        gave_percent(),
         Mistake(
-            value=lambda: 1.0 - _km_at(SETTINGS["months"]),
-            hint="that is the share who left by month 12; the question asks for those still there.",
+            value=_km_median,
+            hint="that is the Kaplan-Meier median of the lesson's table; the question asks when "
+            "the fitted sBG survival falls below 0.5.",
         ),
         Mistake(
-            value=_censored_as_churned,
-            hint="you counted customers with tenure <= 12 who are still active as lost; they are "
-            "censored (we do not know their future). Use the Kaplan-Meier estimate.",
-        ),
-        Mistake(
-            value=_censored_as_survivors,
-            hint="you counted every short-tenure customer who is still active as a 12-month survivor; "
-            "they are censored, not survivors. Use the Kaplan-Meier estimate.",
+            value=lambda: _sbg_median(below=False),
+            hint="one month early: that is the last month with survival still at or above 0.5.",
         ),
     ),
 )
@@ -154,7 +175,7 @@ answer = curves.at([12])["Month-to-month"].iloc[0]
 def _sbg():
     from crmlab.clv import ShiftedBetaGeometric
 
-    m = _m2m()
+    m = _contract("Month-to-month")
     cohort = _churn().duration_frame(m[m["tenure"] >= 1], "tenure", "churn")
     return ShiftedBetaGeometric().fit(cohort)
 
@@ -168,26 +189,17 @@ q3 = Question(
     title="The sBG retention rate of month 24",
     unit="a fraction between 0 and 1",
     prompt=(
-        "Fit the shifted-beta-geometric model to month-to-month customers with tenure >= 1 "
-        "(duration = tenure, churned = churn). What retention rate does the model give for "
-        "month 24, i.e. the share of customers active after month 23 who stay through month 24?"
+        "With the sBG fit of question 2: what retention rate does the model give for month 24, "
+        "i.e. the share of customers active after month 23 who stay through month 24? (The "
+        "lesson prints months 1, 3, 6, 12 and 36.)"
     ),
     expected=_sbg_rate,
     hints=(
-        "Build the cohort with `churn.duration_frame(rows, 'tenure', 'churn')` and fit "
-        "`ShiftedBetaGeometric().fit(cohort)`.",
+        "The retention rate of month t is the conditional share: of those active after month "
+        "t - 1, who stay through month t. It differs from survival(t).",
         "The retention rate is `sbg.retention_rate(24)` = (beta + 23) / (alpha + beta + 23).",
     ),
-    solution_code="""\
-from crmlab import churn
-from crmlab.clv import ShiftedBetaGeometric
-from crmlab.datasets import load_telco_churn
-
-telco = load_telco_churn()
-rows = telco[(telco["contract"] == "Month-to-month") & (telco["tenure"] >= 1)]
-sbg = ShiftedBetaGeometric().fit(churn.duration_frame(rows, "tenure", "churn"))
-answer = float(sbg.retention_rate(24))
-""",
+    solution_code="answer = float(sbg.retention_rate(24))",
     mistakes=(
         gave_percent(),
         Mistake(
@@ -203,68 +215,67 @@ answer = float(sbg.retention_rate(24))
 )
 
 
-# --- q4: cumulative gains ----------------------------------------------------------------------
+# --- q4: cumulative lift of a model without tenure ---------------------------------------------
+def _features(drop: tuple[str, ...] = ()) -> list[str]:
+    skip = ("churn", "total_charges", *drop)
+    return [c for c in _telco().columns if c not in skip]
+
+
 @cache
-def _logistic():
-    telco = _telco()
-    features = [c for c in telco.columns if c not in ("churn", "total_charges")]
+def _logistic(drop: tuple[str, ...] = ()):
     return _churn().evaluate_churn_models(
-        telco,
-        features=features,
+        _telco(),
+        features=_features(drop),
         models=["logistic"],
         cv=SETTINGS["cv_folds"],
         random_state=SETTINGS["random_state"],
     )
 
 
-def _gains() -> pd.DataFrame:
-    res = _logistic()
+def _gains(drop: tuple[str, ...] = ("tenure",)) -> pd.DataFrame:
+    res = _logistic(drop)
     return _churn().gains_table(res.y, res.probabilities["logistic"], n_bins=10)
-
-
-def _gain_top20() -> float:
-    return float(_gains().loc[2, "gain"])
 
 
 q4 = Question(
     qid="q4",
-    title="Cumulative gains of a churn model",
-    unit="a fraction between 0 and 1",
+    title="Cumulative lift of a churn model without tenure",
+    unit="a lift (a ratio)",
     precision=Precision(decimals=2),
     prompt=(
-        "Cross-validate the logistic churn pipeline (5 stratified folds, random_state=0, all "
-        "columns except churn and total_charges as features). Ranking customers by their "
-        "out-of-fold probability, what share of all churners is among the riskiest 20% of "
-        "customers (the cumulative gain)?"
+        "The lesson refits the logistic churn pipeline without `tenure` and compares the AUC. "
+        "Cross-validate that model (5 stratified folds, random_state=0, all columns except "
+        "churn, total_charges and tenure as features). Ranking customers by its out-of-fold "
+        "probability, what is the **cumulative lift** of the riskiest **30%**?"
     ),
-    expected=_gain_top20,
+    expected=lambda: float(_gains().loc[3, "cumulative_lift"]),
     hints=(
         "`churn.evaluate_churn_models(telco, features=..., models=['logistic'], cv=5, "
         "random_state=0)` returns out-of-fold probabilities in `.probabilities`.",
-        "`churn.gains_table(res.y, res.probabilities['logistic'])` has one row per decile; the "
-        "`gain` column is cumulative, and the top 20% is decile 2.",
+        "`churn.gains_table(res.y, res.probabilities['logistic'], n_bins=10)`: the top 30% is "
+        "decile 3, and `cumulative_lift` = gain / 0.3.",
     ),
     solution_code="""\
-from crmlab import churn
-from crmlab.datasets import load_telco_churn
-
-telco = load_telco_churn()
-features = [c for c in telco.columns if c not in ("churn", "total_charges")]
+features = [c for c in telco.columns if c not in ("churn", "total_charges", "tenure")]
 res = churn.evaluate_churn_models(telco, features=features, models=["logistic"], cv=5,
                                   random_state=0)
 gains = churn.gains_table(res.y, res.probabilities["logistic"], n_bins=10)
-answer = gains.loc[2, "gain"]
+answer = gains.loc[3, "cumulative_lift"]
 """,
     mistakes=(
-        gave_percent(),
         Mistake(
-            value=lambda: float(_gains().loc[2, "churners"] / _gains()["churners"].sum()),
-            hint="that is the share of churners in the second decile alone; the gain is cumulative "
-            "(deciles 1 and 2 together).",
+            value=lambda: float(_gains().loc[3, "gain"]),
+            hint="that is the cumulative gain (share of churners caught); the lift divides it "
+            "by the 30% of customers contacted.",
         ),
         Mistake(
-            value=lambda: float(_gains().loc[2, "cumulative_lift"]),
-            hint="that is the lift (gain divided by 20%); the question asks for the gain itself.",
+            value=lambda: float(_gains(drop=()).loc[3, "cumulative_lift"]),
+            hint="that is the model with tenure; leave tenure out of the features.",
+        ),
+        Mistake(
+            value=lambda: float(_gains().loc[3, "churn_rate"] / _telco()["churn"].mean()),
+            hint="that is the lift of the third decile alone; the cumulative lift takes deciles "
+            "1-3 together.",
         ),
     ),
 )
@@ -290,43 +301,46 @@ def _saved() -> float:
 
 q5 = Question(
     qid="q5",
-    title="What a retention budget saves",
+    title="What a retention budget saves over two years",
     unit="dollars",
     prompt=(
-        "With the logistic out-of-fold probabilities of q4, value = monthly_charges x 12, a "
-        "budget of $10,000, offers costing $50 each and a success rate of 0.25: how much revenue "
-        "does the `retention_targets` plan expect to save (before subtracting the cost of the "
-        "offers), in dollars?"
+        "The lesson puts 12 months of charges at stake when a customer leaves. Put **24 "
+        "months** at stake instead: with the out-of-fold probabilities of the logistic pipeline "
+        "**with** tenure (all columns except churn and total_charges, 5 folds, random_state=0), "
+        "value = monthly_charges x 24, a budget of $10,000, offers costing $50 each and a "
+        "success rate of 0.25: how much revenue does the `retention_targets` plan expect to "
+        "save (before subtracting the cost of the offers), in dollars?"
     ),
     expected=_saved,
     hints=(
-        "`churn.retention_targets(telco, probabilities, value, budget=10000, offer_cost=50, "
-        "success_rate=0.25)` returns a plan; its `.summary` has the totals.",
+        "`churn.retention_targets(telco, probabilities, telco['monthly_charges'] * 24, "
+        "budget=10000, offer_cost=50, success_rate=0.25)` returns a plan; its `.summary` has "
+        "the totals.",
         "Expected saved value = sum over contacted customers of success_rate x P(churn) x value.",
     ),
     solution_code="""\
-from crmlab import churn
-from crmlab.datasets import load_telco_churn
-
-telco = load_telco_churn()
 features = [c for c in telco.columns if c not in ("churn", "total_charges")]
-res = churn.evaluate_churn_models(telco, features=features, models=["logistic"], cv=5,
-                                  random_state=0)
-plan = churn.retention_targets(telco, res.probabilities["logistic"],
-                               telco["monthly_charges"] * 12, budget=10_000, offer_cost=50,
+with_tenure = churn.evaluate_churn_models(telco, features=features, models=["logistic"], cv=5,
+                                          random_state=0)
+plan = churn.retention_targets(telco, with_tenure.probabilities["logistic"],
+                               telco["monthly_charges"] * 24, budget=10_000, offer_cost=50,
                                success_rate=0.25)
 answer = plan.summary["expected_saved"]
 """,
     mistakes=(
         Mistake(
+            value=lambda: float(_plan(horizon_months=12).summary["expected_saved"]),
+            hint="that puts 12 months of charges at stake; the question values 24 months.",
+        ),
+        Mistake(
             value=lambda: float(_plan().summary["net_saved"]),
-            hint="that is the net saving (after the offers' cost); the question asks for the saving "
-            "before costs.",
+            hint="that is the net saving (after the offers' cost); the question asks for the "
+            "saving before costs.",
         ),
         Mistake(
             factor=1.0 / SETTINGS["success_rate"],
-            hint="that is the expected loss of the contacted customers; only a share (the success "
-            "rate, 0.25) of would-be churners is actually kept.",
+            hint="that is the expected loss of the contacted customers; only a share (the "
+            "success rate, 0.25) of would-be churners is actually kept.",
         ),
     ),
 )
