@@ -30,17 +30,14 @@ from crmlab.engines.summary import TransactionSummary, summarize
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
 from crmlab.research.outputs import load_result, write_outputs
-from crmlab.research.scoring import Z90, ScoringContext, monthly_rate, pattern_scores
+from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
 from crmlab.research.trust import trust_checks
-from crmlab.research.uncertainty import log_covariance, parametric_bootstrap
+from crmlab.research.uncertainty import customer_equity_interval, log_covariance
 
 __all__ = ["AnalysisResult", "analyze", "MODELS", "load_result"]
 
 #: Transaction models ``analyze`` can fit, by name.
 MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
-#: patterns x draws above which totals use the delta method instead of the bootstrap (each
-#: draw re-evaluates every pattern over the whole horizon).
-BOOTSTRAP_BUDGET = 200_000
 
 
 @dataclass
@@ -314,7 +311,7 @@ def analyze(
         summary.backend.register("crm_pattern_scores", best)
         errs = summary.query(q.holdout_errors_sql()).iloc[0]
         metrics[chosen].update({"mae": float(errs["mae"]), "rmse": float(errs["rmse"])})
-    equity = _equity(
+    equity = customer_equity_interval(
         tm,
         gg,
         best,
@@ -428,93 +425,6 @@ def analyze(
     write_outputs(result, render=report)
     progress("done", str(result.report_path or out_dir))
     return result
-
-
-def _equity(tm, gg, best, cov_tm, cov_gg, margin, horizon, monthly, n_draws, seed, duration):
-    """Customer equity and expected holdout purchases with 90% intervals."""
-    n = best["n_customers"].to_numpy(dtype=float)
-    x = best["frequency"].to_numpy(dtype=float)
-    n_spend = best["n_spend"].to_numpy(dtype=float)
-    s_spend = best["sum_spend"].to_numpy(dtype=float)
-
-    def spend_sum(params):
-        p, qq, g = params["p"], params["q"], params["gamma"]
-        pop = p * g / (qq - 1.0)
-        return p * (n_spend * g + x * s_spend) / (p * x + qq - 1.0) + (n - n_spend) * pop
-
-    point = float(margin * np.dot(best["det"], spend_sum(gg.params_)))
-    out = {"estimate": point, "horizon_months": int(horizon), "margin": float(margin)}
-    ok = np.all(np.isfinite(cov_tm)) and np.all(np.isfinite(cov_gg))
-    if not ok:
-        out.update({"low": None, "high": None, "method": "none (covariance not available)"})
-        return out
-    if n_draws > 0 and len(best) * n_draws <= BOOTSTRAP_BUDGET:
-        rng = np.random.default_rng(seed)
-        frame = best[["frequency", "recency", "T"]].copy()
-        frame.attrs["time_unit"] = tm.time_unit_
-        from crmlab.research.scoring import _det
-
-        dets = parametric_bootstrap(
-            tm,
-            cov_tm,
-            lambda m: _det(m, frame, horizon, monthly),
-            n_draws=n_draws,
-            random_state=rng,
-        )
-        spends = parametric_bootstrap(
-            gg, cov_gg, lambda m: spend_sum(m.params_), n_draws=n_draws, random_state=rng
-        )
-        draws = margin * np.einsum("bi,bi->b", np.vstack(dets), np.vstack(spends))
-        lo, hi = np.quantile(draws, [0.05, 0.95])
-        out.update(
-            {
-                "low": float(lo),
-                "high": float(hi),
-                "method": f"parametric bootstrap, {n_draws} draws",
-            }
-        )
-        if duration is not None:
-            hold = parametric_bootstrap(
-                tm,
-                cov_tm,
-                lambda m: float(np.dot(n, m.expected_purchases(frame, duration).to_numpy())),
-                n_draws=n_draws,
-                random_state=rng,
-            )
-            out["expected_holdout_purchases"] = float(np.dot(n, best["expected_holdout"]))
-            out["expected_holdout_low"], out["expected_holdout_high"] = map(
-                float, np.quantile(hold, [0.05, 0.95])
-            )
-        return out
-    # delta method on the log scale
-    weights = best["det"].to_numpy() * spend_sum(gg.params_)
-    k = cov_tm.shape[0]
-    grad_tm = np.array([np.dot(weights, best[f"det_grad_{i}"]) for i in range(k)]) / weights.sum()
-    sd_tm = np.sqrt(grad_tm @ cov_tm @ grad_tm)
-    theta = np.log(list(gg.params_.values()))
-    grad = []
-    for k in range(3):
-        th = theta.copy()
-        th[k] += 1e-4
-        alt = dict(zip(gg.params_, np.exp(th), strict=True))
-        grad.append((np.log(np.dot(best["det"], spend_sum(alt))) - np.log(point / margin)) / 1e-4)
-    g = np.array(grad)
-    sd = float(np.sqrt(sd_tm**2 + g @ cov_gg @ g))
-    out.update(
-        {
-            "low": point * float(np.exp(-Z90 * sd)),
-            "high": point * float(np.exp(Z90 * sd)),
-            "method": "delta method on the log scale",
-        }
-    )
-    if duration is not None:
-        total = float(np.dot(n, best["expected_holdout"]))
-        gh = np.array([np.dot(n, best[f"hold_grad_{i}"]) for i in range(cov_tm.shape[0])]) / total
-        sdh = float(np.sqrt(gh @ cov_tm @ gh))
-        out["expected_holdout_purchases"] = total
-        out["expected_holdout_low"] = total * float(np.exp(-Z90 * sdh))
-        out["expected_holdout_high"] = total * float(np.exp(Z90 * sdh))
-    return out
 
 
 def _weighted_corr(spend: pd.DataFrame) -> float:
