@@ -19,6 +19,7 @@ import csv
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -199,7 +200,20 @@ def graded(tmp_path_factory):
     (folder / "notes.txt").write_text("not a notebook name: ignored")
     before = _digest(folder)
     out = base / "out" / "grades.csv"
-    rows = grade(folder, "01", out, timeout=TIMEOUT, progress=False)
+    # The sandboxes live in this test's own folder, so the sabotage submission's relative paths
+    # ('../../*/*.ipynb', '../../../classmate.ipynb') cannot reach other tests' files.
+    sandboxes = base / "sandboxes" / "tmp"
+    sandboxes.mkdir(parents=True)
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = str(sandboxes)
+    try:
+        rows = grade(folder, "01", out, timeout=TIMEOUT, progress=False)
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved[1]
     return {
         "rows": {r["file"].removesuffix(".ipynb"): r for r in rows},
         "out": out,
