@@ -16,6 +16,7 @@ from crmlab.exercises.questions import Mistake, Precision, Question, gave_fracti
 __all__ = [
     "FAST_DAYS",
     "GOLD",
+    "INIT_ITEMS",
     "N",
     "RES_ITEMS",
     "SEED",
@@ -28,9 +29,10 @@ __all__ = [
 ]
 
 #: The numbers the questions use (the notebook's parameters cell has the same values).
-SETTINGS: dict[str, Any] = {"n_respondents": 800, "seed": 7, "fast_days": 2.0}
+SETTINGS: dict[str, Any] = {"n_respondents": 800, "seed": 7, "fast_days": 1.0}
 N, SEED, FAST_DAYS = SETTINGS["n_respondents"], SETTINGS["seed"], SETTINGS["fast_days"]
 RES_ITEMS = ["res_1", "res_2", "res_3r"]
+INIT_ITEMS = ["init_1", "init_2", "init_3r"]
 GOLD = {"members": 250, "spend": 400.0, "margin": 0.25, "earn_rate": 2.0, "uplift": 0.06}
 POINT_VALUE, REDEMPTION = 0.01, 0.7
 
@@ -48,110 +50,117 @@ def survey() -> pd.DataFrame:
     return load()["survey"]
 
 
-def _nps():
+def _nps(complained: int | None = 1) -> float:
     from crmlab.loyalty import nps
 
-    return nps(survey()["nps_score"])
+    s = survey()
+    rows = s if complained is None else s[s["complained"] == complained]
+    return float(nps(rows["nps_score"]))
 
 
-def _promoter_share_points():
-    return 100 * float((survey()["nps_score"] >= 9).mean())
-
-
-def _nps_7_to_10():
-    s = survey()["nps_score"]
-    return 100 * float((s >= 7).mean() - (s <= 6).mean())
+def _promoter_share_points() -> float:
+    s = survey()
+    return 100 * float((s.loc[s["complained"] == 1, "nps_score"] >= 9).mean())
 
 
 q1 = Question(
     qid="q1",
-    title="Net Promoter Score (净推荐值)",
+    title="The NPS (净推荐值) of complainants",
     unit="points between -100 and 100",
     precision=Precision(decimals=1),
-    prompt='What is the **NPS** (净推荐值) of `survey["nps_score"]`?',
+    prompt=(
+        "The lesson computes the NPS of the whole survey. What is the NPS of the customers who "
+        "**complained** (`complained == 1`)? How far below everyone else's is it?"
+    ),
     expected=_nps,
     hints=[
-        "Promoters answer 9-10, detractors 0-6; passives (7-8) only count in the denominator.",
-        "NPS = 100 * (share of promoters - share of detractors); crmlab.loyalty.nps does it.",
+        "Keep the rows with complained == 1 first, then compute the NPS of their nps_score.",
+        "ly.nps(survey.loc[survey['complained'] == 1, 'nps_score']).",
     ],
-    solution_code='answer = ly.nps(survey["nps_score"])',
+    solution_code='answer = ly.nps(survey.loc[survey["complained"] == 1, "nps_score"])',
     mistakes=[
         gave_fraction("points (-100..100)"),
         Mistake(
+            value=lambda: _nps(None),
+            hint="That is the NPS of all respondents; keep only those who complained.",
+        ),
+        Mistake(
+            value=lambda: _nps(0),
+            hint="That is the NPS of those who did not complain; keep complained == 1.",
+        ),
+        Mistake(
             value=_promoter_share_points,
-            hint="That is only the share of promoters; subtract the detractors.",
-        ),
-        Mistake(
-            value=_nps_7_to_10,
-            hint="7 and 8 are passives, not promoters: promoters answer 9 or 10.",
-        ),
-        Mistake(
-            factor=-1.0, hint="Wrong sign: promoters minus detractors, not the other way round."
+            hint="That is only the complainants' share of promoters; subtract the detractors.",
         ),
     ],
 )
 
 
-def _alpha_res():
+def _alpha(items: list[str] = INIT_ITEMS, reverse: bool = True) -> float:
     from crmlab.loyalty import cronbach_alpha, reverse_code
 
-    return cronbach_alpha(reverse_code(survey()[RES_ITEMS], ["res_3r"]))
-
-
-def _alpha_res_unreversed():
-    from crmlab.loyalty import cronbach_alpha
-
-    return cronbach_alpha(survey()[RES_ITEMS])
+    frame = survey()[items]
+    flipped = [c for c in items if c.endswith("r")]
+    return float(cronbach_alpha(reverse_code(frame, flipped) if reverse else frame))
 
 
 q2 = Question(
     qid="q2",
-    title="Cronbach's alpha (克朗巴哈系数)",
+    title="Cronbach's alpha (克朗巴哈系数) of the initiative items",
     unit="a coefficient (at most 1)",
     precision=Precision(decimals=2),
     prompt=(
-        "Cronbach's alpha (克朗巴哈系数) of the resistance-to-switching items `res_1`, `res_2`, "
-        "`res_3r` (1-5 scale). Mind the reverse-coded item."
+        "The lesson reverses `res_3r` and computes the alpha of the resistance items. Do the "
+        "same for the **initiative** items `init_1`, `init_2`, `init_3r` (1-5 scale): which "
+        "item must be flipped, and what is Cronbach's alpha (克朗巴哈系数) then?"
     ),
-    expected=_alpha_res,
+    expected=_alpha,
     hints=[
-        "res_3r is reverse-coded: agreeing means less loyalty. Flip it first (x -> 6 - x).",
-        "ly.cronbach_alpha(ly.reverse_code(items, ['res_3r']))",
+        "The item ending in r is reverse-coded: agreeing means less loyalty. Flip it first "
+        "(x -> 6 - x).",
+        "ly.cronbach_alpha(ly.reverse_code(items, ['init_3r']))",
     ],
     solution_code=(
-        'items = ly.reverse_code(survey[["res_1", "res_2", "res_3r"]], ["res_3r"])\n'
+        'items = ly.reverse_code(survey[["init_1", "init_2", "init_3r"]], ["init_3r"])\n'
         "answer = ly.cronbach_alpha(items)"
     ),
     mistakes=[
         Mistake(
-            value=_alpha_res_unreversed,
-            hint="That is alpha with res_3r not reversed: reverse-coded items must be flipped first.",
+            value=lambda: _alpha(reverse=False),
+            hint="That is alpha with init_3r not reversed: reverse-coded items must be flipped "
+            "first.",
         ),
     ],
 )
 
 
-def _paradox_diff():
+def _paradox_diff(fast_days: float = FAST_DAYS) -> float:
     from crmlab.loyalty import recovery_paradox
 
-    return float(recovery_paradox(survey(), fast_days=FAST_DAYS)["difference"])
+    return float(recovery_paradox(survey(), fast_days=fast_days)["difference"])
 
 
 q3 = Question(
     qid="q3",
-    title="The service recovery paradox (服务补救)",
+    title="The service recovery paradox (服务补救) with a stricter 'fast'",
     unit="a fraction (a difference of two rates)",
     prompt=(
         "Service recovery (服务补救): the repurchase rate of complainants whose problem was "
-        "resolved within `fast_days` days, minus that of customers who never complained."
+        "resolved within `fast_days` days, minus that of customers who never complained. The "
+        "lesson calls a fix within 2 days fast; call only a fix within **1 day** fast. What is "
+        "the difference now? (Look at how many complainants remain in the fast group.)"
     ),
     expected=_paradox_diff,
     hints=[
-        "ly.recovery_paradox(survey, fast_days=2) returns the difference.",
+        "ly.recovery_paradox(survey, fast_days=1) returns the difference and n_fast.",
         "Fast-fixed complainants first, non-complainants second; give a fraction, not percent.",
     ],
-    solution_code='answer = ly.recovery_paradox(survey, fast_days=2.0)["difference"]',
+    solution_code='answer = ly.recovery_paradox(survey, fast_days=1.0)["difference"]',
     mistakes=[
+        Mistake(
+            value=lambda: _paradox_diff(2.0),
+            hint="That is the difference with fast_days=2 (the lesson's); use fast_days=1.",
+        ),
         Mistake(
             factor=100, hint="That looks like percentage points; give the difference as a fraction."
         ),
