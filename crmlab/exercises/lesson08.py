@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_fraction, gave_percent
+from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
 
 __all__ = [
     "N_BRANCHES",
@@ -25,11 +25,10 @@ __all__ = [
     "q2",
     "q3",
     "q4",
-    "q5",
 ]
 
 #: The numbers the questions use (the notebook's parameters cell has the same values).
-SETTINGS: dict[str, Any] = {"seed": 3, "n_branches": 60}
+SETTINGS: dict[str, Any] = {"seed": 3, "n_branches": 60, "few_employees": 5}
 SEED, N_BRANCHES = SETTINGS["seed"], SETTINGS["n_branches"]
 SAT_ITEMS = [
     "EnvironmentSatisfaction",
@@ -61,154 +60,187 @@ def chain():  # noqa: ANN201 - the simulator's (employees, branches) result
 
 
 @cache
-def panel() -> pd.DataFrame:
+def panel(employees_per_branch: int = 20) -> pd.DataFrame:
     """Branch-level panel of the simulated chain (threshold 70)."""
+    from crmlab.datasets import simulate_service_profit_chain
     from crmlab.internal_marketing import branch_panel
 
-    return branch_panel(*chain())
+    if employees_per_branch == 20:
+        return branch_panel(*chain())
+    few = simulate_service_profit_chain(N_BRANCHES, employees_per_branch, random_state=SEED)
+    return branch_panel(*few)
 
 
-def _rate():
-    from crmlab.internal_marketing import attrition_rate
+def _im():
+    from crmlab import internal_marketing
 
-    return attrition_rate(hr())
+    return internal_marketing
+
+
+# --- q1: the job role with the highest attrition ------------------------------------------------
+def _by_role() -> pd.DataFrame:
+    return _im().attrition_by_factor(hr(), "JobRole")
 
 
 q1 = Question(
     qid="q1",
-    title="Employee attrition (员工流失率)",
+    title="The job role that loses most (员工流失率)",
     unit="a fraction between 0 and 1",
-    precision=Precision(decimals=2),
-    prompt="The overall employee attrition rate (员工流失率) of the HR data.",
-    expected=_rate,
-    hints=["The share of rows with Attrition == 1: im.attrition_rate(hr)."],
-    solution_code="answer = im.attrition_rate(hr)",
+    precision=Precision(decimals=3),
+    prompt=(
+        "The lesson compares attrition between overtime and no overtime. Compare it across "
+        "`JobRole` instead: what is the attrition rate (员工流失率) of the job role with the "
+        "**highest** rate?"
+    ),
+    expected=lambda: float(_by_role()["rate"].max()),
+    hints=[
+        "im.attrition_by_factor(hr, 'JobRole') gives one row per role with a rate column.",
+        "Take the largest rate (not the role with the most leavers).",
+    ],
+    solution_code='answer = im.attrition_by_factor(hr, "JobRole")["rate"].max()',
     mistakes=[
         gave_percent(),
         Mistake(
-            value=lambda: float(hr()["Attrition"].sum()),
-            hint="That is the number of leavers; divide by all employees.",
+            value=lambda: float(_by_role().sort_values("leavers")["rate"].iloc[-1]),
+            hint="That is the rate of the role with the most leavers; a big role can have many "
+            "leavers at a modest rate. Take the highest rate.",
+        ),
+        Mistake(
+            value=lambda: float(_im().attrition_rate(hr())),
+            hint="That is the overall attrition rate; compare the job roles.",
         ),
     ],
 )
 
 
-def _overtime_rate():
-    from crmlab.internal_marketing import attrition_by_factor
-
-    return float(attrition_by_factor(hr(), "OverTime").loc["Yes", "rate"])
-
-
-def _share_of_leavers_overtime():
-    h = hr()
-    return float((h.loc[h["Attrition"] == 1, "OverTime"] == "Yes").mean())
+# --- q2: the overtime odds ratio, adjusted for the job level -------------------------------------
+def _overtime(predictors: tuple[str, ...] = ("OverTime", "JobLevel"), col: str = "odds_ratio"):
+    return float(_im().attrition_model(hr(), list(predictors)).loc["OverTime=Yes", col])
 
 
 q2 = Question(
     qid="q2",
-    title="Attrition of overtime workers",
-    unit="a fraction between 0 and 1",
-    precision=Precision(decimals=2),
-    prompt='The attrition rate among employees who work overtime (`OverTime == "Yes"`).',
-    expected=_overtime_rate,
-    hints=["im.attrition_by_factor(hr, 'OverTime') gives the rate per level."],
-    solution_code='answer = im.attrition_by_factor(hr, "OverTime").loc["Yes", "rate"]',
+    title="Overtime, at the same job level",
+    unit="an odds ratio",
+    precision=Precision(sig=3),
+    prompt=(
+        "Junior staff both work overtime and leave more often. Fit the lesson's attrition model "
+        "with only two predictors, `OverTime` and `JobLevel`. What is the odds ratio of "
+        "overtime once the job level is held fixed?"
+    ),
+    expected=_overtime,
+    hints=[
+        "im.attrition_model(hr, ['OverTime', 'JobLevel']) has one row per term.",
+        "Read the odds_ratio of the row 'OverTime=Yes'.",
+    ],
+    solution_code=(
+        'model = im.attrition_model(hr, ["OverTime", "JobLevel"])\n'
+        'answer = model.loc["OverTime=Yes", "odds_ratio"]'
+    ),
     mistakes=[
         Mistake(
-            value=_share_of_leavers_overtime,
-            hint="That is the share of leavers who work overtime; we want the share of overtime workers who left.",
+            value=lambda: _overtime(("OverTime",)),
+            hint="That is the odds ratio without JobLevel in the model; add it to adjust for "
+            "the job level.",
         ),
-        gave_percent(),
+        Mistake(
+            value=lambda: _overtime(col="coef"),
+            hint="That is the coefficient (a change in log-odds); the odds ratio is exp(coef).",
+        ),
     ],
 )
 
 
-def _alpha():
-    from crmlab.loyalty import cronbach_alpha, likert_codes
-
-    return cronbach_alpha(likert_codes(hr(), SAT_ITEMS))
+# --- q3: branch eNPS and customer satisfaction ---------------------------------------------------
+def _corr(x: str = "enps", y: str = "customer_satisfaction") -> float:
+    return float(panel()[x].corr(panel()[y]))
 
 
 q3 = Question(
     qid="q3",
-    title="Do the satisfaction items form a scale?",
-    unit="a coefficient (at most 1)",
+    title="Does a branch's eNPS (员工净推荐值) track its customers?",
+    unit="a correlation between -1 and 1",
     precision=Precision(decimals=2),
     prompt=(
-        "Cronbach's alpha of the four satisfaction ratings `EnvironmentSatisfaction`, "
-        "`JobSatisfaction`, `RelationshipSatisfaction`, `WorkLifeBalance` (codes 1..4). What "
-        "does the value tell you?"
+        "Build the branch panel of the simulated chain (`im.branch_panel(*chain)`). What is the "
+        "correlation across branches between the branch **eNPS** and its **customer "
+        "satisfaction**?"
     ),
-    expected=_alpha,
+    expected=_corr,
     hints=[
-        "Turn the labels into 1..4 codes with ly.likert_codes(hr, items), then ly.cronbach_alpha.",
-        "Expect a surprise: these four items barely correlate.",
+        "The panel has one row per branch with the columns enps and customer_satisfaction.",
+        "panel['enps'].corr(panel['customer_satisfaction']).",
     ],
     solution_code=(
-        "items = ly.likert_codes(hr, ['EnvironmentSatisfaction', 'JobSatisfaction', "
-        "'RelationshipSatisfaction', 'WorkLifeBalance'])\nanswer = ly.cronbach_alpha(items)"
+        "panel = im.branch_panel(*chain)\n"
+        'answer = panel["enps"].corr(panel["customer_satisfaction"])'
     ),
+    mistakes=[
+        Mistake(
+            value=lambda: _corr() ** 2,
+            hint="That is r squared (the share of variance explained); give the correlation r.",
+        ),
+        Mistake(
+            value=lambda: _corr("employee_satisfaction"),
+            hint="That correlates mean employee satisfaction, not eNPS, with customer "
+            "satisfaction.",
+        ),
+        Mistake(
+            value=lambda: _corr(y="service_quality"),
+            hint="That is eNPS against service quality; the question asks about customer "
+            "satisfaction.",
+        ),
+    ],
 )
 
 
-def _enps():
-    from crmlab.internal_marketing import enps
-
-    return enps(chain().employees["recommend"])
+# --- q4: the first link with few employees per branch -------------------------------------------
+def _slope(employees_per_branch: int = SETTINGS["few_employees"], reverse: bool = False):
+    link = ("employee_satisfaction", "service_quality")
+    paths = _im().service_profit_chain_paths(
+        panel(employees_per_branch), [link[::-1] if reverse else link]
+    )
+    return float(paths.loc[0, "slope"])
 
 
 q4 = Question(
     qid="q4",
-    title="Employee NPS (员工净推荐值)",
-    unit="points between -100 and 100",
-    precision=Precision(decimals=1),
-    prompt="The company-wide eNPS (员工净推荐值) of the simulated employees' `recommend` answers.",
-    expected=_enps,
-    hints=["Same formula as NPS: 100 * (share 9-10 - share 0-6). im.enps(...)."],
-    solution_code='answer = im.enps(chain.employees["recommend"])',
-    mistakes=[
-        gave_fraction("points (-100..100)"),
-        Mistake(factor=-1.0, hint="Wrong sign: promoters minus detractors."),
-    ],
-)
-
-
-def _slope():
-    from crmlab.internal_marketing import service_profit_chain_paths
-
-    paths = service_profit_chain_paths(panel(), [("employee_satisfaction", "service_quality")])
-    return float(paths.loc[0, "slope"])
-
-
-def _reverse_slope():
-    from crmlab.internal_marketing import service_profit_chain_paths
-
-    paths = service_profit_chain_paths(panel(), [("service_quality", "employee_satisfaction")])
-    return float(paths.loc[0, "slope"])
-
-
-q5 = Question(
-    qid="q5",
-    title="The service-profit chain (服务利润链)",
+    title="The first link of the service-profit chain (服务利润链) with few employees surveyed",
     unit="points of service quality per point of employee satisfaction",
     precision=Precision(decimals=2),
     prompt=(
-        "Service-profit chain (服务利润链): the branch-level slope of service quality on "
-        "employee satisfaction."
+        "Simulate the chain again with the same seed and branches but only **5 employees "
+        "surveyed per branch** (`simulate_service_profit_chain(ex.N_BRANCHES, 5, "
+        "random_state=ex.SEED)`). What is the branch-level slope of service quality on "
+        "employee satisfaction? Compare it with the planted 0.6: why is it smaller?"
     ),
     expected=_slope,
     hints=[
-        "Build the panel with im.branch_panel(*chain), then im.service_profit_chain_paths.",
-        "x = employee_satisfaction, y = service_quality.",
+        "With 5 answers per branch, the branch mean of employee satisfaction is measured with "
+        "much noise; noise in x flattens the fitted slope (regression dilution).",
+        "im.service_profit_chain_paths(im.branch_panel(*few), "
+        "[('employee_satisfaction', 'service_quality')]).loc[0, 'slope'].",
     ],
     solution_code=(
-        "panel = im.branch_panel(*chain)\n"
-        "paths = im.service_profit_chain_paths(panel, [('employee_satisfaction', 'service_quality')])\n"
+        "few = crmlab.datasets.simulate_service_profit_chain(ex.N_BRANCHES, 5, "
+        "random_state=ex.SEED)\n"
+        "paths = im.service_profit_chain_paths(\n"
+        "    im.branch_panel(*few), [('employee_satisfaction', 'service_quality')]\n"
+        ")\n"
         "answer = paths.loc[0, 'slope']"
     ),
     mistakes=[
         Mistake(
-            value=_reverse_slope,
+            value=lambda: _slope(20),
+            hint="That is the slope with 20 employees per branch; simulate with 5.",
+        ),
+        Mistake(
+            value=lambda: 0.6,
+            hint="0.6 is the planted slope; the question asks what the 5-employee survey "
+            "estimates.",
+        ),
+        Mistake(
+            value=lambda: _slope(reverse=True),
             hint="You regressed employee satisfaction on service quality; x and y are swapped.",
         ),
     ],
