@@ -43,7 +43,7 @@ SURVIVOR_MARKS = ("sleep 987", "time.sleep(986)", "sleep 985")
 
 
 #: Correct answers typed in: a light submission that loads no data (kernels start faster).
-TYPED = {"q1": "0.5114", "q2": "0.6492", "q3": "327.68", "q4": "1.3544", "q5": "333.33"}
+TYPED = {"q1": "0.1470", "q2": "0.3330", "q3": "327.68", "q4": "1.4754", "q5": "333.33"}
 
 
 def _load(kind: str):
@@ -95,7 +95,7 @@ def _corpus() -> dict:
     subs = {"solution": _load("solution"), "student": _load("student")}
 
     nb = _load("light-student")  # answers as a student writes them, rounded as each question states
-    for qid, value in zip(QIDS, ["0.511", "0.649", "328", "1.35", "333"], strict=True):
+    for qid, value in zip(QIDS, ["0.147", "0.333", "328", "1.48", "333"], strict=True):
         nb.cells[_check_cell(nb, qid)].source = f"ex.{qid}.check({value})"
     nb.metadata["kernelspec"] = {"name": "bash", "display_name": "x", "language": "bash"}
     subs["rounded"] = nb  # ... and a kernelspec that asks for another kernel: python3 runs it
@@ -106,7 +106,7 @@ def _corpus() -> dict:
 
     nb = _load("light")  # q3 deleted, q5 moved first, q4 wrong (undiscounted multiple)
     cells = {q: nb.cells[_check_cell(nb, q)] for q in QIDS}
-    cells["q4"].source = "answer = 1.4593\nex.q4.check(answer)"
+    cells["q4"].source = "answer = 1.7773\nex.q4.check(answer)"
     first = _check_cell(nb, "q1")
     nb.cells = [c for c in nb.cells if c not in cells.values()]
     nb.cells[first:first] = [cells["q5"], cells["q1"], cells["q2"], cells["q4"]]
@@ -231,7 +231,7 @@ def _statuses(row):
 def test_honest_submissions_are_graded_right_beside_the_attacks(graded):
     rows = graded["rows"]
     assert (_statuses(rows["solution"]), rows["solution"]["note"]) == (ALL_CORRECT, "")
-    assert _statuses(rows["rounded"]) == ALL_CORRECT  # 0.511, 0.649, 328, 1.35, 333
+    assert _statuses(rows["rounded"]) == ALL_CORRECT  # 0.147, 0.333, 328, 1.48, 333
     assert _statuses(rows["student"]) == ["not attempted"] * 5
     assert rows["solution"]["score"] == 5 and rows["student"]["score"] == 0
 
@@ -304,11 +304,11 @@ def test_feedback_files_and_mistake_summary(graded):
     assert sorted(p.stem for p in feedback.glob("*.md")) == sorted(graded["rows"])
     text = (feedback / "reordered.md").read_text(encoding="utf-8")
     assert "Score: **3 / 5**" in text
-    assert "## q4 · What ten points" in text and "❌ incorrect" in text
-    assert "- Your answer: `1.4593`" in text
+    assert "## q4 · Ten points" in text and "❌ incorrect" in text
+    assert "- Your answer: `1.7773`" in text
     assert "- Expected: a ratio, 3 significant figures." in text
     assert "you left out discounting" in text  # the hint the check would have given
-    assert "1.354" not in text  # never the reference
+    assert "1.475" not in text  # never the reference
     summary = (graded["out"].parent / "grades_summary.md").read_text(encoding="utf-8")
     q4 = summary.split("## q4")[1].split("## q5")[0]
     assert "| 1 | you left out discounting" in q4
