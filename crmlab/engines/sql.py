@@ -31,6 +31,7 @@ __all__ = [
     "quote",
     "tx_sql",
     "checks_sql",
+    "example_sql",
     "customers_sql",
     "summary_sql",
     "patterns_sql",
@@ -98,30 +99,37 @@ def tx_sql(
     )
 
 
+_BAD_AMOUNT = "amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300"
+
+#: For each kind of bad row: the condition, the example value and what orders the examples.
+PROBLEMS = {
+    "missing_customer": ("customer IS NULL", "COALESCE(raw_date, 'missing')"),
+    "bad_date": ("day IS NULL", "COALESCE(raw_date, 'missing')"),
+    "bad_amount": (_BAD_AMOUNT, "COALESCE(raw_amount, 'missing')"),
+    "negative_amount": ("amount < 0", "amount"),
+}
+
+
 def checks_sql() -> str:
-    """One pass over ``crm_tx`` counting every kind of bad row, with an example of each."""
-    return """
+    """One pass over ``crm_tx`` counting every kind of bad row (numbers only: cheap)."""
+    counts = ",\n  ".join(f"COUNT_IF({cond}) AS n_{name}" for name, (cond, _) in PROBLEMS.items())
+    return f"""
 SELECT
   COUNT(*) AS n_rows,
-  COUNT_IF(customer IS NULL) AS n_missing_customer,
-  MIN(COALESCE(raw_date, 'missing')) FILTER (WHERE customer IS NULL)
-    AS example_missing_customer,
-  MIN(source_file) FILTER (WHERE customer IS NULL) AS file_missing_customer,
-  COUNT_IF(day IS NULL) AS n_bad_date,
-  MIN(COALESCE(raw_date, 'missing')) FILTER (WHERE day IS NULL) AS example_bad_date,
-  MIN_BY(source_file, COALESCE(raw_date, 'missing')) FILTER (WHERE day IS NULL) AS file_bad_date,
-  COUNT_IF(amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300) AS n_bad_amount,
-  MIN(COALESCE(raw_amount, 'missing'))
-    FILTER (WHERE amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300) AS example_bad_amount,
-  MIN_BY(source_file, COALESCE(raw_amount, 'missing'))
-    FILTER (WHERE amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300) AS file_bad_amount,
-  COUNT_IF(amount < 0) AS n_negative_amount,
-  MIN(amount) FILTER (WHERE amount < 0) AS example_negative_amount,
-  MIN_BY(source_file, amount) FILTER (WHERE amount < 0) AS file_negative_amount,
+  {counts},
   MIN(day) AS first_day,
   MAX(day) AS last_day
 FROM crm_tx
 """
+
+
+def example_sql(problem: str) -> str:
+    """The first offending value (in sort order) of one kind of bad row, and its file."""
+    cond, value = PROBLEMS[problem]
+    return (
+        f"SELECT MIN({value}) AS example, MIN_BY(source_file, {value}) AS file "
+        f"FROM crm_tx WHERE {cond}"
+    )
 
 
 def after_sql(observation_end: int) -> str:

@@ -274,7 +274,16 @@ def summarize(
         q.tx_sql(customer_col, date_col, amount_col, date_format, _FILE_COL if files else None),
     )
     checks = backend.frame(q.checks_sql()).iloc[0]
-    _raise_for_checks(checks, customer_col, date_col, amount_col, date_format, allow_returns, where)
+    _raise_for_checks(
+        checks,
+        lambda problem: backend.frame(q.example_sql(problem)).iloc[0],
+        customer_col,
+        date_col,
+        amount_col,
+        date_format,
+        allow_returns,
+        where,
+    )
     first_day, last_day = int(checks["first_day"]), int(checks["last_day"])
     obs, cal = _periods(first_day, last_day, observation_end, calibration_end)
     if obs < last_day:
@@ -346,17 +355,22 @@ def _require(columns, customer_col, date_col, amount_col, where) -> None:
         )
 
 
-def _raise_for_checks(c, customer_col, date_col, amount_col, date_format, allow_returns, where):
+def _raise_for_checks(
+    c, example, customer_col, date_col, amount_col, date_format, allow_returns, where
+) -> None:
+    """Raise for the first kind of bad row found; ``example(kind)`` gives its value and file."""
     n = int(c["n_rows"])
     if n == 0:
         raise CRMLabInputError(f"{where}the input has no rows. Fix: check the file or filter.")
     if c["n_missing_customer"]:
+        e = example("missing_customer")
         raise CRMLabInputError(
-            f"{_file_phrase(c['file_missing_customer'], where)}column {customer_col!r}: "
+            f"{_file_phrase(e['file'], where)}column {customer_col!r}: "
             f"{int(c['n_missing_customer']):,} of {n:,} rows have no customer id (e.g. the order "
-            f"dated {c['example_missing_customer']!r}). Fix: drop or fill them first."
+            f"dated {e['example']!r}). Fix: drop or fill them first."
         )
     if c["n_bad_date"]:
+        e = example("bad_date")
         how = (
             f"do not match date_format {date_format!r}"
             if date_format
@@ -369,22 +383,24 @@ def _raise_for_checks(c, customer_col, date_col, amount_col, date_format, allow_
             "e.g. '%d/%m/%Y'"
         )
         raise CRMLabInputError(
-            f"{_file_phrase(c['file_bad_date'], where)}column {date_col!r}: "
+            f"{_file_phrase(e['file'], where)}column {date_col!r}: "
             f"{int(c['n_bad_date']):,} of {n:,} rows are missing or {how} (first: "
-            f"{c['example_bad_date']!r}). Fix: {fix}, or remove those rows."
+            f"{e['example']!r}). Fix: {fix}, or remove those rows."
         )
     if amount_col is not None and c["n_bad_amount"]:
+        e = example("bad_amount")
         raise CRMLabInputError(
-            f"{_file_phrase(c['file_bad_amount'], where)}column {amount_col!r}: "
+            f"{_file_phrase(e['file'], where)}column {amount_col!r}: "
             f"{int(c['n_bad_amount']):,} of {n:,} rows are missing, infinite or not numbers "
-            f"(first: {c['example_bad_amount']!r}). Fix: clean the amounts (a decimal point, "
+            f"(first: {e['example']!r}). Fix: clean the amounts (a decimal point, "
             "no currency signs), or remove those rows."
         )
     if amount_col is not None and c["n_negative_amount"] and not allow_returns:
+        e = example("negative_amount")
         raise CRMLabInputError(
-            f"{_file_phrase(c['file_negative_amount'], where)}column {amount_col!r}: "
+            f"{_file_phrase(e['file'], where)}column {amount_col!r}: "
             f"{int(c['n_negative_amount']):,} of {n:,} rows are negative (first: "
-            f"{float(c['example_negative_amount'])!r}); these look like returns or refunds. Fix: "
+            f"{float(e['example'])!r}); these look like returns or refunds. Fix: "
             "net them against their orders, remove them, or pass --allow-returns "
             "(allow_returns=True) to keep them in the sums."
         )
