@@ -66,16 +66,17 @@ def _number_kind(value: Any) -> str:
     return "other"
 
 
+def _wrong_type(
+    raw: pd.Series, column: str, name: str, problem: str, fix: str, bad: Any = None
+) -> None:
+    """Raise a TypeError naming the rows in ``bad`` (default: every row) and the fix."""
+    bad = np.ones(len(raw), dtype=bool) if bad is None else np.asarray(bad, dtype=bool)
+    report_bad_rows(bad, raw, column=column, name=name, problem=problem, fix=fix, error=TypeError)
+
+
 def _refuse_bool(raw: pd.Series, column: str, name: str) -> None:
-    report_bad_rows(
-        np.ones(len(raw), dtype=bool),
-        raw,
-        column=column,
-        name=name,
-        problem="are True/False, not numbers",
-        fix=f"pass the amounts themselves; to count a yes/no flag use df[{column!r}].astype(int)",
-        error=TypeError,
-    )
+    fix = f"pass the amounts themselves; to count a yes/no flag use df[{column!r}].astype(int)"
+    _wrong_type(raw, column, name, "are True/False, not numbers", fix)
 
 
 def check_frame(obj: Any, name: str = "data", *, allow_empty: bool = False) -> pd.DataFrame:
@@ -171,14 +172,12 @@ def as_numeric_column(
             _refuse_bool(raw, column, name)
         values = raw.astype(float)
     elif pd.api.types.is_complex_dtype(raw):
-        report_bad_rows(
-            np.ones(len(raw), dtype=bool),
+        _wrong_type(
             raw,
-            column=column,
-            name=name,
-            problem="are complex numbers",
-            fix="pass real numbers, e.g. the real part np.real(x) if the imaginary part is 0",
-            error=TypeError,
+            column,
+            name,
+            "are complex numbers",
+            "pass real numbers, e.g. the real part np.real(x) if the imaginary part is 0",
         )
         raise AssertionError  # pragma: no cover - report_bad_rows raised
     elif pd.api.types.is_numeric_dtype(raw):
@@ -209,25 +208,10 @@ def as_numeric_column(
             else CRMLabInputError,
         )
         if not allow_bool:
-            report_bad_rows(
-                (kind == "bool").to_numpy(),
-                raw,
-                column=column,
-                name=name,
-                problem="are True/False, not numbers",
-                fix="pass numbers; a yes/no flag is not an amount",
-                error=TypeError,
-            )
-        report_bad_rows(
-            (kind == "other").to_numpy(),
-            raw,
-            column=column,
-            name=name,
-            problem="are not real numbers",
-            fix=f"clean the column first so that it holds only numbers, e.g. "
-            f"pd.to_numeric(df[{column!r}])",
-            error=TypeError,
-        )
+            fix = "pass numbers; a yes/no flag is not an amount"
+            _wrong_type(raw, column, name, "are True/False, not numbers", fix, kind == "bool")
+        fix = f"clean the column first so that it holds only numbers, e.g. pd.to_numeric(df[{column!r}])"
+        _wrong_type(raw, column, name, "are not real numbers", fix, kind == "other")
         values = pd.Series(
             [np.nan if k == "missing" else float(v) for v, k in zip(obj, kind, strict=True)],
             index=raw.index,
@@ -426,16 +410,11 @@ def as_id_column(frame: pd.DataFrame, column: str, *, name: str = "data") -> pd.
     if pd.api.types.is_bool_dtype(values):
         _refuse_bool(values, column, name)
     if pd.api.types.is_float_dtype(values) or pd.api.types.is_complex_dtype(values):
-        report_bad_rows(
-            np.ones(len(values), dtype=bool),
-            ids,
-            column=column,
-            name=name,
-            problem="are decimal numbers, not ids",
-            fix=f"use whole numbers, df[{column!r}].astype('int64'), or read the file with "
-            f"dtype={{{column!r}: str}} so that ids stay as written",
-            error=TypeError,
+        fix = (
+            f"use whole numbers, df[{column!r}].astype('int64'), or read the file with "
+            f"dtype={{{column!r}: str}} so that ids stay as written"
         )
+        _wrong_type(ids, column, name, "are decimal numbers, not ids", fix)
     if (
         pd.api.types.is_integer_dtype(values)
         or pd.api.types.is_string_dtype(values)

@@ -369,6 +369,10 @@ class BetaGeoBetaBinom(BaseModel):
     ) -> pd.DataFrame:
         """Simulate customers' histories over ``n_periods`` opportunities after their first.
 
+        Each customer draws a transaction probability ``p ~ Beta(alpha, beta)`` and a drop-out
+        probability ``theta ~ Beta(gamma, delta)``; at every opportunity they first survive
+        (probability ``1 - theta``) and, if alive, transact with probability ``p``.
+
         Returns
         -------
         DataFrame

@@ -353,6 +353,9 @@ class ShiftedBetaGeometric(BaseModel):
     ) -> pd.DataFrame:
         """Simulate a cohort observed for ``n_periods`` periods.
 
+        Each customer draws a churn probability ``theta ~ Beta(alpha, beta)`` and stays a
+        geometric number of periods; those still active after ``n_periods`` are censored.
+
         Returns
         -------
         DataFrame
