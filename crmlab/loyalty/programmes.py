@@ -151,24 +151,18 @@ def points_programme_economics(
     n = as_numeric_column(tiers, members, name="tiers", min_value=0.0, integer=True)
     s = as_numeric_column(tiers, spend, name="tiers", min_value=0.0)
     m = as_numeric_column(tiers, margin, name="tiers", min_value=0.0)
-    report_bad_rows(
-        m > 1,
-        tiers[margin],
-        column=margin,
-        name="tiers",
-        problem="are above 1",
-        fix="give margins as fractions of spend (30% -> 0.30)",
-    )
     e = as_numeric_column(tiers, earn_rate, name="tiers", min_value=0.0)
     u = as_numeric_column(tiers, uplift, name="tiers", min_value=-1.0, min_inclusive=False)
-    report_bad_rows(
-        u > 1,
-        tiers[uplift],
-        column=uplift,
-        name="tiers",
-        problem="are above 1 (more than doubling spend)",
-        fix="give the uplift as a fraction (+5% -> 0.05), not a percentage",
-    )
+    for values, col, problem, fix in [
+        (m, margin, "are above 1", "give margins as fractions of spend (30% -> 0.30)"),
+        (
+            u,
+            uplift,
+            "are above 1 (more than doubling spend)",
+            "give the uplift as a fraction (+5% -> 0.05), not a percentage",
+        ),
+    ]:
+        report_bad_rows(values > 1, tiers[col], column=col, name="tiers", problem=problem, fix=fix)
     n, s, m, e, u = (x.to_numpy() for x in (n, s, m, e, u))
     cost_rate = e * redemption_rate * point_value
     out = pd.DataFrame(index=pd.Index(list(tiers.index), name=tiers.index.name or "tier"))
