@@ -79,8 +79,19 @@ def _refuse_bool(raw: pd.Series, column: str, name: str) -> None:
     _wrong_type(raw, column, name, "are True/False, not numbers", fix)
 
 
-def check_frame(obj: Any, name: str = "data", *, allow_empty: bool = False) -> pd.DataFrame:
-    """Return ``obj`` if it is a non-empty DataFrame, else raise a TypeError/ValueError with advice."""
+def check_frame(
+    obj: Any,
+    name: str = "data",
+    *,
+    allow_empty: bool = False,
+    columns: Iterable[str] | None = None,
+    hint: str | None = None,
+) -> pd.DataFrame:
+    """Return ``obj`` if it is a non-empty DataFrame, else raise a TypeError/ValueError with advice.
+
+    With ``columns``, also require those columns (see :func:`require_columns`; ``hint`` is its
+    fix).
+    """
     if not isinstance(obj, pd.DataFrame):
         raise TypeError(
             f"{name} must be a pandas DataFrame, got {type(obj).__name__}. "
@@ -98,6 +109,8 @@ def check_frame(obj: Any, name: str = "data", *, allow_empty: bool = False) -> p
             f"{name}[{first!r}] is not one column. Fix: rename or drop the copies, e.g. "
             f"{name}.loc[:, ~{name}.columns.duplicated()]."
         )
+    if columns is not None:
+        require_columns(obj, columns, name=name, hint=hint)
     return obj
 
 

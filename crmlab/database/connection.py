@@ -107,11 +107,10 @@ def load_transactions(
     int
         The number of rows loaded.
     """
-    check_frame(transactions, "transactions")
-    require_columns(
+    check_frame(
         transactions,
-        [customer_col, date_col, amount_col],
-        name="transactions",
+        "transactions",
+        columns=[customer_col, date_col, amount_col],
         hint="pass customer_col=, date_col= and amount_col= naming your columns",
     )
     dates = transactions[date_col]

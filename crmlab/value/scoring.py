@@ -351,13 +351,10 @@ def key_accounts(
     -------
     The ``n`` best rows of ``frame`` (best first) with an added ``reason`` column.
     """
-    from crmlab.validation import require_columns
-
-    check_frame(frame, "frame")
-    require_columns(
+    check_frame(
         frame,
-        [score, current, potential],
-        name="frame",
+        "frame",
+        columns=[score, current, potential],
         hint="pass a value_scorecard() result or name the columns with score=, current=, potential=",
     )
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= len(frame):
