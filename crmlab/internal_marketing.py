@@ -52,8 +52,7 @@ def attrition_rate(hr: pd.DataFrame, outcome: str = "Attrition") -> float:
 
     ``outcome`` must be coded 0/1 (1 = left); NaN or other codes are errors.
     """
-    hr = check_frame(hr, "hr")
-    require_columns(hr, [outcome], name="hr")
+    hr = check_frame(hr, "hr", columns=[outcome])
     return float(binary_column(hr, outcome, name="hr").mean())
 
 
@@ -87,8 +86,7 @@ def attrition_by_factor(
         Index: level; columns ``n``, ``leavers``, ``rate``, ``ci_low``, ``ci_high`` and
         ``share_of_staff``. ``attrs["overall_rate"]`` holds the overall rate.
     """
-    hr = check_frame(hr, "hr")
-    require_columns(hr, [factor, outcome], name="hr")
+    hr = check_frame(hr, "hr", columns=[factor, outcome])
     level = check_probability(level, "level", open_interval=True)
     y = binary_column(hr, outcome, name="hr")
     x = hr[factor]
@@ -198,8 +196,7 @@ def tenure_retention_curve(
     """
     from lifelines import KaplanMeierFitter
 
-    hr = check_frame(hr, "hr")
-    require_columns(hr, [duration, outcome] + ([by] if by else []), name="hr")
+    hr = check_frame(hr, "hr", columns=[duration, outcome] + ([by] if by else []))
     level = check_probability(level, "level", open_interval=True)
     t = as_numeric_column(hr, duration, name="hr", min_value=0.0)
     e = binary_column(hr, outcome, name="hr")
@@ -247,8 +244,7 @@ def career_ladder_summary(
         ``median_years_in_role``, ``share_stuck`` (no promotion for ``stuck_years`` or more),
         ``attrition_rate`` and ``attrition_rate_stuck`` (among the stuck; NaN if none).
     """
-    hr = check_frame(hr, "hr")
-    require_columns(hr, [by, promotion, role, outcome], name="hr")
+    hr = check_frame(hr, "hr", columns=[by, promotion, role, outcome])
     stuck_years = check_positive(stuck_years, "stuck_years")
     frame = pd.DataFrame(
         {
@@ -452,8 +448,7 @@ def satisfaction_claim(
     """
     import statsmodels.api as sm
 
-    panel = check_frame(panel, "panel")
-    require_columns(panel, [x, y], name="panel")
+    panel = check_frame(panel, "panel", columns=[x, y])
     internal = check_probability(internal, "internal")
     external = check_probability(external, "external")
     level = check_probability(level, "level", open_interval=True)

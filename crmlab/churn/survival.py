@@ -16,7 +16,6 @@ from crmlab.validation import (
     check_positive,
     check_probability,
     report_bad_rows,
-    require_columns,
 )
 
 __all__ = ["RetentionCurves", "retention_curves", "duration_frame", "period_retention"]
@@ -111,9 +110,8 @@ def retention_curves(
     from lifelines import KaplanMeierFitter
     from lifelines.statistics import multivariate_logrank_test
 
-    frame = check_frame(frame, "frame")
     cols = [duration_col, event_col] + ([group_col] if group_col is not None else [])
-    require_columns(frame, cols, name="frame")
+    frame = check_frame(frame, "frame", columns=cols)
     alpha = check_probability(alpha, "alpha", open_interval=True)
     durations = as_numeric_column(
         frame,
@@ -222,8 +220,7 @@ def duration_frame(
     CRMLabInputError
         Missing columns, NaN, durations below 1 or not whole, events not 0/1.
     """
-    frame = check_frame(frame, "frame")
-    require_columns(frame, [duration_col, event_col], name="frame")
+    frame = check_frame(frame, "frame", columns=[duration_col, event_col])
     durations = as_numeric_column(
         frame,
         duration_col,
