@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from crmlab import database as database
     from crmlab import datasets as datasets
     from crmlab import economics as economics
+    from crmlab import engines as engines
     from crmlab import errors as errors
     from crmlab import exercises as exercises
     from crmlab import glossary as glossary
@@ -28,11 +29,13 @@ if TYPE_CHECKING:
     from crmlab import internal_marketing as internal_marketing
     from crmlab import loyalty as loyalty
     from crmlab import plotting as plotting
+    from crmlab import research as research
     from crmlab import runner as runner
     from crmlab import segmentation as segmentation
     from crmlab import transactions as transactions
     from crmlab import validation as validation
     from crmlab import value as value
+    from crmlab.research import analyze as analyze
 
 __getattr__, __dir__, _names = attach(
     __name__,
@@ -42,6 +45,7 @@ __getattr__, __dir__, _names = attach(
         "database",
         "datasets",
         "economics",
+        "engines",
         "errors",
         "exercises",
         "glossary",
@@ -49,11 +53,13 @@ __getattr__, __dir__, _names = attach(
         "internal_marketing",
         "loyalty",
         "plotting",
+        "research",
         "runner",
         "segmentation",
         "transactions",
         "validation",
         "value",
     ],
+    attributes={"research": ["analyze"]},
 )
 __all__ = [*_names, "__version__"]
