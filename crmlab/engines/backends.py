@@ -123,6 +123,10 @@ class DuckDBBackend:
         for batch in reader:
             yield batch.to_pandas()
 
+    def arrow_batches(self, sql: str, rows: int = 1_000_000) -> Iterator[Any]:
+        """Run ``sql`` and yield its result as Arrow record batches of at most ``rows`` rows."""
+        yield from self.con.sql(sql).to_arrow_reader(rows)
+
     def close(self) -> None:
         """Close the connection if this backend opened it."""
         if self.own_connection:

@@ -45,8 +45,12 @@ def score_customers(summary, ctx: ScoringContext, out_dir: Path, *, csv: bool = 
         order = summary.counts.get("n_customers", 0) <= 2_000_000
         writer = None
         try:
-            for batch in summary.backend.batches(q.scoring_sql(order), _BATCH):
-                table = pa.Table.from_pandas(score_batch(batch, ctx), preserve_index=False)
+            for batch in summary.backend.arrow_batches(q.scoring_sql(order), _BATCH):
+                # the ids pass through as Arrow (no round trip through Python strings)
+                ids = batch.column(batch.schema.get_field_index("customer"))
+                rest = pa.Table.from_batches([batch]).drop_columns(["customer"]).to_pandas()
+                table = pa.Table.from_pandas(score_batch(rest, ctx), preserve_index=False)
+                table = table.add_column(0, ctx.customer_col, ids)
                 if writer is None:
                     writer = pq.ParquetWriter(path, table.schema)
                 writer.write_table(table)

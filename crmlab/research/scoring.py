@@ -188,7 +188,8 @@ def score_batch(batch: pd.DataFrame, ctx: ScoringContext) -> pd.DataFrame:
     """Score a chunk of customers already joined to their pattern's scores.
 
     ``batch`` has the summary columns plus ``p_alive``, ``expected_purchases``, ``det`` and
-    ``det_log_var`` of each customer's pattern. Repeat buyers whose mean spend is not positive
+    ``det_log_var`` of each customer's pattern, and ``customer`` (left out of the result when
+    the caller passes the ids through on its own). Repeat buyers whose mean spend is not positive
     (possible with returns) get the population mean spend, as customers without repeat
     purchases do.
     """
@@ -209,7 +210,9 @@ def score_batch(batch: pd.DataFrame, ctx: ScoringContext) -> pd.DataFrame:
     det = batch["det"].to_numpy(dtype=float)
     clv = ctx.margin * spend * det
     half = Z90 * np.sqrt(np.maximum(var, 0.0))
-    out = pd.DataFrame({ctx.customer_col: batch["customer"].to_numpy()})
+    out = pd.DataFrame(index=pd.RangeIndex(len(batch)))
+    if "customer" in batch.columns:
+        out[ctx.customer_col] = batch["customer"].to_numpy()
     for col in output_columns(ctx)[1:]:
         if col in batch.columns and col not in ("segment",):
             out[col] = batch[col].to_numpy()
@@ -225,4 +228,5 @@ def score_batch(batch: pd.DataFrame, ctx: ScoringContext) -> pd.DataFrame:
         out["segment"] = name_segments(r, f, mm)
     else:
         out["segment"] = "unclassified"
-    return out[output_columns(ctx)]
+    columns = output_columns(ctx)
+    return out[columns if "customer" in batch.columns else columns[1:]]
