@@ -29,6 +29,7 @@ __all__ = [
     "validate_transactions",
     "customer_totals",
     "refuse_orders_after",
+    "summary_period",
     "rfm_summary",
     "time_unit_days",
 ]
@@ -108,6 +109,44 @@ def validate_transactions(
         ).to_numpy(dtype=float)
     day = dates.to_numpy().astype("datetime64[D]")
     return TransactionLog(customer=ids, day=day, amount=amount)
+
+
+def summary_period(
+    first_day: int, last_day: int, observation_end: object, calibration_end: object
+) -> tuple[int, int | None]:
+    """Observation end and calibration end as day numbers (days since 1970-01-01), checked.
+
+    The one definition every engine uses: the observation ends on ``observation_end`` (default:
+    the last order's day); the calibration period, when ``calibration_end`` is given, must end
+    on or after the first order and before the observation end.
+
+    Parameters
+    ----------
+    first_day, last_day : int
+        The first and last order's day numbers.
+    observation_end, calibration_end : date-like or None
+        The arguments as the user gave them.
+
+    Returns
+    -------
+    tuple
+        ``(observation_end, calibration_end)``; the second is None without a calibration split.
+    """
+    obs = (
+        last_day
+        if observation_end is None
+        else int(as_day(observation_end, "observation_end").astype(np.int64))
+    )
+    if calibration_end is None:
+        return obs, None
+    cal = int(as_day(calibration_end, "calibration_end").astype(np.int64))
+    if not first_day <= cal < obs:
+        raise CRMLabInputError(
+            f"calibration_end {np.datetime64(cal, 'D')} is outside the data: it must fall on or "
+            f"after the first order ({np.datetime64(first_day, 'D')}) and before "
+            f"observation_end ({np.datetime64(obs, 'D')}). Fix: choose a date in between."
+        )
+    return obs, cal
 
 
 def refuse_orders_after(
@@ -285,11 +324,7 @@ def rfm_summary(
     day = log.day.astype(np.int64)
     first_day, last_day = int(day.min()), int(day.max())
 
-    obs_end = (
-        last_day
-        if observation_end is None
-        else int(as_day(observation_end, "observation_end").astype(np.int64))
-    )
+    obs_end = summary_period(first_day, last_day, observation_end, None)[0]
     refuse_orders_after(
         log,
         np.datetime64(obs_end, "D"),
@@ -297,15 +332,7 @@ def rfm_summary(
         date_col=date_col,
         argument="observation_end",
     )
-    cal_end = None
-    if calibration_end is not None:
-        cal_end = int(as_day(calibration_end, "calibration_end").astype(np.int64))
-        if not first_day <= cal_end < obs_end:
-            raise CRMLabInputError(
-                f"calibration_end {np.datetime64(cal_end, 'D')} is outside the data: it must "
-                f"fall on or after the first order ({np.datetime64(first_day, 'D')}) and before "
-                f"observation_end ({np.datetime64(obs_end, 'D')}). Fix: choose a date in between."
-            )
+    cal_end = summary_period(first_day, last_day, observation_end, calibration_end)[1]
 
     codes, uniques = _factorize_sorted(log.customer)
     n_cust = len(uniques)

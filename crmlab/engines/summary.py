@@ -22,8 +22,8 @@ from crmlab.engines import sql as q
 from crmlab.engines.backends import DuckDBBackend, SparkBackend
 from crmlab.engines.sources import InputFiles, resolve_files
 from crmlab.errors import CRMLabInputError
-from crmlab.transactions import rfm_summary, time_unit_days
-from crmlab.validation import as_day, report_bad_rows
+from crmlab.transactions import rfm_summary, summary_period, time_unit_days
+from crmlab.validation import report_bad_rows
 
 __all__ = ["ENGINES", "SUMMARY_COLUMNS", "TransactionSummary", "summarize"]
 
@@ -311,6 +311,21 @@ def summarize(
         "customers_first_after_calibration": int(totals["first_after"]),
         "negative_amount_rows": int(checks["n_negative_amount"]),
     }
+    return _result(backend, engine, customer_col, time_unit, unit, first_day, cal, obs, counts)
+
+
+def _result(
+    backend: Any,
+    engine: str,
+    customer_col: str,
+    time_unit: str,
+    unit: float,
+    first_day: int,
+    cal: int,
+    obs: int,
+    counts: dict[str, int],
+) -> TransactionSummary:
+    """The :class:`TransactionSummary` every engine returns (day numbers as dates)."""
     return TransactionSummary(
         backend=backend,
         engine=engine,
@@ -407,21 +422,9 @@ def _raise_for_checks(
 
 
 def _periods(first_day: int, last_day: int, observation_end, calibration_end) -> tuple[int, int]:
-    obs = (
-        last_day
-        if observation_end is None
-        else int(as_day(observation_end, "observation_end").astype(np.int64))
-    )
-    cal = obs
-    if calibration_end is not None:
-        cal = int(as_day(calibration_end, "calibration_end").astype(np.int64))
-        if not first_day <= cal < obs:
-            raise CRMLabInputError(
-                f"calibration_end {np.datetime64(cal, 'D')} is outside the data: it must fall on "
-                f"or after the first order ({np.datetime64(first_day, 'D')}) and before "
-                f"observation_end ({np.datetime64(obs, 'D')}). Fix: choose a date in between."
-            )
-    return obs, cal
+    """``(observation end, calibration end)`` day numbers; without a split, both the same."""
+    obs, cal = summary_period(first_day, last_day, observation_end, calibration_end)
+    return obs, obs if cal is None else cal
 
 
 # -- the pandas engine ------------------------------------------------------------------------
@@ -519,15 +522,4 @@ def _summarize_pandas(
         ),
         "negative_amount_rows": int((amount < 0).sum()),
     }
-    return TransactionSummary(
-        backend=backend,
-        engine="pandas",
-        customer_col=customer_col,
-        time_unit=time_unit,
-        unit_days=unit,
-        first_date=np.datetime64(first_day, "D"),
-        calibration_end=np.datetime64(cal, "D"),
-        observation_end=np.datetime64(obs, "D"),
-        has_holdout=cal < obs,
-        counts=counts,
-    )
+    return _result(backend, "pandas", customer_col, time_unit, unit, first_day, cal, obs, counts)
