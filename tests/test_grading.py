@@ -39,7 +39,10 @@ SET01 = "01_relationship_marketing.ipynb"
 QIDS = ["q1", "q2", "q3", "q4", "q5"]
 ALL_CORRECT = ["correct"] * 5
 TIMEOUT = 20  # seconds per submission in the class run (the runaway notebook uses all of it)
-SURVIVOR_MARKS = ("sleep 987", "time.sleep(986)", "sleep 985")
+# Durations unique to this test process, so that a grading run on another xdist worker (whose
+# processes are alive at the same time) is never mistaken for a survivor of this one.
+_TAG = f"{os.getpid()}"
+SURVIVOR_MARKS = (f"sleep 987.{_TAG}", f"time.sleep(986.{_TAG})", f"sleep 985.{_TAG}")
 
 
 #: Correct answers typed in: a light submission that loads no data (kernels start faster).
@@ -146,9 +149,9 @@ def _corpus() -> dict:
         "    try:\n        os.remove(p)\n    except OSError:\n        pass\n"
         "open('../../../classmate.ipynb', 'w').write('gone')",
         "import subprocess, sys\n"  # processes that try to outlive the run
-        "subprocess.Popen(['sleep', '987'], start_new_session=True)\n"
+        f"subprocess.Popen(['sleep', '987.{_TAG}'], start_new_session=True)\n"
         "subprocess.Popen([sys.executable, '-c', 'import os, time\\nif os.fork() == 0:\\n"
-        "    os.setsid()\\n    time.sleep(986)'], env={}, start_new_session=True)",
+        f"    os.setsid()\\n    time.sleep(986.{_TAG})'], env={{}}, start_new_session=True)",
         f"try:\n    open(f'/proc/{{os.getppid()}}/fd/1', 'w').write({fake_result!r} + '\\n')\n"
         "except OSError:\n    pass",
     )
@@ -167,7 +170,7 @@ def _corpus() -> dict:
         "light",
         "q1",
         "import subprocess, time\n"
-        "children = [subprocess.Popen(['sleep', '985']) for _ in range(40)]\ntime.sleep(5)",
+        f"children = [subprocess.Popen(['sleep', '985.{_TAG}']) for _ in range(40)]\ntime.sleep(5)",
     )
     subs["forever"] = _after("light", "q3", "while True:\n    pass")
     return subs
