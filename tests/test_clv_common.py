@@ -275,3 +275,16 @@ def test_analytic_gradient_and_total_match_the_likelihood(name, params, datasets
     ]
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-3)
     assert -value == pytest.approx(model._loglik(params, x, tx, T).sum(), rel=1e-12)
+
+
+@names
+def test_covariance_matches_the_standard_errors(name, fitted):
+    model = fitted[name]
+    cov = model.covariance_
+    assert list(cov.index) == list(cov.columns) == list(SPECS[name].model._param_names)
+    np.testing.assert_allclose(cov.to_numpy(), cov.to_numpy().T, rtol=1e-12)
+    se = pd.Series(model.standard_errors_)
+    np.testing.assert_allclose(np.sqrt(np.diag(cov)), se[cov.index], rtol=1e-9)
+    assert np.linalg.eigvalsh(cov.to_numpy()).min() > 0
+    unfitted = SPECS[name].model.from_params(**model.params_)
+    assert unfitted.covariance_.isna().all().all()

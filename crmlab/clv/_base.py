@@ -86,6 +86,22 @@ class BaseModel:
     penalizer : float, default 0.0
         Strength of an L2 penalty on the log-parameters during fitting (0 = plain maximum
         likelihood). A small value such as 0.001 helps when the optimum sits at a boundary.
+
+    Attributes
+    ----------
+    params_ : dict
+        The estimates by their literature names.
+    standard_errors_ : dict
+        Their standard errors, from the Hessian of the log-likelihood.
+    covariance_ : DataFrame
+        Covariance of the estimates (delta method from the log-parameters' inverse Hessian);
+        its diagonal is ``standard_errors_`` squared. NaN for ``from_params`` models.
+    log_likelihood_ : float
+        Total log-likelihood at the estimates (higher is better).
+    time_unit_ : str
+        Time unit of the data the model was fitted on.
+    n_customers_ : int
+        How many customers the fit used.
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
@@ -192,6 +208,11 @@ class BaseModel:
         self.params_ = dict(result.params)
         self.log_likelihood_ = float(result.log_likelihood)
         self.standard_errors_ = dict(result.standard_errors)
+        # delta method: Cov(p) = diag(p) Cov(log p) diag(p); its diagonal gives standard_errors_
+        p = np.array(list(self.params_.values()))
+        names = list(self.params_)
+        cov = np.asarray(result.covariance_log, dtype=float) * np.outer(p, p)
+        self.covariance_ = pd.DataFrame(cov, index=names, columns=names)
         self.time_unit_ = time_unit
         self.n_customers_ = int(n_customers)
 
@@ -209,7 +230,8 @@ class BaseModel:
         Returns
         -------
         model
-            With ``params_`` set; ``log_likelihood_`` and ``standard_errors_`` are NaN and
+            With ``params_`` set; ``log_likelihood_``, ``standard_errors_`` and ``covariance_``
+            are NaN and
             ``n_customers_`` is 0.
 
         Examples
@@ -239,6 +261,7 @@ class BaseModel:
         model.params_ = {n: float(params[n]) for n in names}
         model.log_likelihood_ = float("nan")
         model.standard_errors_ = {n: float("nan") for n in names}
+        model.covariance_ = pd.DataFrame(np.nan, index=list(names), columns=list(names))
         model.time_unit_ = time_unit
         model.n_customers_ = 0
         return model
