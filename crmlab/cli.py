@@ -146,7 +146,8 @@ def _check_notebooks(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="crmlab", description="Run the lessons, build exercise versions, grade submissions."
+        prog="crmlab",
+        description="Run the lessons, build exercise versions, grade submissions, build the book, analyze an order log.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
