@@ -76,8 +76,8 @@ def rfm_table(
     -------
     DataFrame indexed by customer id (sorted). ``attrs["snapshot_date"]`` records the snapshot.
     """
+    from crmlab.dates import as_day
     from crmlab.transactions import customer_totals, refuse_orders_after, validate_transactions
-    from crmlab.validation import as_day
 
     log = validate_transactions(
         transactions,

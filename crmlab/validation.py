@@ -549,12 +549,3 @@ def likert_frame(
         )
         out[col] = values
     return pd.DataFrame(out, index=frame.index)
-
-
-def __getattr__(name: str):
-    """``as_datetime_column`` and ``as_day`` live in :mod:`crmlab.dates`; kept importable here."""
-    if name in ("as_datetime_column", "as_day"):
-        from crmlab import dates
-
-        return getattr(dates, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

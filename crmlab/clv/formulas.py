@@ -22,11 +22,11 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
+from crmlab.dates import as_day
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import refuse_orders_after, time_unit_days, validate_transactions
 from crmlab.validation import (
     as_1d_array,
-    as_day,
     as_float_array,
     check_positive,
     check_probability,
