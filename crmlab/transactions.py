@@ -324,7 +324,7 @@ def rfm_summary(
     day = log.day.astype(np.int64)
     first_day, last_day = int(day.min()), int(day.max())
 
-    obs_end = summary_period(first_day, last_day, observation_end, None)[0]
+    obs_end, cal_end = summary_period(first_day, last_day, observation_end, calibration_end)
     refuse_orders_after(
         log,
         np.datetime64(obs_end, "D"),
@@ -332,7 +332,6 @@ def rfm_summary(
         date_col=date_col,
         argument="observation_end",
     )
-    cal_end = summary_period(first_day, last_day, observation_end, calibration_end)[1]
 
     codes, uniques = _factorize_sorted(log.customer)
     n_cust = len(uniques)
