@@ -233,10 +233,9 @@ def _stage_lesson(lesson: Lesson, dest: Path, ex_title: str | None) -> dict[str,
     return info
 
 
-def _stage_exercise(lesson: Lesson, dest: Path, lesson_title: str) -> str:
+def _stage_exercise(lesson: Lesson, nb: Any, dest: Path, lesson_title: str) -> None:
+    """Write the exercise notebook ``nb`` (read from ``lesson.exercise``) as a page for reading."""
     assert lesson.exercise is not None
-    nb = nbformat.read(lesson.exercise, as_version=4)
-    title = _title(nb, lesson.exercise.stem)
     note = nbformat.v4.new_markdown_cell(
         ":::{note}\nThis is the exercise set of "
         f"{_link(lesson_title, f'../notebooks/{lesson.source.name}')}, shown for reading. To "
@@ -249,7 +248,6 @@ def _stage_exercise(lesson: Lesson, dest: Path, lesson_title: str) -> str:
             cell.outputs, cell.execution_count = [], None
     nb.cells = [nb.cells[0], note, *nb.cells[1:]]
     nbformat.write(nb, dest / "exercises" / lesson.exercise.name)
-    return title
 
 
 _HOME = """\
@@ -457,14 +455,14 @@ def build_book(
         (src / "exercises").mkdir()
         info: dict[int, dict[str, Any]] = {}
         for lesson in lessons:
-            ex_title = None
+            ex_nb = ex_title = None
             if lesson.exercise is not None:
                 ex_nb = nbformat.read(lesson.exercise, as_version=4)
                 ex_title = _title(ex_nb, lesson.exercise.stem)
             info[lesson.number] = _stage_lesson(lesson, src, ex_title)
             info[lesson.number]["exercise_title"] = ex_title
-            if lesson.exercise is not None:
-                _stage_exercise(lesson, src, info[lesson.number]["title"])
+            if ex_nb is not None:
+                _stage_exercise(lesson, ex_nb, src, info[lesson.number]["title"])
         home = _HOME.format(
             lesson_map=_lesson_map(lessons, info),
             lesson_toc="\n".join(f"notebooks/{lesson.stem}" for lesson in lessons),
