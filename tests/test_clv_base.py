@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crmlab.clv._base import BaseModel
-from crmlab.clv._data import check_summary, collapse, time_unit_of
+from crmlab.clv._data import check_summary, collapse
 from crmlab.clv._fit import fit_mle
 from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 
@@ -87,13 +87,6 @@ def test_check_summary_rejects_bad_input(frame, kwargs, error, match):
 def test_error_names_first_offending_row():
     with pytest.raises(CRMLabInputError, match=r"1 of 4 rows.*row 'b', value 31\.0"):
         check_summary(_summary(recency=[0.0, 31.0, 20.5, 0.0]))
-
-
-def test_time_unit_of_reads_attrs():
-    frame = _summary()
-    assert time_unit_of(frame) == "W"
-    frame.attrs["time_unit"] = "D"
-    assert time_unit_of(frame) == "D"
 
 
 def test_collapse_merges_identical_rows_and_keeps_total_weight():

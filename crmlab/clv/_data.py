@@ -22,21 +22,12 @@ from crmlab.validation import (
     require_columns,
 )
 
-__all__ = ["check_summary", "collapse", "summary_time_unit", "time_unit_of"]
+__all__ = ["check_summary", "collapse", "summary_time_unit"]
 
 _HINT = (
     "build the frame with crmlab.transactions.rfm_summary(transactions, ...), or rename your "
     "columns to frequency / recency / T"
 )
-
-
-def time_unit_of(data: pd.DataFrame, default: str = "W") -> str:
-    """The time unit a summary frame states (``data.attrs["time_unit"]``), else ``default``.
-
-    Only for data whose unit is a label (discrete periods); a frame with ``recency`` and ``T``
-    goes through :func:`summary_time_unit`, which never assumes a unit.
-    """
-    return str(data.attrs.get("time_unit", default))
 
 
 def summary_time_unit(
