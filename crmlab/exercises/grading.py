@@ -30,6 +30,7 @@ from typing import Any
 from crmlab.exercises.feedback import write_feedback, write_summary
 from crmlab.exercises.questions import CORRECT, INCORRECT, NOT_ATTEMPTED, Question, questions_of
 from crmlab.exercises.sandbox import Limits, SandboxResult, run_submission
+from crmlab.runner import _cpu_count
 
 __all__ = ["ERROR", "GradeRow", "grade", "neutralise", "question_ids", "questions_for"]
 
@@ -312,10 +313,6 @@ def _output_paths(out, feedback_dir, summary, executed_dir) -> dict[str, Path | 
     if paths["executed"] is not None:
         _check_writable_dir(paths["executed"], "--executed")
     return paths
-
-
-def _cpu_count() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 def _write_executed(path: Path, nb: dict[str, Any]) -> None:
