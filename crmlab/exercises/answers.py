@@ -171,20 +171,20 @@ def decode_answer(record: Any) -> Any:
         if kind == "text" and isinstance(record["value"], str):
             return record["value"][:MAX_TEXT]
         if kind == "set":
-            return {str(v)[:MAX_TEXT] for v in record["values"][:MAX_VALUES]}
+            return {_label(v) for v in record["values"][:MAX_VALUES]}
         if kind == "array":
             values = _values(list(record["values"])[:MAX_VALUES])
             shape = tuple(int(n) for n in record["shape"])
             return values.reshape(shape)
         if kind == "series":
-            index = [str(i)[:MAX_TEXT] for i in record["index"]]
+            index = [_label(i) for i in record["index"]]
             values = _values(list(record["values"]))
             if len(index) != len(values) or len(values) > MAX_VALUES:
                 raise ValueError("index and values differ in length")
             return pd.Series(values, index=index)
         if kind == "frame":
-            index = [str(i)[:MAX_TEXT] for i in record["index"]]
-            columns = [str(c)[:MAX_TEXT] for c in record["columns"]]
+            index = [_label(i) for i in record["index"]]
+            columns = [_label(c) for c in record["columns"]]
             rows = list(record["values"])
             if len(rows) != len(index) or len(rows) * max(len(columns), 1) > MAX_VALUES:
                 raise ValueError("shape")

@@ -363,16 +363,23 @@ def build_exercise(source: str | os.PathLike, *, check: bool = False) -> BuildRe
     return BuildReport(source, student_path, solution_path, tuple(changed))
 
 
-def build_all(
-    exercises_dir: str | os.PathLike = "exercises", *, check: bool = False
-) -> list[BuildReport]:
-    """Run :func:`build_exercise` on every ``exercises_dir/source/*.ipynb``, in name order."""
+def _source_dir(exercises_dir: str | os.PathLike) -> Path:
+    """``exercises_dir/source``, the folder of the exercise sources; it must exist."""
     folder = Path(exercises_dir) / "source"
     if not folder.is_dir():
         raise FileNotFoundError(
             f"no folder {folder}; run from the repository root or pass the exercises folder."
         )
-    return [build_exercise(p, check=check) for p in sorted(folder.glob("*.ipynb"))]
+    return folder
+
+
+def build_all(
+    exercises_dir: str | os.PathLike = "exercises", *, check: bool = False
+) -> list[BuildReport]:
+    """Run :func:`build_exercise` on every ``exercises_dir/source/*.ipynb``, in name order."""
+    return [
+        build_exercise(p, check=check) for p in sorted(_source_dir(exercises_dir).glob("*.ipynb"))
+    ]
 
 
 def build_students(
@@ -383,11 +390,7 @@ def build_students(
     For a hand-out that carries no solution notebooks; ``crmlab exercises build --students-only
     DIR`` calls it.
     """
-    folder = Path(exercises_dir) / "source"
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"no folder {folder}; run from the repository root or pass the exercises folder."
-        )
+    folder = _source_dir(exercises_dir)
     out = Path(out_dir)
     if out.resolve() in (Path(exercises_dir).resolve(), folder.resolve()):
         raise ValueError(f"{out} holds the exercise sources; give a separate hand-out folder.")
