@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-
-from crmlab.validation import check_frame, require_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,12 +30,6 @@ def get_ax(ax=None, figsize=(6.4, 4.0)):
 
     _, new_ax = plt.subplots(figsize=figsize)
     return new_ax
-
-
-def require_table(table: Any, name: str, columns: Iterable[str], hint: str | None = None) -> None:
-    """Raise unless ``table`` is a non-empty DataFrame with ``columns`` (``hint``: how to make it)."""
-    check_frame(table, name)
-    require_columns(table, columns, name=name, hint=hint)
 
 
 def percent_with_errors(table: pd.DataFrame, col: str) -> tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax, require_table
-from crmlab.validation import as_1d_array
+from crmlab.plotting._base import get_ax
+from crmlab.validation import as_1d_array, check_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -100,7 +100,7 @@ def plot_retention_rates(
     min_at_risk : int
         Hide observed rates resting on fewer customers at risk (they are noise).
     """
-    require_table(observed, "observed", ["retention_rate", "at_risk"])
+    check_frame(observed, "observed", columns=["retention_rate", "at_risk"])
     ax = get_ax(ax)
     periods = observed.index.to_numpy(dtype=float)
     shown = observed["at_risk"].to_numpy() >= min_at_risk
@@ -146,7 +146,7 @@ def plot_survival_projection(
     calibration_end : float, optional
         Last period used for fitting; the region after it is shaded as "projection".
     """
-    require_table(observed, "observed", ["survival"])
+    check_frame(observed, "observed", columns=["survival"])
     if not isinstance(projections, Mapping) or not projections:
         raise TypeError("projections must be a dict such as {'sBG': sbg.survival(range(97))}.")
     ax = get_ax(ax)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from crmlab.plotting._base import get_ax, require_table, unit_word
+from crmlab.plotting._base import get_ax, unit_word
 from crmlab.validation import check_frame
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def _unit(table: pd.DataFrame) -> str:
 
 def _table_ax(table: pd.DataFrame, columns: list[str], maker: str, ax) -> Axes:
     """Check ``table`` (made by ``crmlab.clv.evaluation.<maker>``); return ``ax`` or a new Axes."""
-    require_table(table, "table", columns, hint=f"use crmlab.clv.evaluation.{maker}")
+    check_frame(table, "table", columns=columns, hint=f"use crmlab.clv.evaluation.{maker}")
     return get_ax(ax)
 
 

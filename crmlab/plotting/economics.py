@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from crmlab.plotting._base import get_ax, require_table, seaborn_style
-from crmlab.validation import require_columns
+from crmlab.plotting._base import get_ax, seaborn_style
+from crmlab.validation import check_frame, require_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -85,8 +85,12 @@ def plot_simulated_cohorts(runs: pd.DataFrame, expected: pd.DataFrame, *, ax=Non
     """
     import seaborn as sns
 
-    require_table(runs, "runs", ["run", "year", "customers"],
-                  hint="stack simulate_cohort() results with a 'run' column")  # fmt: skip
+    check_frame(
+        runs,
+        "runs",
+        columns=["run", "year", "customers"],
+        hint="stack simulate_cohort() results with a 'run' column",
+    )
     require_columns(expected, ["year", "customers"], name="expected", hint="pass cohort_profit()")
     n_runs = runs["run"].nunique()
     with seaborn_style("whitegrid"):

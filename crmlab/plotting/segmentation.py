@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax, require_table, seaborn_style
+from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame, require_columns
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def plot_rfm_grid(scores: pd.DataFrame, *, ax=None) -> Axes:
     -------
     matplotlib Axes
     """
-    require_table(scores, "scores", ["R", "F"], hint="pass rfm_scores() output")
+    check_frame(scores, "scores", columns=["R", "F"], hint="pass rfm_scores() output")
     bins = int(scores.attrs.get("bins", max(scores["R"].max(), scores["F"].max())))
     levels = np.arange(1, bins + 1)
     grid = pd.crosstab(scores["R"], scores["F"]).reindex(index=levels, columns=levels, fill_value=0)
@@ -143,7 +143,7 @@ def plot_segment_profiles(
     -------
     matplotlib Axes
     """
-    require_table(profile, "profile", ["customers"], hint="pass profile_segments() output")
+    check_frame(profile, "profile", columns=["customers"], hint="pass profile_segments() output")
     skip = {"customers", "customer_share", "value_share"}
     cols = list(columns) if columns is not None else [c for c in profile.columns if c not in skip]
     require_columns(profile, cols, name="profile")

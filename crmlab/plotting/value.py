@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.plotting._base import get_ax, require_table, seaborn_style
+from crmlab.plotting._base import get_ax, seaborn_style
 from crmlab.validation import check_frame
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def plot_pyramid(pyramid: pd.DataFrame, values=None, *, label: str = "revenue", 
     -------
     matplotlib Axes
     """
-    require_table(pyramid, "pyramid", ["tier"], hint="pass value_pyramid() output")
+    check_frame(pyramid, "pyramid", columns=["tier"], hint="pass value_pyramid() output")
     tiers = list(pyramid["tier"].cat.categories)
     counts = pyramid["tier"].value_counts().reindex(tiers, fill_value=0)
     share = counts / counts.sum()
@@ -275,8 +275,11 @@ def plot_value_matrix(matrix: pd.DataFrame, *, highlight: Sequence | None = None
     -------
     matplotlib Axes
     """
-    require_table(
-        matrix, "matrix", ["current", "potential", "quadrant"], "pass value_matrix() output"
+    check_frame(
+        matrix,
+        "matrix",
+        columns=["current", "potential", "quadrant"],
+        hint="pass value_matrix() output",
     )
     ax = get_ax(ax, figsize=(6.4, 5.0))
     counts = matrix["quadrant"].value_counts()
