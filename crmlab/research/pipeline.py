@@ -32,7 +32,7 @@ from crmlab.research import tables
 from crmlab.research.outputs import load_result, write_outputs
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
 from crmlab.research.trust import trust_checks
-from crmlab.research.uncertainty import customer_equity_interval, log_covariance
+from crmlab.research.uncertainty import customer_equity_interval, fit_log_covariance
 
 __all__ = ["AnalysisResult", "analyze", "MODELS", "load_result"]
 
@@ -297,8 +297,8 @@ def analyze(
         chosen, why = model, "chosen by the user"
     tm = fitted[chosen]
     progress("uncertainty", f"model {chosen} ({why})")
-    cov_tm = log_covariance(tm, patterns, patterns["n_customers"].to_numpy())
-    cov_gg = log_covariance(gg, spend_data, spend_data["n_customers"].to_numpy())
+    cov_tm = fit_log_covariance(tm)
+    cov_gg = fit_log_covariance(gg)
     best = pattern_scores(
         tm,
         patterns,
@@ -327,7 +327,7 @@ def analyze(
 
     progress("diagnostics")
     period = tables.period_transactions(tm, patterns)
-    track = tables.tracking(tm, summary, patterns)
+    track = tables.tracking(tm, summary)
     conc = tables.concentration(summary)
     spend_corr = _weighted_corr(spend_data)
     trust = trust_checks(

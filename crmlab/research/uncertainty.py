@@ -1,7 +1,8 @@
 """Uncertainty of fitted models: the covariance of the estimates and parametric bootstrap draws.
 
+:func:`fit_log_covariance` puts a fitted model's ``covariance_`` on the log scale;
 :func:`log_covariance` is the inverse Hessian of the weighted log-likelihood with respect to the
-log-parameters at the estimate (computed by central differences through the model's public
+log-parameters on any data (computed by central differences through the model's public
 ``log_likelihood_individual``). :func:`parametric_bootstrap` draws parameter vectors from the
 normal approximation on the log scale and evaluates any function of the model at each draw, so
 that totals such as customer equity or expected holdout purchases get an interval.
@@ -18,6 +19,7 @@ import pandas as pd
 __all__ = [
     "BOOTSTRAP_BUDGET",
     "customer_equity_interval",
+    "fit_log_covariance",
     "log_covariance",
     "model_at",
     "parametric_bootstrap",
@@ -41,6 +43,29 @@ def model_at(model: Any, theta: np.ndarray) -> Any:
 def _total_ll(model, theta, data, weights) -> float:
     ll = model_at(model, theta).log_likelihood_individual(data).to_numpy()
     return float(np.dot(weights, ll))
+
+
+def _checked(cov: np.ndarray) -> np.ndarray:
+    """``cov`` made symmetric, or all NaN when it is not a usable covariance."""
+    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+        return np.full(cov.shape, np.nan)
+    return (cov + cov.T) / 2
+
+
+def fit_log_covariance(model: Any) -> np.ndarray:
+    """Covariance of a fitted model's log-parameters, from the fit's own ``covariance_``.
+
+    ``covariance_`` is ``diag(p) Cov(log p) diag(p)`` (delta method), so this divides by
+    ``p p'``. Use it for the data the model was fitted on (with the fit's weights); for other
+    data use :func:`log_covariance`.
+
+    Returns
+    -------
+    ndarray
+        ``k x k`` covariance matrix (NaN when the fit gave none, e.g. ``from_params`` models).
+    """
+    p = np.array(list(model.params_.values()), dtype=float)
+    return _checked(model.covariance_.to_numpy(dtype=float) / np.outer(p, p))
 
 
 def log_covariance(
@@ -86,12 +111,9 @@ def log_covariance(
                 fmm = _total_ll(model, theta - ei - ej, data, w)
                 hess[i, j] = hess[j, i] = (fpp - fpm - fmp + fmm) / (4 * step**2)
     try:
-        cov = np.linalg.inv(-hess)
+        return _checked(np.linalg.inv(-hess))
     except np.linalg.LinAlgError:
         return np.full((k, k), np.nan)
-    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-        return np.full((k, k), np.nan)
-    return (cov + cov.T) / 2
 
 
 def parametric_bootstrap(
