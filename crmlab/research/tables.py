@@ -89,7 +89,7 @@ def holdout_metrics(scored: pd.DataFrame) -> dict:
     }
 
 
-def tracking(model, summary, patterns: pd.DataFrame) -> pd.DataFrame:
+def tracking(model, summary) -> pd.DataFrame:
     """Repeat purchases per period over calibration and holdout: actual against the model.
 
     Actual repeat purchases on a day are purchase days minus first purchases. Customers first
