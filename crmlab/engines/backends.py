@@ -117,12 +117,6 @@ class DuckDBBackend:
         """Run ``sql`` and return the (small) result as a pandas frame."""
         return self.con.sql(sql).df()
 
-    def batches(self, sql: str, rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
-        """Run ``sql`` and yield its result in pandas chunks of at most ``rows`` rows (Arrow batches)."""
-        reader = self.con.sql(sql).to_arrow_reader(rows)
-        for batch in reader:
-            yield batch.to_pandas()
-
     def arrow_batches(self, sql: str, rows: int = 1_000_000) -> Iterator[Any]:
         """Run ``sql`` and yield its result as Arrow record batches of at most ``rows`` rows."""
         yield from self.con.sql(sql).to_arrow_reader(rows)
@@ -263,12 +257,6 @@ class SparkBackend:
     def frame(self, sql: str) -> pd.DataFrame:
         """Run ``sql`` and return the (small) result as a pandas frame."""
         return self.dataframe(sql).toPandas()
-
-    def batches(self, sql: str, rows: int = 1_000_000) -> Iterator[pd.DataFrame]:
-        """Yield the result of ``sql`` in pandas chunks (through the driver: small data only)."""
-        out = self.frame(sql)
-        for start in range(0, max(len(out), 1), rows):
-            yield out.iloc[start : start + rows]
 
     def close(self) -> None:
         """Release cached tables (the session stays up for reuse)."""
