@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from crmlab.dates import as_day
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import check_frame, require_columns
 
@@ -184,16 +185,8 @@ def load_crm_extract(con, extract: CRMExtract | Mapping[str, pd.DataFrame]) -> p
 
 
 def _day(value: Any, what: str) -> dt.date:
-    """``value`` as a date, or a clear error naming ``what``."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if not isinstance(stamp, pd.Timestamp) or stamp is pd.NaT:
-        raise CRMLabInputError(
-            f"{what} must be a date such as '1997-09-30', got {value!r}. Fix: pass an ISO date."
-        )
-    return stamp.date()
+    """``value`` as a date (read as :func:`crmlab.dates.as_day` reads it), for SQL parameters."""
+    return as_day(value, what).item()
 
 
 def run(con, sql: str, **params: Any) -> pd.DataFrame:
