@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.dates import as_datetime_column
 from crmlab.engines import sql as q
 from crmlab.engines.backends import DuckDBBackend, SparkBackend
 from crmlab.engines.sources import InputFiles, resolve_files
@@ -484,7 +485,9 @@ def _summarize_pandas(
         allow_negative=allow_returns,
     )
     unit = time_unit_days(time_unit)
-    day = pd.to_datetime(tx[date_col]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    # the days rfm_summary used (zone-aware dates: the day in their own zone)
+    dates = as_datetime_column(tx, date_col, name="transactions")
+    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
     first_day, last_day = int(day.min()), int(day.max())
     obs, cal = _periods(first_day, last_day, observation_end, calibration_end)
     amount = np.zeros(len(tx)) if amount_col is None else tx[amount_col].to_numpy(dtype=float)
