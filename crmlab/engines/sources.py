@@ -120,7 +120,10 @@ def sha256_of(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def file_manifest(files: InputFiles) -> list[dict]:
-    """One record per file: ``path``, ``bytes`` and ``sha256``."""
+    """One record per file: ``path``, ``bytes`` and ``sha256`` (remote inputs: ``path`` only)."""
     return [
-        {"path": str(p), "bytes": p.stat().st_size, "sha256": sha256_of(p)} for p in files.paths
+        {"path": str(p), "bytes": p.stat().st_size, "sha256": sha256_of(p)}
+        if isinstance(p, Path)
+        else {"path": str(p)}
+        for p in files.paths
     ]
