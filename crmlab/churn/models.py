@@ -218,8 +218,7 @@ def evaluate_churn_models(
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
-    frame = check_frame(frame, "frame")
-    require_columns(frame, [target], name="frame")
+    frame = check_frame(frame, "frame", columns=[target])
     features = [c for c in frame.columns if c != target] if features is None else list(features)
     if not features:
         raise CRMLabInputError("features is empty. Fix: name at least one feature column.")

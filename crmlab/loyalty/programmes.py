@@ -143,8 +143,7 @@ def points_programme_economics(
         the tier's members, currency units), ``cost_rate`` (points cost per unit of spend),
         ``breakeven_uplift`` (NaN on the total row; inf if the cost rate is not below the margin).
     """
-    tiers = check_frame(tiers, "tiers")
-    require_columns(tiers, [members, spend, margin, earn_rate, uplift], name="tiers")
+    tiers = check_frame(tiers, "tiers", columns=[members, spend, margin, earn_rate, uplift])
     point_value = check_positive(point_value, "point_value", allow_zero=True)
     redemption_rate = check_probability(redemption_rate, "redemption_rate")
     fixed = check_positive(fixed_cost_per_member, "fixed_cost_per_member", allow_zero=True)
