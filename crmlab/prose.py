@@ -140,10 +140,8 @@ def _clean(source: str) -> str:
         _LABEL,
     ):
         text = pattern.sub(_blank, text)
-    text = _HEADING_NUMBER.sub(
-        lambda m: m.group(1) + " " * (len(m.group()) - len(m.group(1))), text
-    )
-    text = _LIST_NUMBER.sub(lambda m: m.group(1) + " " * (len(m.group()) - len(m.group(1))), text)
+    for pattern in (_HEADING_NUMBER, _LIST_NUMBER):  # keep the "## " or indent, blank the number
+        text = pattern.sub(lambda m: m.group(1) + " " * (len(m.group()) - len(m.group(1))), text)
     return text
 
 
