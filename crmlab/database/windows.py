@@ -167,13 +167,13 @@ def cohort_table(con, period: str = "M", values: str = "retention") -> pd.DataFr
         )
     if values not in ("retention", "customers"):
         raise CRMLabInputError(f"values must be 'retention' or 'customers'; got {values!r}.")
-    _check_log(_log_facts(con), allow_negative=True)
+    facts = _log_facts(con)
+    _check_log(facts, allow_negative=True)
     long = run(con, COHORT_SQL, part=COHORT_PARTS[period])
     cohorts = pd.PeriodIndex(pd.DatetimeIndex(long["cohort"]), freq=period)
     long["cohort"] = cohorts.asi8
     table = long.pivot(index="cohort", columns="age", values=values)
-    last_row = con.execute("SELECT MAX(date) FROM transactions").fetchall()[0][0]
-    last_period = pd.PeriodIndex([pd.Timestamp(last_row)], freq=period)
+    last_period = pd.PeriodIndex([pd.Timestamp(facts["last"])], freq=period)
     last = int(last_period.asi8[0])
     n_age = last - int(table.index.to_numpy().min()) + 1
     table = table.reindex(columns=range(n_age)).fillna(0.0).astype(float)
