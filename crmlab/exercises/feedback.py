@@ -14,11 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from crmlab.exercises.answers import decode_answer, describe
-from crmlab.exercises.questions import CORRECT, INCORRECT, NOT_ATTEMPTED, Question
+from crmlab.exercises.questions import (
+    CORRECT,
+    ERROR,
+    INCORRECT,
+    NOT_ATTEMPTED,
+    STATUSES,
+    Question,
+)
 
 __all__ = ["format_answer", "write_feedback", "write_summary"]
 
-_ICON = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "⬜", "error": "⚠️"}
+_ICON = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "⬜", ERROR: "⚠️"}
 _LIMIT = 300
 
 
@@ -67,7 +74,7 @@ def write_feedback(
         verdict = verdicts.get(q.qid)
         if verdict is not None and status != CORRECT:
             lines.append(f"- Hint: {_plain(verdict.message)}")
-        elif status == "error":
+        elif status == ERROR:
             lines.append("- The run stopped before this question was checked (see the note).")
         elif status == NOT_ATTEMPTED and verdict is None:
             lines.append(f"- Not checked: run `ex.{q.qid}.check(answer)` in your notebook.")
@@ -94,7 +101,7 @@ def write_summary(
         "|---|---|---|---|---|",
     ]
     for q in questions:
-        counts = [sum(r[q.qid] == s for r in table) for s in (*_ICON,)]
+        counts = [sum(r[q.qid] == s for r in table) for s in STATUSES]
         lines.append(f"| {q.qid} · {_plain(q.title, 60)} | " + " | ".join(map(str, counts)) + " |")
     for q in questions:
         wrong = [v[q.qid] for v in verdicts.values() if v.get(q.qid) is not None]

@@ -28,14 +28,20 @@ from pathlib import Path
 from typing import Any
 
 from crmlab.exercises.feedback import write_feedback, write_summary
-from crmlab.exercises.questions import CORRECT, INCORRECT, NOT_ATTEMPTED, Question, questions_of
+from crmlab.exercises.questions import (
+    CORRECT,
+    ERROR,
+    INCORRECT,
+    NOT_ATTEMPTED,
+    STATUSES,
+    Question,
+    questions_of,
+)
 from crmlab.exercises.sandbox import Limits, SandboxResult, run_submission
 from crmlab.runner import _cpu_count
 
 __all__ = ["ERROR", "GradeRow", "grade", "neutralise", "question_ids", "questions_for"]
 
-ERROR = "error"
-STATUSES = (CORRECT, INCORRECT, NOT_ATTEMPTED, ERROR)
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 CSV_TEXT_LIMIT = 200
 

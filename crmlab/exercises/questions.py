@@ -53,6 +53,9 @@ GRADING_ENV = "CRMLAB_GRADING"
 """Environment variable; ``"record"`` makes ``check`` record answers instead of judging them."""
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
+ERROR = "error"
+"""The grader's status of a question a run never reached (a check itself never says it)."""
+STATUSES = (CORRECT, INCORRECT, NOT_ATTEMPTED, ERROR)
 _ICON = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "⬜"}
 
 
