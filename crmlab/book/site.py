@@ -255,7 +255,7 @@ _HOME = """\
 
 crmlab is a set of Jupyter lessons on relationship marketing and customer value, with a small,
 tested Python package behind them. The lessons work on real, public data (the customers of the
-CDNOW music shop, a charity's donors, a telecom's churn, employee attrition) and on synthetic
+CDNOW music shop, a telecom's churn, employee attrition) and on synthetic
 data whose true parameters are known, and show each step as code you can change and run again.
 Every key term is given in English and Chinese; the [glossary](glossary.md) lists them all.
 
