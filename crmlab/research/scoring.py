@@ -214,7 +214,7 @@ def score_batch(batch: pd.DataFrame, ctx: ScoringContext) -> pd.DataFrame:
     if "customer" in batch.columns:
         out[ctx.customer_col] = batch["customer"].to_numpy()
     for col in output_columns(ctx)[1:]:
-        if col in batch.columns and col not in ("segment",):
+        if col in batch.columns:
             out[col] = batch[col].to_numpy()
     out["expected_spend"] = spend
     out["clv"] = clv
