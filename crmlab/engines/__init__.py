@@ -7,7 +7,7 @@
 
 :func:`summarize` returns a :class:`TransactionSummary`; its :meth:`~TransactionSummary.patterns`
 groups customers into distinct (frequency, recency, T) patterns with counts, so that models fit
-and score once per pattern; :mod:`crmlab.engines.scoring` streams per-customer scores in chunks.
+and score once per pattern; :mod:`crmlab.research.scoring` scores the customers in chunks.
 """
 
 from __future__ import annotations
