@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.clv import customer_lifetime_value
-from crmlab.research.uncertainty import model_at
+from crmlab.research.uncertainty import log_params, model_at
 from crmlab.segmentation import name_segments
 from crmlab.transactions import time_unit_days
 
@@ -101,7 +101,7 @@ def pattern_scores(
         out["expected_holdout"] = model.expected_purchases(frame, duration_holdout).to_numpy()
     if covariance_log is not None:
         exact = len(frame) <= EXACT_GRADIENT_PATTERNS
-        theta = np.log(np.array(list(model.params_.values()), dtype=float))
+        theta = log_params(model)
         grads = []
         for k in range(len(theta)):
             shifted = theta.copy()

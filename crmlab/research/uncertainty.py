@@ -21,6 +21,7 @@ __all__ = [
     "customer_equity_interval",
     "fit_log_covariance",
     "log_covariance",
+    "log_params",
     "model_at",
     "parametric_bootstrap",
     "total_expected_purchases",
@@ -38,6 +39,19 @@ def model_at(model: Any, theta: np.ndarray) -> Any:
         time_unit=model.time_unit_,
         **{n: float(v) for n, v in zip(names, np.exp(theta), strict=True)},
     )
+
+
+def log_params(model: Any) -> np.ndarray:
+    """A fitted model's parameters on the log scale, in ``params_`` order."""
+    return np.log(np.array(list(model.params_.values()), dtype=float))
+
+
+def _log_gradient(
+    f: Callable[[np.ndarray], float], theta: np.ndarray, f0: float, step: float
+) -> np.ndarray:
+    """Forward differences of ``log f`` by each log-parameter (``f0 = f(theta)``)."""
+    shifts = step * np.eye(len(theta))
+    return np.array([(np.log(f(theta + d)) - np.log(f0)) / step for d in shifts])
 
 
 def _total_ll(model, theta, data, weights) -> float:
@@ -89,7 +103,7 @@ def log_covariance(
     ndarray
         ``k x k`` covariance matrix (NaN when the information is not invertible).
     """
-    theta = np.log(np.array(list(model.params_.values()), dtype=float))
+    theta = log_params(model)
     w = np.ones(len(data)) if weights is None else np.asarray(weights, dtype=float)
     k = len(theta)
     f0 = _total_ll(model, theta, data, w)
@@ -134,7 +148,7 @@ def parametric_bootstrap(
         ``n_draws`` values of the statistic.
     """
     rng = np.random.default_rng(random_state)
-    theta = np.log(np.array(list(model.params_.values()), dtype=float))
+    theta = log_params(model)
     draws = rng.multivariate_normal(theta, covariance_log, size=int(n_draws), method="cholesky")
     return np.array([statistic(model_at(model, d)) for d in draws])
 
@@ -178,18 +192,7 @@ def total_expected_purchases(
         raise ValueError(f"method must be 'bootstrap' or 'delta', got {method!r}")
     from scipy.stats import norm
 
-    theta = np.log(np.array(list(model.params_.values()), dtype=float))
-    step = 1e-5
-    grad = np.array(
-        [
-            (
-                np.log(total(model_at(model, theta + step * np.eye(len(theta))[k])))
-                - np.log(estimate)
-            )
-            / step
-            for k in range(len(theta))
-        ]
-    )
+    grad = _log_gradient(lambda th: total(model_at(model, th)), log_params(model), estimate, 1e-5)
     sd = float(np.sqrt(grad @ covariance_log @ grad))
     z = norm.ppf(1.0 - tail)
     return estimate, estimate * float(np.exp(-z * sd)), estimate * float(np.exp(z * sd))
@@ -279,14 +282,12 @@ def customer_equity_interval(
     k = cov_tm.shape[0]
     grad_tm = np.array([np.dot(weights, best[f"det_grad_{i}"]) for i in range(k)]) / weights.sum()
     sd_tm = np.sqrt(grad_tm @ cov_tm @ grad_tm)
-    theta = np.log(list(gg.params_.values()))
-    grad = []
-    for k in range(3):
-        th = theta.copy()
-        th[k] += 1e-4
-        alt = dict(zip(gg.params_, np.exp(th), strict=True))
-        grad.append((np.log(np.dot(best["det"], spend_sum(alt))) - np.log(point / margin)) / 1e-4)
-    g = np.array(grad)
+    g = _log_gradient(
+        lambda th: np.dot(best["det"], spend_sum(dict(zip(gg.params_, np.exp(th), strict=True)))),
+        log_params(gg),
+        point / margin,
+        1e-4,
+    )
     sd = float(np.sqrt(sd_tm**2 + g @ cov_gg @ g))
     out.update(
         {
