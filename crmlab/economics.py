@@ -7,10 +7,13 @@ referrals add, and what the repeat-purchase structure of a real customer base lo
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
+from crmlab.transactions import LogFormat, customer_totals, validate_transactions
 from crmlab.validation import as_number, as_whole_number, check_positive, check_probability
 
 __all__ = [
@@ -207,31 +210,25 @@ def referral_value(
     return float(value)
 
 
-def _purchase_days(transactions: pd.DataFrame, customer_col: str, date_col: str) -> pd.Series:
-    from crmlab.transactions import customer_totals, validate_transactions
-
-    log = validate_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=None
-    )
-    return customer_totals(log)["purchase_days"]
+def _purchase_days(transactions: pd.DataFrame, log_format: LogFormat) -> pd.Series:
+    log_format["amount_col"] = None  # amounts are not read, so their problems do not matter
+    return customer_totals(validate_transactions(transactions, **log_format))["purchase_days"]
 
 
 def purchase_count_distribution(
-    transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date"
+    transactions: pd.DataFrame, **log_format: Unpack[LogFormat]
 ) -> pd.Series:
     """Share of customers by number of distinct purchase days (same-day orders merged).
 
     Index: number of purchase days (1, 2, ...); values: fraction of customers (sums to 1).
     """
-    days = _purchase_days(transactions, customer_col, date_col)
+    days = _purchase_days(transactions, log_format)
     return days.value_counts(normalize=True).sort_index().rename_axis("purchase_days")
 
 
-def one_time_buyer_share(
-    transactions: pd.DataFrame, *, customer_col: str = "customer_id", date_col: str = "date"
-) -> float:
+def one_time_buyer_share(transactions: pd.DataFrame, **log_format: Unpack[LogFormat]) -> float:
     """Fraction of customers who bought on exactly one day (a fraction 0..1, not a percentage)."""
-    days = _purchase_days(transactions, customer_col, date_col)
+    days = _purchase_days(transactions, log_format)
     return float((days == 1).mean())
 
 
@@ -239,15 +236,14 @@ def repeat_purchase_ladder(
     transactions: pd.DataFrame,
     *,
     max_purchases: int = 10,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
+    **log_format: Unpack[LogFormat],
 ) -> pd.DataFrame:
     """How repeat buying decays: of the customers with at least k purchase days, how many reach k+1.
 
     Returns one row per k = 1..max_purchases with ``customers`` (at least k purchase days),
     ``share_of_all`` and ``next_step_rate`` (the share of them with at least k + 1).
     """
-    days = _purchase_days(transactions, customer_col, date_col).to_numpy()
+    days = _purchase_days(transactions, log_format).to_numpy()
     max_purchases = as_whole_number(max_purchases, "max_purchases", minimum=1)
     k = np.arange(1, max_purchases + 1)
     at_least = np.array([(days >= i).sum() for i in k])

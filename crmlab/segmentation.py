@@ -15,12 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
+from crmlab.dates import as_day
 from crmlab.errors import CRMLabInputError
+from crmlab.transactions import (
+    LogFormat,
+    customer_totals,
+    full_log_format,
+    refuse_orders_after,
+    validate_transactions,
+)
 from crmlab.validation import (
     as_1d_array,
     as_numeric_column,
@@ -48,12 +56,7 @@ def rfm_table(
     transactions: pd.DataFrame,
     *,
     snapshot_date=None,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str = "amount",
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    tz: str | None = None,
+    **log_format: Unpack[LogFormat],
 ) -> pd.DataFrame:
     """Classic marketing RFM per customer from a transaction log.
 
@@ -69,30 +72,18 @@ def rfm_table(
     snapshot_date : date-like, optional
         The day the analysis is made; default the last day in the log. Orders after it are an
         error.
-    date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
+    **log_format
+        Column names and how to read the dates (:class:`crmlab.transactions.LogFormat`).
 
     Returns
     -------
     DataFrame indexed by customer id (sorted). ``attrs["snapshot_date"]`` records the snapshot.
     """
-    from crmlab.dates import as_day
-    from crmlab.transactions import customer_totals, refuse_orders_after, validate_transactions
-
-    log = validate_transactions(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        date_format=date_format,
-        dayfirst=dayfirst,
-        tz=tz,
-    )
+    log = validate_transactions(transactions, **log_format)
+    log.require_amount("rfm_table")
     snap = log.day.max() if snapshot_date is None else as_day(snapshot_date, "snapshot_date")
-    refuse_orders_after(
-        log, snap, transactions[date_col], date_col=date_col, argument="snapshot_date"
-    )
-    totals = customer_totals(log, amount_col=amount_col)
+    refuse_orders_after(log, snap, argument="snapshot_date")
+    totals = customer_totals(log)
     last = totals["last_day"].to_numpy().astype("datetime64[D]")
     out = pd.DataFrame(
         {
@@ -100,7 +91,7 @@ def rfm_table(
             "frequency": totals["purchase_days"].to_numpy(dtype=np.int64),
             "monetary": totals["revenue"].to_numpy(dtype=float),
         },
-        index=pd.Index(totals.index, name=customer_col),
+        index=pd.Index(totals.index, name=log.customer_col),
     )
     out.attrs["snapshot_date"] = str(snap)
     return out
@@ -174,12 +165,7 @@ def rfm_scores(
     bins: int = 5,
     ties: str = "min",
     snapshot_date=None,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str = "amount",
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    tz: str | None = None,
+    **log_format: Unpack[LogFormat],
 ) -> pd.DataFrame:
     """RFM scores, cell codes and named segments per customer.
 
@@ -197,8 +183,8 @@ def rfm_scores(
         Tie rule of :func:`quantile_scores`.
     snapshot_date : date-like, optional
         For a transaction log: the day recency is counted to (default: the last day in the log).
-    date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
+    **log_format
+        Column names and how to read the dates (:class:`crmlab.transactions.LogFormat`).
 
     Returns
     -------
@@ -207,17 +193,9 @@ def rfm_scores(
     (e.g. "545"), ``rfm_score`` (R + F + M) and ``segment``.
     """
     check_frame(data, "data")
+    date_col = full_log_format(log_format)["date_col"]
     if date_col in data.columns:
-        table = rfm_table(
-            data,
-            snapshot_date=snapshot_date,
-            customer_col=customer_col,
-            date_col=date_col,
-            amount_col=amount_col,
-            date_format=date_format,
-            dayfirst=dayfirst,
-            tz=tz,
-        )
+        table = rfm_table(data, snapshot_date=snapshot_date, **log_format)
     elif {"recency", "T"} <= set(data.columns) and "recency_days" not in data.columns:
         raise CRMLabInputError(
             "data looks like a buy-till-you-die summary (columns 'recency' and 'T'): its recency "

@@ -7,7 +7,9 @@ model in :mod:`crmlab.clv` expects.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict, Unpack, cast
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,9 @@ from crmlab.validation import (
 
 __all__ = [
     "TIME_UNITS",
+    "LOG_FORMAT_DEFAULTS",
+    "LogFormat",
+    "full_log_format",
     "TransactionLog",
     "validate_transactions",
     "customer_totals",
@@ -50,26 +55,94 @@ def time_unit_days(time_unit: str) -> float:
         ) from None
 
 
+class LogFormat(TypedDict, total=False):
+    """How to read a transaction log: the keywords every function that reads one accepts.
+
+    :func:`validate_transactions`, :func:`rfm_summary`, :func:`crmlab.segmentation.rfm_table`,
+    :func:`crmlab.segmentation.rfm_scores`, :func:`crmlab.value.customer_metrics`,
+    :func:`crmlab.clv.cohort_table`, :func:`crmlab.clv.historical_value` and
+    :func:`crmlab.clv.tracking` take these as keyword arguments, with the defaults in
+    :data:`LOG_FORMAT_DEFAULTS`:
+
+    - ``customer_col`` (``"customer_id"``), ``date_col`` (``"date"``), ``amount_col``
+      (``"amount"``; ``None`` when the log has no amounts): the column names;
+    - ``date_format``: strftime format of text dates that are not ISO 8601, e.g. ``"%d/%m/%Y"``;
+    - ``dayfirst``: ``True`` for day-before-month text dates, when no ``date_format`` is given;
+      one format for the whole column is derived from the first date, never guessed row by row;
+    - ``tz``: the time zone to convert zone-aware dates to before days are counted; required
+      when the column mixes zones (without it a zone-aware column keeps its own zone).
+    """
+
+    customer_col: str
+    date_col: str
+    amount_col: str | None
+    date_format: str | None
+    dayfirst: bool | None
+    tz: str | None
+
+
+#: Defaults of the :class:`LogFormat` keywords.
+LOG_FORMAT_DEFAULTS: LogFormat = {
+    "customer_col": "customer_id",
+    "date_col": "date",
+    "amount_col": "amount",
+    "date_format": None,
+    "dayfirst": None,
+    "tz": None,
+}
+
+
+def full_log_format(given: Mapping[str, object]) -> LogFormat:
+    """The full :class:`LogFormat` for the keywords a caller received: defaults filled in.
+
+    Raises
+    ------
+    TypeError
+        On a keyword that is not a :class:`LogFormat` key (e.g. a misspelt ``customer``),
+        listing the keywords that are.
+    """
+    unknown = [key for key in given if key not in LOG_FORMAT_DEFAULTS]
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument {unknown[0]!r}. Fix: name the columns and date format "
+            f"with {', '.join(f'{key}=' for key in LOG_FORMAT_DEFAULTS)}; the function's help "
+            "lists its other arguments."
+        )
+    return cast(LogFormat, {**LOG_FORMAT_DEFAULTS, **given})
+
+
 @dataclass(frozen=True)
 class TransactionLog:
-    """A validated transaction log as plain arrays (one entry per input row)."""
+    """A validated transaction log as plain arrays (one entry per input row).
+
+    ``dates`` is the date column as written, for error messages that show a value as the user
+    wrote it; ``customer_col``, ``date_col`` and ``amount_col`` are the column names read.
+    """
 
     customer: pd.Series  # original ids
     day: np.ndarray  # datetime64[D]
     amount: np.ndarray | None  # float, or None when no amount column was given
+    dates: pd.Series
+    customer_col: str
+    date_col: str
+    amount_col: str | None
+
+    def require_amount(self, function: str) -> np.ndarray:
+        """The amounts, or a clear error if the log was read without an amount column."""
+        if self.amount is None:
+            raise CRMLabInputError(
+                f"{function} needs an amount column, but amount_col=None. Fix: pass amount_col= "
+                "naming the column of order amounts."
+            )
+        return self.amount
 
 
 def validate_transactions(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = "amount",
     allow_negative: bool = False,
     name: str = "transactions",
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    tz: str | None = None,
+    **log_format: Unpack[LogFormat],
 ) -> TransactionLog:
     """Check a transaction log and return its columns as arrays, or raise a clear error.
 
@@ -82,7 +155,20 @@ def validate_transactions(
     Ids are compared as written: ``"1"`` and ``"001"`` are two customers. Dates are read with
     one format per column (see :func:`crmlab.dates.as_datetime_column`); zone-aware dates give
     the purchase day in their own zone, or in ``tz`` when it is given.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        One row per order.
+    allow_negative : bool
+        Accept negative amounts (returns).
+    name : str
+        What to call the input in error messages.
+    **log_format
+        The :class:`LogFormat` keywords: column names and how to read the dates.
     """
+    fmt = full_log_format(log_format)
+    customer_col, date_col, amount_col = fmt["customer_col"], fmt["date_col"], fmt["amount_col"]
     check_frame(transactions, name)
     needed = [customer_col, date_col] + ([amount_col] if amount_col is not None else [])
     require_columns(
@@ -94,7 +180,12 @@ def validate_transactions(
     )
     ids = as_id_column(transactions, customer_col, name=name)
     dates = as_datetime_column(
-        transactions, date_col, name=name, date_format=date_format, dayfirst=dayfirst, tz=tz
+        transactions,
+        date_col,
+        name=name,
+        date_format=fmt["date_format"],
+        dayfirst=fmt["dayfirst"],
+        tz=fmt["tz"],
     )
     amount = None
     if amount_col is not None:
@@ -108,7 +199,15 @@ def validate_transactions(
             allow_bool=False,
         ).to_numpy(dtype=float)
     day = dates.to_numpy().astype("datetime64[D]")
-    return TransactionLog(customer=ids, day=day, amount=amount)
+    return TransactionLog(
+        customer=ids,
+        day=day,
+        amount=amount,
+        dates=transactions[date_col],
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+    )
 
 
 def summary_period(
@@ -149,9 +248,7 @@ def summary_period(
     return obs, cal
 
 
-def refuse_orders_after(
-    log: TransactionLog, end: np.datetime64, dates: pd.Series, *, date_col: str, argument: str
-) -> None:
+def refuse_orders_after(log: TransactionLog, end: np.datetime64, *, argument: str) -> None:
     """Refuse orders dated after a cut-off day (``observation_end``, ``snapshot_date``, ``as_of``).
 
     Parameters
@@ -160,32 +257,26 @@ def refuse_orders_after(
         From :func:`validate_transactions`.
     end : numpy.datetime64
         The cut-off day.
-    dates : Series
-        The original date column, to show the first offending value as written.
-    date_col : str
-        Its name.
     argument : str
         The name of the argument that set ``end``, for the message.
 
     Raises
     ------
     CRMLabInputError
-        Naming how many orders fall after ``end``, the first of them and the fix.
+        Naming how many orders fall after ``end``, the first of them as written and the fix.
     """
     report_bad_rows(
         log.day > end,
-        dates,
-        column=date_col,
+        log.dates,
+        column=log.date_col,
         name="transactions",
         problem=f"are after {argument} {np.datetime64(end, 'D')}",
-        fix=f"filter them out first, e.g. df[df[{date_col!r}] <= {argument}], or move "
+        fix=f"filter them out first, e.g. df[df[{log.date_col!r}] <= {argument}], or move "
         f"{argument} later",
     )
 
 
-def customer_totals(
-    log: TransactionLog, *, amount_col: str | None = None, name: str = "transactions"
-) -> pd.DataFrame:
+def customer_totals(log: TransactionLog, *, name: str = "transactions") -> pd.DataFrame:
     """Per customer: distinct purchase days, first and last purchase day, and revenue.
 
     The one definition of "purchases per customer" that :func:`crmlab.value.customer_metrics`,
@@ -196,8 +287,6 @@ def customer_totals(
     ----------
     log : TransactionLog
         From :func:`validate_transactions`.
-    amount_col : str, optional
-        Name of the amount column, for the error message only.
     name : str
         Name of the input, for the error message only.
 
@@ -229,7 +318,7 @@ def customer_totals(
         report_bad_rows(
             ~np.isfinite(revenue.to_numpy()),
             grouped["amount"].max(),
-            column=amount_col or "amount",
+            column=log.amount_col or "amount",
             name=name,
             problem="are customers whose total spend is too large for a float (above 1.8e308)",
             fix="express the amounts in a larger currency unit, e.g. df[amount] / 1e6 (millions)",
@@ -241,16 +330,11 @@ def customer_totals(
 def rfm_summary(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = "amount",
     observation_end=None,
     calibration_end=None,
     time_unit: str = "W",
     allow_negative: bool = False,
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    tz: str | None = None,
+    **log_format: Unpack[LogFormat],
 ) -> pd.DataFrame:
     """Summarise a transaction log into one buy-till-you-die row per customer.
 
@@ -262,8 +346,6 @@ def rfm_summary(
     ----------
     transactions : DataFrame
         One row per order.
-    customer_col, date_col, amount_col : str
-        Column names; ``amount_col=None`` leaves out the monetary columns.
     observation_end : date-like, optional
         End of the observation period (inclusive); default the last date in the log. Orders
         after it are an error (filter them out yourself, so that nothing is dropped unseen).
@@ -275,6 +357,8 @@ def rfm_summary(
         (30.4375 days) or year (365.25 days).
     allow_negative : bool
         Accept negative amounts (returns); by default they raise an error.
+    customer_col, date_col, amount_col : str, default "customer_id", "date", "amount"
+        Column names; ``amount_col=None`` leaves out the monetary columns.
     date_format, dayfirst : optional
         How to read text dates that are not ISO 8601 (e.g. ``date_format="%d/%m/%Y"``); one
         format for the whole column, never guessed row by row.
@@ -311,27 +395,12 @@ def rfm_summary(
     2457
     """
     unit = time_unit_days(time_unit)
-    log = validate_transactions(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        allow_negative=allow_negative,
-        date_format=date_format,
-        dayfirst=dayfirst,
-        tz=tz,
-    )
+    log = validate_transactions(transactions, allow_negative=allow_negative, **log_format)
     day = log.day.astype(np.int64)
     first_day, last_day = int(day.min()), int(day.max())
 
     obs_end, cal_end = summary_period(first_day, last_day, observation_end, calibration_end)
-    refuse_orders_after(
-        log,
-        np.datetime64(obs_end, "D"),
-        transactions[date_col],
-        date_col=date_col,
-        argument="observation_end",
-    )
+    refuse_orders_after(log, np.datetime64(obs_end, "D"), argument="observation_end")
 
     codes, uniques = _factorize_sorted(log.customer)
     n_cust = len(uniques)
@@ -347,7 +416,7 @@ def rfm_summary(
             "recency": (last_cal - first) / unit,
             "T": (cal_off - first) / unit,
         },
-        index=pd.Index(uniques, name=customer_col),
+        index=pd.Index(uniques, name=log.customer_col),
     )
     if log.amount is not None:
         # scale by a power of two (exact) so that sums of huge amounts cannot overflow

@@ -6,7 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlab.transactions import TIME_UNITS, rfm_summary, time_unit_days
+from crmlab.errors import CRMLabInputError
+from crmlab.transactions import (
+    LOG_FORMAT_DEFAULTS,
+    TIME_UNITS,
+    LogFormat,
+    full_log_format,
+    rfm_summary,
+    time_unit_days,
+    validate_transactions,
+)
 
 
 def _reference_summary(tx: pd.DataFrame, cal_end: str, obs_end: str, unit: float) -> pd.DataFrame:
@@ -300,3 +309,93 @@ def test_text_ids_are_compared_as_written_and_sorted_as_text():
     got = rfm_summary(tx)
     assert list(got.index) == ["001", "1", "10", "9"]
     assert got.loc["1", "frequency"] == 1 and got.loc["001", "frequency"] == 0
+
+
+# ---- the LogFormat keywords: one set, read the same way by every function ------------------
+def _readers(bg_cdnow) -> dict:
+    """Every public function that reads a log with the LogFormat keywords, ready to call."""
+    from crmlab import clv, economics, segmentation, value
+
+    return {
+        "validate_transactions": lambda tx, **kw: validate_transactions(tx, **kw).customer,
+        "rfm_summary": lambda tx, **kw: rfm_summary(tx, calibration_end="1997-06-30", **kw),
+        "rfm_table": lambda tx, **kw: segmentation.rfm_table(tx, **kw),
+        "rfm_scores": lambda tx, **kw: segmentation.rfm_scores(tx, **kw),
+        "customer_metrics": lambda tx, **kw: value.customer_metrics(tx, **kw),
+        "cohort_table": lambda tx, **kw: clv.cohort_table(tx, "M", "revenue", **kw),
+        "historical_value": lambda tx, **kw: clv.historical_value(tx, rate=0.1, **kw),
+        "tracking_table": lambda tx, **kw: clv.tracking_table(bg_cdnow, tx, **kw),
+        "purchase_count_distribution": economics.purchase_count_distribution,
+        "one_time_buyer_share": economics.one_time_buyer_share,
+        "repeat_purchase_ladder": economics.repeat_purchase_ladder,
+    }
+
+
+def test_every_log_reader_is_in_the_consistency_tests(bg_cdnow):
+    import ast
+    from pathlib import Path
+
+    import crmlab
+
+    found = set()
+    for path in Path(crmlab.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                kwarg = node.args.kwarg
+                if kwarg is not None and "LogFormat" in ast.unparse(kwarg.annotation or kwarg):
+                    found.add(node.name)
+    assert found == set(_readers(bg_cdnow))
+
+
+def _renamed(tx: pd.DataFrame) -> pd.DataFrame:
+    """The same log with other column names and day-first text dates."""
+    return pd.DataFrame(
+        {
+            "client": tx["customer_id"],
+            "day": pd.to_datetime(tx["date"]).dt.strftime("%d/%m/%Y"),
+            "spend": tx["amount"],
+        }
+    )
+
+
+@pytest.mark.parametrize("reader", sorted(_readers(None)))
+def test_log_readers_read_names_and_date_formats_the_same_way(reader, cdnow_sample, bg_cdnow):
+    call = _readers(bg_cdnow)[reader]
+    plain = call(cdnow_sample)
+    renamed = _renamed(cdnow_sample)
+    options = {"customer_col": "client", "date_col": "day", "amount_col": "spend"}
+    for how in ({"date_format": "%d/%m/%Y"}, {"dayfirst": True}):
+        got = call(renamed, **options, **how)
+        if isinstance(plain, pd.DataFrame):
+            pd.testing.assert_frame_equal(got, plain, check_names=False)
+        elif isinstance(plain, pd.Series):
+            pd.testing.assert_series_equal(got, plain, check_names=False)
+        else:
+            assert got == plain
+    with pytest.raises(CRMLabInputError, match="'day'.*Fix"):
+        call(renamed, **options)  # day-first text is never guessed
+
+
+@pytest.mark.parametrize("reader", sorted(_readers(None)))
+def test_log_readers_refuse_a_misspelt_keyword_and_list_the_right_ones(reader, cdnow_sample):
+    call = _readers(None)[reader]
+    with pytest.raises(TypeError, match=r"'customer'.*customer_col=, date_col=, amount_col="):
+        call(cdnow_sample, customer="customer_id")
+
+
+def test_log_format_defaults_are_filled_in():
+    assert full_log_format({"date_col": "day"}) == {**LOG_FORMAT_DEFAULTS, "date_col": "day"}
+    assert set(LOG_FORMAT_DEFAULTS) == set(LogFormat.__annotations__)
+
+
+def test_cut_off_errors_show_the_date_as_written():
+    tx = _renamed(_tx())
+    with pytest.raises(CRMLabInputError, match=r"'day'.*after observation_end.*'05/01/2020'"):
+        rfm_summary(
+            tx,
+            customer_col="client",
+            date_col="day",
+            amount_col="spend",
+            dayfirst=True,
+            observation_end="2020-01-03",
+        )

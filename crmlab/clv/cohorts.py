@@ -8,11 +8,13 @@ group of customers through time, and reading down a column compares groups at th
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
-from crmlab.transactions import validate_transactions
+from crmlab.transactions import LogFormat, validate_transactions
 
 __all__ = ["cohort_table", "COHORT_PERIODS", "COHORT_VALUES"]
 
@@ -48,13 +50,8 @@ def cohort_table(
     period: str = "M",
     values: str = "customers",
     *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str | None = "amount",
     allow_negative: bool = False,
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    tz: str | None = None,
+    **log_format: Unpack[LogFormat],
 ) -> pd.DataFrame:
     """Cohort x age table of active customers, retention or revenue.
 
@@ -70,12 +67,11 @@ def cohort_table(
         - ``revenue``: sum of the cohort's order amounts at that age;
         - ``revenue_per_customer``: revenue divided by the cohort size (all its customers, not
           just the active ones).
-    customer_col, date_col, amount_col : str
-        Column names; ``amount_col`` may be None for ``customers`` and ``retention``.
     allow_negative : bool
         Accept negative amounts (returns).
-    date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
+    **log_format
+        Column names and how to read the dates (:class:`crmlab.transactions.LogFormat`);
+        ``amount_col`` may be None for ``customers`` and ``retention``.
 
     Returns
     -------
@@ -103,20 +99,11 @@ def cohort_table(
             f"values must be one of {', '.join(map(repr, COHORT_VALUES))}; got {values!r}."
         )
     needs_amount = values in ("revenue", "revenue_per_customer")
-    if needs_amount and amount_col is None:
-        raise CRMLabInputError(
-            f"values={values!r} needs an amount column. Fix: pass amount_col= naming it."
-        )
-    log = validate_transactions(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col if needs_amount else None,
-        allow_negative=allow_negative,
-        date_format=date_format,
-        dayfirst=dayfirst,
-        tz=tz,
-    )
+    if not needs_amount:
+        log_format["amount_col"] = None  # amounts are not read, so their problems do not matter
+    log = validate_transactions(transactions, allow_negative=allow_negative, **log_format)
+    if needs_amount:
+        log.require_amount(f"cohort_table(values={values!r})")
     periods = pd.PeriodIndex(pd.DatetimeIndex(log.day), freq=period)
     ordinal = periods.asi8
     codes, _ = pd.factorize(log.customer)

@@ -18,13 +18,14 @@ methods (``expected_purchases``, ``probability_alive``, ``expected_purchases_new
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 import numpy as np
 import pandas as pd
 
 from crmlab.clv._data import check_summary
 from crmlab.errors import CRMLabInputError
-from crmlab.transactions import time_unit_days, validate_transactions
+from crmlab.transactions import LogFormat, time_unit_days, validate_transactions
 from crmlab.validation import check_frame, require_columns
 
 __all__ = [
@@ -305,10 +306,9 @@ def tracking_table(
     model,
     transactions: pd.DataFrame,
     *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
     calibration_end=None,
     time_unit: str | None = None,
+    **log_format: Unpack[LogFormat],
 ) -> pd.DataFrame:
     """Repeat transactions per period and cumulated, actual vs model, from a transaction log.
 
@@ -322,12 +322,13 @@ def tracking_table(
     model : fitted transaction model
     transactions : DataFrame
         The whole log (calibration and holdout).
-    customer_col, date_col : str
-        Column names.
     calibration_end : date-like, optional
         Recorded in ``attrs`` for the plot's dividing line.
     time_unit : {"D", "W", "M", "Y"}, optional
         Length of a period in the table; default the model's time unit.
+    **log_format
+        Column names and how to read the dates (:class:`crmlab.transactions.LogFormat`);
+        amounts are not read.
 
     Returns
     -------
@@ -335,9 +336,8 @@ def tracking_table(
         Index ``period`` (1, 2, ...), columns ``period_end`` (date), ``actual``, ``model``,
         ``actual_cumulative`` and ``model_cumulative``.
     """
-    log = validate_transactions(
-        transactions, customer_col=customer_col, date_col=date_col, amount_col=None
-    )
+    log_format["amount_col"] = None  # amounts are not read, so their problems do not matter
+    log = validate_transactions(transactions, **log_format)
     model_unit = getattr(model, "time_unit_", None)
     if model_unit is None:
         raise CRMLabInputError("model has no time_unit_: fit it first.")

@@ -17,14 +17,19 @@ cross-buying, duration of the relationship, referrals) move the result.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import TypeAlias, Unpack
 
 import numpy as np
 import pandas as pd
 
 from crmlab.dates import as_day
 from crmlab.errors import CRMLabInputError
-from crmlab.transactions import refuse_orders_after, time_unit_days, validate_transactions
+from crmlab.transactions import (
+    LogFormat,
+    refuse_orders_after,
+    time_unit_days,
+    validate_transactions,
+)
 from crmlab.validation import (
     as_1d_array,
     as_float_array,
@@ -402,14 +407,12 @@ def customer_equity(
 def historical_value(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str = "amount",
     as_of=None,
     rate: float = 0.0,
     time_unit: str = "Y",
     margin: float = 1.0,
     allow_negative: bool = False,
+    **log_format: Unpack[LogFormat],
 ) -> pd.Series:
     """Historical value (历史价值): what each customer has brought in up to ``as_of``.
 
@@ -421,8 +424,6 @@ def historical_value(
     ----------
     transactions : DataFrame
         One row per order (same-day orders need no merging: only sums are taken).
-    customer_col, date_col, amount_col : str
-        Column names.
     as_of : date-like, optional
         The "today" of the calculation; default the last order date. Orders after it are an error
         (filter them yourself so that nothing is dropped unseen).
@@ -434,29 +435,25 @@ def historical_value(
         Share of revenue that is profit (1 keeps revenue).
     allow_negative : bool
         Accept negative amounts (returns).
+    **log_format
+        Column names and how to read the dates (:class:`crmlab.transactions.LogFormat`).
 
     Returns
     -------
     Series ``historical_value`` indexed by customer (sorted); ``attrs`` records ``as_of``,
     ``rate``, ``time_unit`` and ``margin``.
     """
-    log = validate_transactions(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        allow_negative=allow_negative,
-    )
+    log = validate_transactions(transactions, allow_negative=allow_negative, **log_format)
+    amount = log.require_amount("historical_value")
     unit = time_unit_days(time_unit)
     g = float(_rate_array(rate, "rate"))
     mg = check_probability(margin, "margin")
     end = log.day.max() if as_of is None else as_day(as_of, "as_of")
-    refuse_orders_after(log, end, transactions[date_col], date_col=date_col, argument="as_of")
+    refuse_orders_after(log, end, argument="as_of")
     age = (end - log.day).astype(np.int64) / unit
-    assert log.amount is not None  # amount_col is required here
-    value = log.amount * mg * (1 + g) ** age
+    value = amount * mg * (1 + g) ** age
     out = (
-        pd.Series(value, index=pd.Index(log.customer.to_numpy(), name=customer_col))
+        pd.Series(value, index=pd.Index(log.customer.to_numpy(), name=log.customer_col))
         .groupby(level=0, sort=True)
         .sum()
         .rename("historical_value")

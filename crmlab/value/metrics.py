@@ -8,10 +8,12 @@ different metrics agree.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Unpack
 
 import pandas as pd
 
-from crmlab.validation import check_frame, check_probability
+from crmlab.transactions import LogFormat, customer_totals, validate_transactions
+from crmlab.validation import as_numeric_column, check_frame, check_probability, require_columns
 from crmlab.value.weights import normalise_indicators
 
 __all__ = ["customer_metrics", "top_by_metric"]
@@ -23,13 +25,8 @@ __all__ = ["customer_metrics", "top_by_metric"]
 def customer_metrics(
     transactions: pd.DataFrame,
     *,
-    customer_col: str = "customer_id",
-    date_col: str = "date",
-    amount_col: str = "amount",
     quantity_col: str | None = None,
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
-    tz: str | None = None,
+    **log_format: Unpack[LogFormat],
 ) -> pd.DataFrame:
     """Single value metrics per customer from a transaction log.
 
@@ -40,10 +37,10 @@ def customer_metrics(
     ----------
     transactions : DataFrame
         One row per order.
-    customer_col, date_col, amount_col, quantity_col : str
-        Column names (``quantity_col`` optional).
-    date_format, dayfirst, tz : optional
-        How to read the dates, as in :func:`crmlab.transactions.rfm_summary`.
+    quantity_col : str, optional
+        Name of a quantity column to add up per customer.
+    **log_format
+        Column names and how to read the dates (:class:`crmlab.transactions.LogFormat`).
 
     Returns
     -------
@@ -51,19 +48,9 @@ def customer_metrics(
     (revenue / orders), ``first_purchase``, ``last_purchase`` and, if ``quantity_col`` is given,
     ``quantity``.
     """
-    from crmlab.transactions import customer_totals, validate_transactions
-    from crmlab.validation import as_numeric_column, require_columns
-
-    log = validate_transactions(
-        transactions,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        date_format=date_format,
-        dayfirst=dayfirst,
-        tz=tz,
-    )
-    totals = customer_totals(log, amount_col=amount_col)
+    log = validate_transactions(transactions, **log_format)
+    log.require_amount("customer_metrics")
+    totals = customer_totals(log)
     out = pd.DataFrame({"revenue": totals["revenue"], "orders": totals["purchase_days"]})
     out["avg_order_value"] = out["revenue"] / out["orders"]
     out["first_purchase"] = pd.to_datetime(totals["first_day"])
@@ -74,7 +61,7 @@ def customer_metrics(
             transactions, quantity_col, name="transactions", min_value=0.0, allow_bool=False
         ).to_numpy()
         out["quantity"] = pd.Series(quantity).groupby(log.customer.to_numpy()).sum()
-    out.index.name = customer_col
+    out.index.name = log.customer_col
     return out
 
 
