@@ -19,6 +19,7 @@ from crmlab.exercises import (
     Mistake,
     Precision,
     Question,
+    Status,
     gave_fraction,
     gave_percent,
     questions_of,
@@ -217,3 +218,15 @@ def test_importing_the_exercises_changes_no_environment():
     env = {"CRMLAB_GRADING": "record", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["True"], out.stderr
+
+
+def test_statuses_are_plain_words_in_gradebooks_and_each_has_its_own_icon():
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerow(list(Status))
+    assert out.getvalue().strip() == "correct,incorrect,not attempted,error"
+    assert json.loads(json.dumps({"q1": Status.ERROR})) == {"q1": "error"}
+    assert len({s.icon for s in Status}) == len(Status)
+    assert make(0.5).evaluate(0.5).line.startswith(Status.CORRECT.icon)

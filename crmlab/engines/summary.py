@@ -238,18 +238,9 @@ def summarize(
     if kind == "spark" and engine != "spark":
         engine = "spark"
     if engine == "pandas":
-        return _summarize_pandas(
-            source,
-            customer_col=customer_col,
-            date_col=date_col,
-            amount_col=amount_col,
-            date_format=date_format,
-            calibration_end=calibration_end,
-            observation_end=observation_end,
-            time_unit=time_unit,
-            allow_returns=allow_returns,
-            kind=kind,
-        )
+        columns = (customer_col, date_col, amount_col)
+        period = (calibration_end, observation_end, time_unit)
+        return _summarize_pandas(source, kind, columns, date_format, period, allow_returns)
     backend = _backend(
         engine, connection, spark if kind != "spark" else _session_of(source), spark_master
     )
@@ -446,19 +437,20 @@ def _read_pandas(source: Any, kind: str, customer_col: str) -> pd.DataFrame:
 
 
 def _summarize_pandas(
-    source,
-    *,
-    customer_col,
-    date_col,
-    amount_col,
-    date_format,
-    calibration_end,
-    observation_end,
-    time_unit,
-    allow_returns,
-    kind,
+    source: Any,
+    kind: str,
+    columns: tuple[str, str, str | None],
+    date_format: str | None,
+    period: tuple[Any, Any, str],
+    allow_returns: bool,
 ) -> TransactionSummary:
-    """The pandas engine: ``rfm_summary`` for the summary, DuckDB for the small queries after."""
+    """The pandas engine: ``rfm_summary`` for the summary, DuckDB for the small queries after.
+
+    ``columns`` are the customer, date and amount columns; ``period`` is ``calibration_end``,
+    ``observation_end`` and ``time_unit``, as :func:`summarize` received them.
+    """
+    customer_col, date_col, amount_col = columns
+    calibration_end, observation_end, time_unit = period
     raw = _read_pandas(source, kind, customer_col)
     _require(list(raw.columns), customer_col, date_col, amount_col, "")
     tx = raw

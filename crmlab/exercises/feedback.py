@@ -14,18 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from crmlab.exercises.answers import decode_answer, describe
-from crmlab.exercises.questions import (
-    CORRECT,
-    ERROR,
-    INCORRECT,
-    NOT_ATTEMPTED,
-    STATUSES,
-    Question,
-)
+from crmlab.exercises.questions import Question, Status
 
 __all__ = ["format_answer", "write_feedback", "write_summary"]
 
-_ICON = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "⬜", ERROR: "⚠️"}
 _LIMIT = 300
 
 
@@ -67,16 +59,16 @@ def write_feedback(
         lines.append(f"Note: {_plain(row['note'])}.")
     for q in questions:
         status = row[q.qid]
-        lines += ["", f"## {q.qid} · {_plain(q.title, 120)} — {_ICON[status]} {status}", ""]
+        lines += ["", f"## {q.qid} · {_plain(q.title, 120)} — {Status(status).icon} {status}", ""]
         lines.append(f"- Expected: {q.answer_format}.")
         if q.qid in answers:
             lines.append(f"- Your answer: {format_answer(answers[q.qid])}")
         verdict = verdicts.get(q.qid)
-        if verdict is not None and status != CORRECT:
+        if verdict is not None and status != Status.CORRECT:
             lines.append(f"- Hint: {_plain(verdict.message)}")
-        elif status == ERROR:
+        elif status == Status.ERROR:
             lines.append("- The run stopped before this question was checked (see the note).")
-        elif status == NOT_ATTEMPTED and verdict is None:
+        elif status == Status.NOT_ATTEMPTED and verdict is None:
             lines.append(f"- Not checked: run `ex.{q.qid}.check(answer)` in your notebook.")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -101,11 +93,11 @@ def write_summary(
         "|---|---|---|---|---|",
     ]
     for q in questions:
-        counts = [sum(r[q.qid] == s for r in table) for s in STATUSES]
+        counts = [sum(r[q.qid] == s for r in table) for s in Status]
         lines.append(f"| {q.qid} · {_plain(q.title, 60)} | " + " | ".join(map(str, counts)) + " |")
     for q in questions:
         wrong = [v[q.qid] for v in verdicts.values() if v.get(q.qid) is not None]
-        wrong = [v for v in wrong if v.status == INCORRECT]
+        wrong = [v for v in wrong if v.status == Status.INCORRECT]
         lines += ["", f"## {q.qid} · {_plain(q.title, 120)} ({q.answer_format})", ""]
         if not wrong:
             lines.append("No incorrect answers.")

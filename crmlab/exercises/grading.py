@@ -28,19 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from crmlab.exercises.feedback import write_feedback, write_summary
-from crmlab.exercises.questions import (
-    CORRECT,
-    ERROR,
-    INCORRECT,
-    NOT_ATTEMPTED,
-    STATUSES,
-    Question,
-    questions_of,
-)
+from crmlab.exercises.questions import Question, Status, questions_of
 from crmlab.exercises.sandbox import Limits, SandboxResult, run_submission
 from crmlab.runner import _cpu_count
 
-__all__ = ["ERROR", "GradeRow", "grade", "neutralise", "question_ids", "questions_for"]
+__all__ = ["GradeRow", "grade", "neutralise", "question_ids", "questions_for"]
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 CSV_TEXT_LIMIT = 200
@@ -150,9 +142,11 @@ def _row(name: str, questions, verdicts: dict[str, Any], note: str, stopped: boo
     for q in questions:
         verdict = verdicts.get(q.qid)
         row[q.qid] = (
-            verdict.status if verdict is not None else (ERROR if stopped else NOT_ATTEMPTED)
+            verdict.status
+            if verdict is not None
+            else (Status.ERROR if stopped else Status.NOT_ATTEMPTED)
         )
-    row["score"] = sum(row[q.qid] == CORRECT for q in questions)
+    row["score"] = sum(row[q.qid] == Status.CORRECT for q in questions)
     row["total"] = len(questions)
     row["note"] = note
     return row
@@ -348,10 +342,10 @@ def _console_summary(table: list[GradeRow], qids: Sequence[str], seconds: float,
     lines = [f"Graded {n} submission(s) in {seconds:.1f} s: mean score {mean:.2f} / {len(qids)}."]
     width = max(len(q) for q in qids)
     for q in qids:
-        counts = {s: sum(r[q] == s for r in table) for s in STATUSES}
+        counts = {s: sum(r[q] == s for r in table) for s in Status}
         lines.append(
-            f"  {q:<{width}}  correct {counts[CORRECT]:>3}  incorrect {counts[INCORRECT]:>3}  "
-            f"not attempted {counts[NOT_ATTEMPTED]:>3}  error {counts[ERROR]:>3}"
+            f"  {q:<{width}}  correct {counts[Status.CORRECT]:>3}  incorrect {counts[Status.INCORRECT]:>3}  "
+            f"not attempted {counts[Status.NOT_ATTEMPTED]:>3}  error {counts[Status.ERROR]:>3}"
         )
     for r in table:
         if r["note"]:

@@ -21,6 +21,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
     "Mistake",
     "Precision",
     "Question",
+    "Status",
     "gave_fraction",
     "gave_percent",
     "questions_of",
@@ -52,11 +54,26 @@ __all__ = [
 GRADING_ENV = "CRMLAB_GRADING"
 """Environment variable; ``"record"`` makes ``check`` record answers instead of judging them."""
 
-CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
-ERROR = "error"
-"""The grader's status of a question a run never reached (a check itself never says it)."""
-STATUSES = (CORRECT, INCORRECT, NOT_ATTEMPTED, ERROR)
-_ICON = {CORRECT: "✅", INCORRECT: "❌", NOT_ATTEMPTED: "⬜"}
+
+class Status(StrEnum):
+    """The verdict on one answer, written as its value (``"correct"``) in the gradebook.
+
+    ``ERROR`` is the grader's status of a question a run never reached; a check itself never
+    says it.
+    """
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not attempted"
+    ERROR = "error"
+
+    @property
+    def icon(self) -> str:
+        """The mark shown beside the status in messages and feedback."""
+        return {"correct": "✅", "incorrect": "❌", "not attempted": "⬜"}.get(self.value, "⚠️")
+
+
+CORRECT, INCORRECT, NOT_ATTEMPTED = Status.CORRECT, Status.INCORRECT, Status.NOT_ATTEMPTED
 
 
 @dataclass(frozen=True)
@@ -67,8 +84,8 @@ class CheckResult:
     ----------
     qid : str
         The question.
-    status : str
-        "correct", "incorrect" or "not attempted".
+    status : Status
+        Correct, incorrect or not attempted.
     message : str
         What the student reads ("well done.", a hint about the likely mistake, ...).
     mistake : int or None
@@ -76,14 +93,14 @@ class CheckResult:
     """
 
     qid: str
-    status: str
+    status: Status
     message: str
     mistake: int | None = None
 
     @property
     def line(self) -> str:
         """The one line ``check`` prints."""
-        return f"{_ICON[self.status]} {self.qid} {self.status}: {self.message}"
+        return f"{self.status.icon} {self.qid} {self.status}: {self.message}"
 
 
 # --------------------------------------------------------------------------------------------
