@@ -54,7 +54,7 @@ def _duplicated_columns():
 
 def _dataset_folder(tmp_path, monkeypatch):
     from crmlab.datasets import fetch
-    from crmlab.datasets._registry import REGISTRY
+    from crmlab.datasets.registry import REGISTRY
 
     monkeypatch.setenv("CRMLAB_DATA", str(tmp_path))
     (tmp_path / REGISTRY["cdnow_sample"].filename).mkdir()

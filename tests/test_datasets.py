@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from crmlab import datasets
-from crmlab.datasets import _registry
-from crmlab.datasets._registry import REGISTRY, RemoteFile, fetch
+from crmlab.datasets import registry
+from crmlab.datasets.registry import REGISTRY, RemoteFile, fetch
 from crmlab.errors import DatasetError
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -56,7 +56,7 @@ def local_server(tmp_path):
 def _point_registry_at(monkeypatch, name, url):
     entry = REGISTRY[name]
     patched = RemoteFile(**{**entry.__dict__, "url": url + entry.filename})
-    monkeypatch.setitem(_registry.REGISTRY, name, patched)
+    monkeypatch.setitem(registry.REGISTRY, name, patched)
     return patched
 
 

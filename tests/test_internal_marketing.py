@@ -164,7 +164,7 @@ def test_branch_panel_hand_computed():
 
 
 def test_chain_paths_recover_planted_effects(chain):
-    from crmlab.datasets._simulate_internal import CHAIN_TRUE_PARAMS as P
+    from crmlab.datasets.synthetic_internal import CHAIN_TRUE_PARAMS as P
 
     panel = it.branch_panel(*chain)
     paths = it.service_profit_chain_paths(panel).set_index("y")

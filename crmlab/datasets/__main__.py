@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from crmlab.datasets._registry import REGISTRY, data_home, fetch
+from crmlab.datasets.registry import REGISTRY, data_home, fetch
 from crmlab.errors import DatasetError
 
 

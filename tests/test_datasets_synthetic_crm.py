@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crmlab.datasets import CRMExtract, simulate_crm_extract
-from crmlab.datasets._simulate_crm import CRM_CHANNELS, CRM_PROBLEMS
+from crmlab.datasets.synthetic_crm import CRM_CHANNELS, CRM_PROBLEMS
 from crmlab.errors import CRMLabInputError
 
 

@@ -180,7 +180,9 @@ _CARD = dict(
 )
 
 
-def simulate_membership_cards(n_members: int = 2000, *, random_state: int | None = 0):
+def simulate_membership_cards(
+    n_members: int = 2000, *, random_state: int | None = 0
+) -> pd.DataFrame:
     """A year of a retail chain's membership-card log (synthetic, seeded).
 
     Each row is one visit paid with a membership card (会员卡): the member, the day, the amount

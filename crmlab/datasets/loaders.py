@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmlab.datasets._registry import fetch
+from crmlab.datasets.registry import fetch
 
 __all__ = ["load_cdnow", "load_telco_churn", "load_hr_attrition", "load_donations"]
 

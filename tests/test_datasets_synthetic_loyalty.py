@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from crmlab.datasets import simulate_loyalty_survey, simulate_service_profit_chain
-from crmlab.datasets._simulate_internal import CHAIN_TRUE_PARAMS
-from crmlab.datasets._simulate_loyalty import LOYALTY_TRUE_PARAMS
+from crmlab.datasets.synthetic_internal import CHAIN_TRUE_PARAMS
+from crmlab.datasets.synthetic_loyalty import LOYALTY_TRUE_PARAMS
 
 
 @pytest.fixture(scope="module")
