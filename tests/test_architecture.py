@@ -133,3 +133,26 @@ def test_the_rule_catches_a_violation(tmp_path):
     (imported,) = crmlab_imports(probe)
     assert layer_of(imported) == "plotting"
     assert "plotting" not in LAYERS["analysis"]
+
+
+def _is_private(module: str) -> bool:
+    return any(p.startswith("_") and not p.startswith("__") for p in module.split("."))
+
+
+def test_public_names_are_defined_in_public_modules():
+    """What a package exports lives in a module whose name says what it holds, not ``_x``."""
+    import importlib
+    import inspect
+
+    bad = []
+    for path in MODULES:
+        name = module_name(path)
+        if _is_private(name) or name.endswith("__main__"):
+            continue
+        module = importlib.import_module(name)
+        for export in getattr(module, "__all__", []):
+            obj = getattr(module, export)
+            home = getattr(obj, "__module__", "") or ""
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and _is_private(home):
+                bad.append(f"{name}.{export} (defined in {home})")
+    assert not bad, "public names defined in private modules: " + ", ".join(bad)
