@@ -45,7 +45,7 @@ def _prospective_without_lower_is_better(ref):
         ("q1", lambda ref: value.top_share(_per_customer("amount"), 0.1), "share of revenue"),
         ("q1", lambda ref: value.top_share(_orders(), 0.2), "top 20%"),
         ("q2", lambda ref: value.gini(_per_customer("amount")), "Gini of revenue"),
-        ("q2", lambda ref: 100 * ref, "not a percentage"),
+        ("q2", lambda ref: 100 * ref, "looks like a percentage"),
         ("q3", lambda ref: ref / len(ex.load()["revenue"]), "share of customers"),
         ("q3", lambda ref: round(0.7 * len(ex.load()["revenue"])), "70% of the customers"),
         ("q3", lambda ref: _class_a((0.8, 0.95)), "lesson's cuts"),

@@ -89,7 +89,7 @@ def test_q5_mistakes(fits, cdnow_sample):
     pct = 100 * (m["predicted_total"] - m["actual_total"]) / m["actual_total"]
     assert ex.q5.reference() == pytest.approx(pct)
     assert late["frequency_holdout"].sum() == m["actual_total"]
-    assert "wrong sign" in _hint(ex.q5, -pct)
+    assert "sign is reversed" in _hint(ex.q5, -pct)
     assert "percent" in _hint(ex.q5, pct / 100)
     early = calibration_holdout_report(fits["bg"], fits["summary"]).metrics["total_error_pct"]
     assert "1997-09-30" in _hint(ex.q5, early)

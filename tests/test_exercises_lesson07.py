@@ -50,10 +50,10 @@ def test_reference_values(survey):
         ("q2", lambda s: _alpha(s[["init_1", "init_2", "init_3r"]]), "not reversed"),
         ("q3", lambda s: _difference(s, 2.0), "fast_days=2"),
         ("q3", lambda s: 100 * _difference(s, 1.0), "percentage"),
-        ("q3", lambda s: -_difference(s, 1.0), "Wrong sign"),
+        ("q3", lambda s: -_difference(s, 1.0), "sign is reversed"),
         ("q4", lambda s: ex._gold_net(redemption=1.0), "redeemed share"),
         ("q4", lambda s: ex._gold_net_extra_only(), "all spending"),
-        ("q4", lambda s: -16.0, "Wrong sign"),
+        ("q4", lambda s: -16.0, "sign is reversed"),
     ],
 )
 def test_mistake_hints(survey, qid, wrong, words):

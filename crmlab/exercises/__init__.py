@@ -27,9 +27,11 @@ references rounded to the stated precision correct and perturbed beyond it incor
 mistake's hint reached, placeholders not attempted, wrong types answered with a sentence.
 """
 
-from crmlab.exercises import questions
+from crmlab.exercises import mistakes, questions
 from crmlab.exercises.answers import ANSWER_MIME
+from crmlab.exercises.mistakes import *  # noqa: F403 - the package re-exports mistakes' API
 from crmlab.exercises.questions import *  # noqa: F403 - the package re-exports questions' API
 
 __all__ = ["ANSWER_MIME"]
-__all__ += questions.__all__  # a form type checkers follow
+__all__ += mistakes.__all__  # a form type checkers follow
+__all__ += questions.__all__

@@ -17,7 +17,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from crmlab.exercises.questions import Mistake, Question, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_percent
+from crmlab.exercises.questions import Question
 
 __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_percent
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = ["JUDGEMENTS", "SCORECARD", "SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
@@ -150,10 +151,7 @@ q2 = Question(
             hint="that is the Gini of revenue (the lesson's number); the question asks about "
             "orders.",
         ),
-        Mistake(
-            factor=100.0,
-            hint="give the Gini as a number between 0 and 1, not a percentage.",
-        ),
+        gave_percent(),
     ),
 )
 

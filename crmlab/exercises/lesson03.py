@@ -10,7 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_percent
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = ["N_MEMBERS", "SEED", "SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_percent
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_fraction, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_fraction, gave_percent, wrong_sign
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
@@ -335,10 +336,7 @@ answer = calibration_holdout_report(late_fit, late).metrics["total_error_pct"]""
             hint="that is the error with the lesson's calibration end 1997-09-30; rebuild the "
             "summary with calibration_end='1997-12-31' and refit.",
         ),
-        Mistake(
-            factor=-1.0,
-            hint="wrong sign: predicted minus actual, so too few predicted is negative.",
-        ),
+        wrong_sign("predicted minus actual, so too few predicted is negative"),
         gave_fraction(),
     ),
 )

@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_fraction
+from crmlab.exercises.mistakes import Mistake, gave_fraction, gave_percent, wrong_sign
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = [
     "FAST_DAYS",
@@ -161,10 +162,8 @@ q3 = Question(
             value=lambda: _paradox_diff(2.0),
             hint="That is the difference with fast_days=2 (the lesson's); use fast_days=1.",
         ),
-        Mistake(
-            factor=100, hint="That looks like percentage points; give the difference as a fraction."
-        ),
-        Mistake(factor=-1.0, hint="Wrong sign: fast-resolved complainants minus non-complainants."),
+        gave_percent(),
+        wrong_sign("fast-resolved complainants minus non-complainants"),
     ],
 )
 
@@ -218,6 +217,6 @@ q4 = Question(
             value=_gold_net_extra_only,
             hint="Points are paid on all spending, not only on the extra spend the programme brings.",
         ),
-        Mistake(factor=-1.0, hint="Wrong sign: net gain = extra margin - points cost."),
+        wrong_sign("net gain = extra margin - points cost"),
     ],
 )

@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_percent
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = [
     "N_BRANCHES",

@@ -20,7 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_percent, wrong_sign
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
@@ -364,11 +365,7 @@ FROM customer_360
 answer = database.run(con, sql)["difference"].iloc[0]''',
     mistakes=(
         gave_percent(),
-        Mistake(
-            factor=-1.0,
-            hint="the sign is reversed: take the share of customers with a complaint minus the "
-            "share of those without.",
-        ),
+        wrong_sign("the share of customers with a complaint minus the share of those without"),
         Mistake(
             value=lambda: _repeat_gap(how="versus everyone"),
             hint="that compares customers with a complaint with all customers; compare them with "

@@ -20,7 +20,8 @@ import tempfile
 from functools import cache
 from typing import Any
 
-from crmlab.exercises.questions import Mistake, Precision, Question, gave_percent
+from crmlab.exercises.mistakes import Mistake, gave_percent, wrong_sign
+from crmlab.exercises.questions import Precision, Question
 
 __all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
 
@@ -134,11 +135,7 @@ q1 = Question(
 answer = export_result.metrics["bgnbd"]["relative_error"]""",
     mistakes=(
         gave_percent(),
-        Mistake(
-            factor=-1.0,
-            hint="the sign is reversed: take expected minus actual, so a forecast that is too low "
-            "gives a negative number.",
-        ),
+        wrong_sign("expected minus actual, so a forecast that is too low gives a negative number"),
         Mistake(
             value=lambda: float(
                 _holdout()["expected_holdout_purchases"] - _holdout()["actual_holdout_purchases"]

@@ -1,4 +1,4 @@
-"""Questions, their stated precision, common mistakes, and how an answer is judged.
+"""Questions, their stated precision, and how an answer is judged (mistakes: :mod:`.mistakes`).
 
 An exercise set is a module (``crmlab.exercises.lesson01`` ...) that defines questions ``q1``,
 ``q2``, ... as :class:`Question` objects. A student calls ``ex.q1.check(answer)``,
@@ -35,6 +35,7 @@ from crmlab.exercises.answers import (
     encode_answer,
     record_json,
 )
+from crmlab.exercises.mistakes import Mistake, times
 
 __all__ = [
     "CORRECT",
@@ -42,12 +43,9 @@ __all__ = [
     "INCORRECT",
     "NOT_ATTEMPTED",
     "CheckResult",
-    "Mistake",
     "Precision",
     "Question",
     "Status",
-    "gave_fraction",
-    "gave_percent",
     "questions_of",
 ]
 
@@ -170,78 +168,6 @@ class Precision:
         with np.errstate(invalid="ignore"):
             ok = np.abs(a - r) <= tol
         return bool(np.all(ok | both_nan))
-
-
-# --------------------------------------------------------------------------------------------
-# mistakes
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Mistake:
-    """A common wrong answer and the hint it deserves.
-
-    Give exactly one of
-
-    - ``value``: a zero-argument function computing the wrong answer (a typical wrong
-      computation on the same data); matched at the question's precision;
-    - ``factor``: the wrong answer is the reference times ``factor`` (percent for a fraction:
-      100; wrong sign: -1); matched at the question's precision;
-    - ``test``: ``test(answer, expected) -> bool`` for anything else.
-
-    Parameters
-    ----------
-    test : callable, optional
-        See above.
-    hint : str
-        What the student reads when the answer looks like this mistake.
-    value : callable, optional
-        See above.
-    factor : float, optional
-        See above.
-    """
-
-    test: Callable[[Any, Any], bool] | None = None
-    hint: str = ""
-    value: Callable[[], Any] | None = None
-    factor: float | None = None
-
-    def __post_init__(self) -> None:
-        given = [x is not None for x in (self.test, self.value, self.factor)]
-        if sum(given) != 1:
-            raise ValueError("a Mistake needs exactly one of value=, factor= or test=.")
-        if not self.hint:
-            raise ValueError("a Mistake needs a hint=.")
-
-    def example(self, reference: Any) -> Any:
-        """An answer showing this mistake (for tests); None for a ``test=`` mistake."""
-        if self.value is not None:
-            return self.value()
-        if self.factor is not None:
-            return _times(reference, self.factor)
-        return None
-
-
-def _times(x: Any, factor: float) -> Any:
-    if isinstance(x, (pd.Series, pd.DataFrame)):
-        return x * factor
-    return np.asarray(x, dtype=float) * factor if np.ndim(x) else float(x) * factor
-
-
-def gave_percent() -> Mistake:
-    """The answer is a percentage where the question asks for a fraction (reference x 100)."""
-    return Mistake(
-        factor=100.0,
-        hint="that looks like a percentage; this question asks for a fraction "
-        "(write 0.25 for 25%).",
-    )
-
-
-def gave_fraction(unit: str = "percent") -> Mistake:
-    """The answer is a fraction where the question asks for percent or points (reference / 100)."""
-    return Mistake(
-        factor=0.01,
-        hint=f"that looks like a fraction; this question asks for {unit} "
-        "(write 25 for 25%, not 0.25).",
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,10 +344,10 @@ class Question:
                     hit = _compare(answer, self._mistake_value(k), self.precision, self.columns)[0]
                 elif mistake.factor is not None and self.precision.decimals is None:
                     # relative precision: compare where the answer is
-                    wrong = _roundtrip(_times(expected, mistake.factor))
+                    wrong = _roundtrip(times(expected, mistake.factor))
                     hit = _compare(answer, wrong, self.precision, self.columns)[0]
                 elif mistake.factor is not None:  # absolute: undo the factor, then compare
-                    unscaled = _roundtrip(_times(answer, 1 / mistake.factor))
+                    unscaled = _roundtrip(times(answer, 1 / mistake.factor))
                     hit = _compare(unscaled, expected, self.precision, self.columns)[0]
                 elif mistake.test is not None:
                     hit = bool(mistake.test(answer, expected))

@@ -1,0 +1,95 @@
+"""Mistakes: a common wrong answer and the hint it deserves, and the ones every set meets.
+
+A :class:`Mistake` names a typical wrong computation (``value=``), a wrong scale (``factor=``) or
+any other test; :func:`gave_percent`, :func:`gave_fraction` and :func:`wrong_sign` are the
+mistakes of scale and sign that many questions share, with one wording each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Mistake", "gave_fraction", "gave_percent", "times", "wrong_sign"]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A common wrong answer and the hint it deserves.
+
+    Give exactly one of
+
+    - ``value``: a zero-argument function computing the wrong answer (a typical wrong
+      computation on the same data); matched at the question's precision;
+    - ``factor``: the wrong answer is the reference times ``factor`` (percent for a fraction:
+      100; wrong sign: -1); matched at the question's precision;
+    - ``test``: ``test(answer, expected) -> bool`` for anything else.
+
+    Parameters
+    ----------
+    test : callable, optional
+        See above.
+    hint : str
+        What the student reads when the answer looks like this mistake.
+    value : callable, optional
+        See above.
+    factor : float, optional
+        See above.
+    """
+
+    test: Callable[[Any, Any], bool] | None = None
+    hint: str = ""
+    value: Callable[[], Any] | None = None
+    factor: float | None = None
+
+    def __post_init__(self) -> None:
+        given = [x is not None for x in (self.test, self.value, self.factor)]
+        if sum(given) != 1:
+            raise ValueError("a Mistake needs exactly one of value=, factor= or test=.")
+        if not self.hint:
+            raise ValueError("a Mistake needs a hint=.")
+
+    def example(self, reference: Any) -> Any:
+        """An answer showing this mistake (for tests); None for a ``test=`` mistake."""
+        if self.value is not None:
+            return self.value()
+        if self.factor is not None:
+            return times(reference, self.factor)
+        return None
+
+
+def times(x: Any, factor: float) -> Any:
+    """``x`` scaled by ``factor``: a number, an array, a Series or a DataFrame."""
+    if isinstance(x, (pd.Series, pd.DataFrame)):
+        return x * factor
+    return np.asarray(x, dtype=float) * factor if np.ndim(x) else float(x) * factor
+
+
+def gave_percent() -> Mistake:
+    """The answer is a percentage where the question asks for a fraction (reference x 100)."""
+    return Mistake(
+        factor=100.0,
+        hint="that looks like a percentage; this question asks for a fraction "
+        "(write 0.25 for 25%).",
+    )
+
+
+def wrong_sign(difference: str) -> Mistake:
+    """The answer has the reference's size but the opposite sign (reference x -1).
+
+    ``difference`` says which way round to subtract, e.g. ``"expected minus actual"``.
+    """
+    return Mistake(factor=-1.0, hint=f"the sign is reversed: take {difference}.")
+
+
+def gave_fraction(unit: str = "percent") -> Mistake:
+    """The answer is a fraction where the question asks for percent or points (reference / 100)."""
+    return Mistake(
+        factor=0.01,
+        hint=f"that looks like a fraction; this question asks for {unit} "
+        "(write 25 for 25%, not 0.25).",
+    )
