@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from crmlab.churn.survival import retention_curves
 from crmlab.errors import CRMLabInputError
 from crmlab.inference import fit_table, wilson_interval
 from crmlab.loyalty import nps_breakdown
@@ -186,7 +187,9 @@ def tenure_retention_curve(
     """Kaplan-Meier retention curve over years at the company (lifelines).
 
     Leavers are events at their tenure; employees still there are censored at their current
-    tenure. Caveat: a snapshot of one year's staff, not a cohort followed from hiring.
+    tenure. Caveat: a snapshot of one year's staff, not a cohort followed from hiring. The
+    estimate is that of :func:`crmlab.churn.retention_curves` (customers there, employees here),
+    with ``level`` the confidence level of the pointwise intervals.
 
     Returns
     -------
@@ -194,34 +197,12 @@ def tenure_retention_curve(
         Long format: ``group`` (``"all"`` without ``by``), ``time`` (years), ``retention``
         (share still employed), ``ci_low``, ``ci_high``, ``at_risk``.
     """
-    from lifelines import KaplanMeierFitter
-
-    hr = check_frame(hr, "hr", columns=[duration, outcome] + ([by] if by else []))
     level = check_probability(level, "level", open_interval=True)
-    t = as_numeric_column(hr, duration, name="hr", min_value=0.0)
-    e = binary_column(hr, outcome, name="hr")
-    groups = hr[by] if by else pd.Series("all", index=hr.index)
-    if by:
-        report_bad_rows(
-            groups.isna(), groups, column=by, name="hr", problem="are missing", fix="fill them"
-        )
-    frames = []
-    for name, idx in groups.groupby(groups, observed=True).groups.items():
-        kmf = KaplanMeierFitter(alpha=1 - level).fit(t[idx], e[idx])
-        ci = kmf.confidence_interval_survival_function_
-        frames.append(
-            pd.DataFrame(
-                {
-                    "group": str(name),
-                    "time": kmf.survival_function_.index.to_numpy(dtype=float),
-                    "retention": kmf.survival_function_.iloc[:, 0].to_numpy(),
-                    "ci_low": ci.iloc[:, 0].to_numpy(),
-                    "ci_high": ci.iloc[:, 1].to_numpy(),
-                    "at_risk": kmf.event_table["at_risk"].to_numpy(),
-                }
-            )
-        )
-    out = pd.concat(frames, ignore_index=True)
+    curves = retention_curves(hr, duration, outcome, by, alpha=1 - level)
+    out = curves.survival.rename(
+        columns={"survival": "retention", "ci_lower": "ci_low", "ci_upper": "ci_high"}
+    )
+    out = out.drop(columns="churned").assign(group=out["group"].astype(str))
     out.attrs["by"] = by
     return out
 
