@@ -194,3 +194,25 @@ def test_duckdb_table_name_and_relation_sources():
     assert_same(by_name, from_frame)
     assert_same(by_relation, from_frame)
     assert len(from_frame) == 200
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "UTC"])
+def test_zone_aware_dates_give_the_same_days_on_every_engine(tmp_path, zone):
+    """Orders near midnight: the purchase day is the customer's, not the engine's zone's."""
+    clock = ["2020-01-01 00:30", "2020-01-01 23:30", "2020-01-03 00:10", "2020-01-05 23:50"]
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "a"],
+            "date": pd.to_datetime(clock).tz_localize(zone),
+            "amount": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    ref = rfm_summary(tx, calibration_end="2020-01-02", time_unit="D")
+    assert ref.loc["a", "frequency"] == 0 and ref.loc["a", "frequency_holdout"] == 1
+    tx.to_parquet(tmp_path / "orders.parquet")
+    for source in (tx, str(tmp_path / "orders.parquet")):
+        for engine in ("duckdb", "pandas"):
+            got = summarize(
+                source, calibration_end="2020-01-02", time_unit="D", engine=engine, **CDNOW
+            ).frame()
+            assert_same(got[ref.columns], ref)

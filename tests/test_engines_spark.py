@@ -113,3 +113,22 @@ def test_analyze_on_spark_scores_like_duckdb(spark, tmp_path):
             np.testing.assert_allclose(a[col], b[col], rtol=rtol, err_msg=col)
     assert sp.model.params_ == pytest.approx(duck.model.params_, rel=1e-9)
     assert sp.equity["estimate"] == pytest.approx(duck.equity["estimate"], rel=1e-9)
+
+
+def test_spark_reads_zone_aware_parquet_days_like_pandas(spark, tmp_path):
+    """Orders near midnight in Shanghai: the purchase day is the customer's on every engine."""
+    clock = ["2020-01-01 00:30", "2020-01-01 23:30", "2020-01-03 00:10", "2020-01-05 23:50"]
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "a"],
+            "date": pd.to_datetime(clock).tz_localize("Asia/Shanghai"),
+            "amount": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    path = tmp_path / "orders.parquet"
+    tx.to_parquet(path, coerce_timestamps="us")  # Spark reads microsecond timestamps
+    opts = {"calibration_end": "2020-01-02", "time_unit": "D", **CDNOW}
+    ref = summarize(tx, engine="pandas", **opts).frame()
+    for source in (tx, str(path)):
+        got = summarize(source, engine="spark", spark=spark, **opts).frame()
+        assert_same(got, ref)

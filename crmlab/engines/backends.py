@@ -99,6 +99,13 @@ class DuckDBBackend:
         """Column names of a relation."""
         return list(self.con.sql(f"SELECT * FROM {name} LIMIT 0").columns)
 
+    def holds_instants(self, name: str, column: str) -> bool:
+        """Whether ``column`` of ``name`` is a ``TIMESTAMP WITH TIME ZONE`` (any precision)."""
+        rows = self.con.sql(f"DESCRIBE SELECT * FROM {name}").fetchall()
+        types = {row[0]: str(row[1]).upper() for row in rows}
+        kind = types.get(column, "")
+        return kind.startswith("TIMESTAMPTZ") or "WITH TIME ZONE" in kind
+
     # -- queries -------------------------------------------------------------------------------
     def register(self, name: str, frame: Any) -> None:
         """Make a pandas frame, Arrow table or DuckDB relation queryable as ``name``."""
@@ -230,6 +237,13 @@ class SparkBackend:
     def columns(self, name: str) -> list[str]:
         """Column names of a relation."""
         return list(self.spark.table(name).columns)
+
+    def holds_instants(self, name: str, column: str) -> bool:
+        """Whether ``column`` of ``name`` is a Spark ``TimestampType`` (instants, not wall clock)."""
+        from pyspark.sql.types import TimestampType
+
+        fields = {f.name: f.dataType for f in self.spark.table(name).schema.fields}
+        return isinstance(fields.get(column), TimestampType)
 
     def register(self, name: str, frame: Any) -> None:
         """Make a pandas frame queryable as ``name``."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from crmlab.errors import CRMLabInputError
 
-__all__ = ["InputFiles", "resolve_files", "file_manifest", "sha256_of"]
+__all__ = ["InputFiles", "resolve_files", "file_manifest", "parquet_zone", "sha256_of"]
 
 _PARQUET = (".parquet", ".parq", ".pq")
 _CSV = (".csv", ".csv.gz", ".csv.zst", ".csv.bz2", ".txt", ".txt.gz", ".tsv", ".tsv.gz")
@@ -127,3 +127,22 @@ def file_manifest(files: InputFiles) -> list[dict]:
         else {"path": str(p)}
         for p in files.paths
     ]
+
+
+def parquet_zone(files: InputFiles, column: str) -> str:
+    """The time zone a Parquet date column was written in, from its first file's schema.
+
+    Parquet keeps zone-aware timestamps as instants and the zone in the Arrow schema
+    (``timestamp[ns, tz=Asia/Shanghai]``); pandas reads the zone back, DuckDB does not. This is
+    the zone whose wall clock gives the purchase day, as pandas and
+    :func:`crmlab.transactions.rfm_summary` read it; ``"UTC"`` when the schema names none.
+    """
+    import pyarrow.parquet as pq
+
+    first = files.paths[0]
+    if files.format != "parquet" or not isinstance(first, Path):
+        return "UTC"
+    schema = pq.read_schema(first)
+    if column not in schema.names:
+        return "UTC"
+    return getattr(schema.field(column).type, "tz", None) or "UTC"

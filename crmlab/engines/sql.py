@@ -77,12 +77,20 @@ def tx_sql(
     amount_col: str | None,
     date_format: str | None,
     file_col: str | None = None,
+    zone: str | None = None,
 ) -> str:
-    """Normalise ``crm_raw`` into ``crm_tx`` (customer, day, amount, raw text, source file)."""
+    """Normalise ``crm_raw`` into ``crm_tx`` (customer, day, amount, raw text, source file).
+
+    ``zone``: the date column holds instants (``TIMESTAMP WITH TIME ZONE``); days are read on
+    the wall clock of that zone, as :func:`crmlab.transactions.rfm_summary` reads zone-aware
+    dates, whatever the connection's ``TimeZone`` setting.
+    """
     d = quote(date_col)
     if date_format is not None:
         fmt = date_format.replace("'", "''")
         parsed = f"TRY_STRPTIME(CAST({d} AS VARCHAR), '{fmt}')"
+    elif zone is not None:
+        parsed = f"({d} AT TIME ZONE '{zone.replace(chr(39), chr(39) * 2)}')"
     else:
         parsed = f"TRY_CAST({d} AS TIMESTAMP)"
     day = f"DATE_DIFF('day', {EPOCH}, CAST({parsed} AS DATE))"

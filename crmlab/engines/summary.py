@@ -21,7 +21,7 @@ import pandas as pd
 from crmlab.dates import as_datetime_column
 from crmlab.engines import sql as q
 from crmlab.engines.backends import DuckDBBackend, SparkBackend
-from crmlab.engines.sources import InputFiles, resolve_files
+from crmlab.engines.sources import InputFiles, parquet_zone, resolve_files
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import rfm_summary, summary_period, time_unit_days
 from crmlab.validation import report_bad_rows
@@ -191,7 +191,10 @@ def summarize(
     """Summarise a transaction log into one buy-till-you-die row per customer, on an engine.
 
     The numbers are those of :func:`crmlab.transactions.rfm_summary` (same-day orders merged,
-    times in ``time_unit`` from each customer's first purchase day) on every engine.
+    times in ``time_unit`` from each customer's first purchase day) on every engine. Zone-aware
+    dates give the purchase day on the wall clock of their own zone, as there: a pandas column's
+    zone, or a Parquet column's zone from its schema; instants in a database table, which keep
+    no zone, are read in UTC.
 
     Parameters
     ----------
@@ -255,15 +258,18 @@ def summarize(
         text = [customer_col] + ([date_col] if date_format else [])
         backend.read_files(files, text_columns=text, file_col=_FILE_COL)
     elif kind == "frame":
-        backend.read_frame(source)
+        backend.read_frame(_wall_clock(source, date_col))
     else:
         backend.read_table(source)
     where = _where(files)
     columns = backend.columns("crm_raw")
     _require(columns, customer_col, date_col, amount_col, where)
+    zone = None
+    if date_format is None and backend.holds_instants("crm_raw", date_col):
+        zone = parquet_zone(files, date_col) if files else "UTC"
+    file_col = _FILE_COL if files else None
     backend.view(
-        "crm_tx",
-        q.tx_sql(customer_col, date_col, amount_col, date_format, _FILE_COL if files else None),
+        "crm_tx", q.tx_sql(customer_col, date_col, amount_col, date_format, file_col, zone)
     )
     checks = backend.frame(q.checks_sql()).iloc[0]
     _raise_for_checks(
@@ -434,6 +440,17 @@ def _read_pandas(source: Any, kind: str, customer_col: str) -> pd.DataFrame:
     return pd.concat(
         [pd.read_csv(p, dtype={customer_col: str}) for p in files.paths], ignore_index=True
     )
+
+
+def _wall_clock(frame: pd.DataFrame, date_col: str) -> pd.DataFrame:
+    """``frame`` with a zone-aware date column replaced by its wall-clock time in that zone.
+
+    An engine would otherwise count days in its session's zone (UTC), while
+    :func:`crmlab.transactions.rfm_summary` counts them where the customer is.
+    """
+    if date_col in frame.columns and isinstance(frame[date_col].dtype, pd.DatetimeTZDtype):
+        return frame.assign(**{date_col: frame[date_col].dt.tz_localize(None)})
+    return frame
 
 
 def _summarize_pandas(
