@@ -50,10 +50,17 @@ def load() -> dict[str, Any]:
     """The data of this set: the firm export's ``files`` and the CDNOW log ``tx``."""
     from crmlab.datasets import load_cdnow, simulate_firm_export
 
+    folder = _export_folder().name
     files = simulate_firm_export(
-        SETTINGS["n_customers"], path=tempfile.mkdtemp(), random_state=SETTINGS["seed"]
+        SETTINGS["n_customers"], path=folder, random_state=SETTINGS["seed"]
     )
     return {"files": files, "tx": load_cdnow()}
+
+
+@cache
+def _export_folder() -> tempfile.TemporaryDirectory:
+    """Where the firm export is written: one folder per process, removed when it exits."""
+    return tempfile.TemporaryDirectory(prefix="crmlab-lesson10-")
 
 
 @cache
