@@ -116,6 +116,9 @@ def test_load_result_reads_back(firm):
     again = load_result(result.out)
     assert again.model_name == result.model_name
     assert again.model.params_ == pytest.approx(result.model.params_)
+    for name in (result.model_name, "spend"):  # the models whose covariance model.json keeps
+        cov = result.models[name].covariance_
+        np.testing.assert_allclose(again.models[name].covariance_.loc[cov.index, cov.columns], cov)
     pd.testing.assert_frame_equal(
         again.tables["period_transactions"], result.tables["period_transactions"]
     )

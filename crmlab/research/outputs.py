@@ -219,6 +219,11 @@ def _model_from(cls, spec: dict):
     }
     m.log_likelihood_ = spec["log_likelihood"]
     m.n_customers_ = spec["n_customers"]
+    if spec.get("covariance_log") is not None:  # saved for the chosen and the spend model
+        names = list(spec["params"])
+        p = np.array([spec["params"][n] for n in names], dtype=float)
+        cov = np.asarray(spec["covariance_log"], dtype=float) * np.outer(p, p)
+        m.covariance_ = pd.DataFrame(cov, index=names, columns=names)
     return m
 
 
