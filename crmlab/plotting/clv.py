@@ -51,10 +51,6 @@ def plot_period_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     table : DataFrame
         From :func:`crmlab.clv.evaluation.period_transactions_table`.
     ax : matplotlib Axes, optional
-
-    Returns
-    -------
-    matplotlib Axes
     """
     ax = _table_ax(table, ["actual", "model"], "period_transactions_table", ax)
     x = np.arange(len(table))

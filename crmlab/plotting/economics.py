@@ -78,10 +78,6 @@ def plot_simulated_cohorts(runs: pd.DataFrame, expected: pd.DataFrame, *, ax=Non
     expected : DataFrame
         Columns ``year`` and ``customers``: :func:`crmlab.economics.cohort_profit` with the same
         retention rate and cohort size.
-
-    Returns
-    -------
-    matplotlib Axes
     """
     import seaborn as sns
 

@@ -36,10 +36,6 @@ def plot_rfm_grid(scores: pd.DataFrame, *, ax=None) -> Axes:
     ----------
     scores : DataFrame
         :func:`crmlab.segmentation.rfm_scores` output.
-
-    Returns
-    -------
-    matplotlib Axes
     """
     check_frame(scores, "scores", columns=["R", "F"], hint="pass rfm_scores() output")
     bins = int(scores.attrs.get("bins", max(scores["R"].max(), scores["F"].max())))
@@ -77,10 +73,6 @@ def plot_segment_shares(table: pd.DataFrame, *, label: str = "revenue", ax=None)
     table : DataFrame
         :func:`crmlab.segmentation.strategy_table` (``customer_share``, ``revenue_share``) or
         :func:`crmlab.segmentation.profile_segments` with ``value_share``.
-
-    Returns
-    -------
-    matplotlib Axes
     """
     check_frame(table, "table")
     vcol = "revenue_share" if "revenue_share" in table.columns else "value_share"
@@ -109,10 +101,6 @@ def plot_silhouette(result, *, ax=None) -> Axes:
     ----------
     result : KMeansResult
         :func:`crmlab.segmentation.kmeans_segments` output.
-
-    Returns
-    -------
-    matplotlib Axes
     """
     s = result.scores
     ax = get_ax(ax, figsize=(5.5, 3.8))
@@ -138,10 +126,6 @@ def plot_segment_profiles(
     columns : sequence of str, optional
         Feature columns to show (default: all but ``customers``, ``customer_share``,
         ``value_share``).
-
-    Returns
-    -------
-    matplotlib Axes
     """
     check_frame(profile, "profile", columns=["customers"], hint="pass profile_segments() output")
     skip = {"customers", "customer_share", "value_share"}
@@ -221,10 +205,6 @@ def plot_segment_features(
         Features to show (default: all columns of ``features``).
     log : sequence of str
         Columns to log-transform first (long right tails).
-
-    Returns
-    -------
-    matplotlib Axes
     """
     import seaborn as sns
 

@@ -52,10 +52,6 @@ def plot_value_distribution(
         What the values are and their unit, for the axis label.
     bins : int
         Number of bins (equal width on the log axis).
-
-    Returns
-    -------
-    matplotlib Axes
     """
     import seaborn as sns
 
@@ -110,10 +106,6 @@ def plot_lorenz(values, *, mark: float = 0.2, label: str = "revenue", ax=None) -
         Share of top customers to mark (0.2 marks the 80/20 claim).
     label : str
         What the values are, used in the axis label and title.
-
-    Returns
-    -------
-    matplotlib Axes
     """
     from crmlab.value import gini, lorenz_curve, top_share
 
@@ -148,12 +140,7 @@ def plot_lorenz(values, *, mark: float = 0.2, label: str = "revenue", ax=None) -
 def plot_pareto(
     values, *, cuts: tuple[float, float] = (0.8, 0.95), label: str = "revenue", ax=None
 ) -> Axes:
-    """Pareto curve (largest customers first) with the ABC classes shaded.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
+    """Pareto curve (largest customers first) with the ABC classes shaded."""
     from crmlab.value import abc_classes
 
     abc = abc_classes(values, cuts).sort_values("rank")
@@ -190,10 +177,6 @@ def plot_weights(weights: Mapping[str, pd.Series] | pd.DataFrame, *, ax=None) ->
     ----------
     weights : dict of Series or DataFrame
         Method name -> weights per indicator (e.g. ``{"entropy": w1, "AHP": w2}``).
-
-    Returns
-    -------
-    matplotlib Axes
     """
     frame = pd.DataFrame(dict(weights)) if isinstance(weights, Mapping) else weights
     check_frame(frame, "weights")
@@ -222,10 +205,6 @@ def plot_pyramid(pyramid: pd.DataFrame, values=None, *, label: str = "revenue", 
     values : array-like, optional
         A value per customer (same order as ``pyramid``); each tier is then annotated with its
         share of the total.
-
-    Returns
-    -------
-    matplotlib Axes
     """
     check_frame(pyramid, "pyramid", columns=["tier"], hint="pass value_pyramid() output")
     tiers = list(pyramid["tier"].cat.categories)
@@ -270,10 +249,6 @@ def plot_value_matrix(matrix: pd.DataFrame, *, highlight: Sequence | None = None
         :func:`crmlab.value.value_matrix` output.
     highlight : sequence of index labels, optional
         Customers to circle and label (e.g. the key accounts).
-
-    Returns
-    -------
-    matplotlib Axes
     """
     check_frame(
         matrix,
