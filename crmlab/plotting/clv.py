@@ -46,11 +46,7 @@ def _table_ax(table: pd.DataFrame, columns: list[str], maker: str, ax) -> Axes:
 def plot_period_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     """Bar chart: customers by number of repeat purchases in calibration, actual vs model.
 
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`crmlab.clv.evaluation.period_transactions_table`.
-    ax : matplotlib Axes, optional
+    ``table`` is the output of :func:`crmlab.clv.evaluation.period_transactions_table`.
     """
     ax = _table_ax(table, ["actual", "model"], "period_transactions_table", ax)
     x = np.arange(len(table))
@@ -69,10 +65,7 @@ def plot_period_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
 def plot_calibration_holdout(table: pd.DataFrame, *, ax=None) -> Axes:
     """Mean holdout purchases by calibration frequency, actual vs model.
 
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`crmlab.clv.evaluation.conditional_expectation_table`.
+    ``table`` is the output of :func:`crmlab.clv.evaluation.conditional_expectation_table`.
     """
     ax = _table_ax(table, ["actual", "model"], "conditional_expectation_table", ax)
     x = np.arange(len(table))
@@ -114,10 +107,7 @@ def _heatmap(matrix: pd.DataFrame, ax, label: str, title: str, vmin=None, vmax=N
 def plot_frequency_recency_matrix(matrix: pd.DataFrame, *, ax=None) -> Axes:
     """Heat map of expected purchases over (frequency, recency).
 
-    Parameters
-    ----------
-    matrix : DataFrame
-        From :func:`crmlab.clv.evaluation.frequency_recency_matrix`.
+    ``matrix`` is the output of :func:`crmlab.clv.evaluation.frequency_recency_matrix`.
     """
     t = matrix.attrs.get("t", 1)
     unit = _unit(matrix)
@@ -129,10 +119,7 @@ def plot_frequency_recency_matrix(matrix: pd.DataFrame, *, ax=None) -> Axes:
 def plot_probability_alive_matrix(matrix: pd.DataFrame, *, ax=None) -> Axes:
     """Heat map of the probability of being alive over (frequency, recency).
 
-    Parameters
-    ----------
-    matrix : DataFrame
-        From :func:`crmlab.clv.evaluation.probability_alive_matrix`.
+    ``matrix`` is the output of :func:`crmlab.clv.evaluation.probability_alive_matrix`.
     """
     return _heatmap(
         matrix, ax, "probability alive", "Probability alive by frequency and recency", 0.0, 1.0
@@ -159,10 +146,7 @@ def _tracking(table, ax, actual_col, model_col, ylabel, title):
 def plot_cumulative_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     """Cumulative repeat transactions over time, actual vs model.
 
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`crmlab.clv.evaluation.tracking_table`.
+    ``table`` is the output of :func:`crmlab.clv.evaluation.tracking_table`.
     """
     return _tracking(
         table,
@@ -177,10 +161,7 @@ def plot_cumulative_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
 def plot_incremental_transactions(table: pd.DataFrame, *, ax=None) -> Axes:
     """Repeat transactions per period over time, actual vs model.
 
-    Parameters
-    ----------
-    table : DataFrame
-        From :func:`crmlab.clv.evaluation.tracking_table`.
+    ``table`` is the output of :func:`crmlab.clv.evaluation.tracking_table`.
     """
     unit = _unit(table).rstrip("s")
     return _tracking(

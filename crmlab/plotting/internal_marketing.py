@@ -23,11 +23,7 @@ __all__ = [
 def plot_attrition_by_factor(table: pd.DataFrame, *, ax=None) -> Axes:
     """Attrition rate per level with 95% intervals, counts under the labels and the overall rate.
 
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Output of :func:`crmlab.internal_marketing.attrition_by_factor`.
-    ax : matplotlib Axes, optional
+    ``table`` is the output of :func:`crmlab.internal_marketing.attrition_by_factor`.
     """
     ax = get_ax(ax)
     labels = [f"{lvl}\n(n={n})" for lvl, n in zip(table.index.astype(str), table["n"], strict=True)]
@@ -78,10 +74,7 @@ def plot_odds_ratios(table: pd.DataFrame, *, ax=None) -> Axes:
 def plot_tenure_retention(curve: pd.DataFrame, *, ax=None) -> Axes:
     """Step curves of the share still employed by years at the company, with CI bands.
 
-    Parameters
-    ----------
-    curve : pandas.DataFrame
-        Output of :func:`crmlab.internal_marketing.tenure_retention_curve`.
+    ``curve`` is the output of :func:`crmlab.internal_marketing.tenure_retention_curve`.
     """
     ax = get_ax(ax)
     for name, g in curve.groupby("group", sort=False):

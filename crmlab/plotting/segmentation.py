@@ -32,10 +32,7 @@ _LOG_DEFAULT = ("frequency", "monetary")
 def plot_rfm_grid(scores: pd.DataFrame, *, ax=None) -> Axes:
     """Heatmap of customers by R score (rows) and F score (columns), with counts.
 
-    Parameters
-    ----------
-    scores : DataFrame
-        :func:`crmlab.segmentation.rfm_scores` output.
+    ``scores`` is the output of :func:`crmlab.segmentation.rfm_scores`.
     """
     check_frame(scores, "scores", columns=["R", "F"], hint="pass rfm_scores() output")
     bins = int(scores.attrs.get("bins", max(scores["R"].max(), scores["F"].max())))
@@ -97,10 +94,7 @@ def plot_segment_shares(table: pd.DataFrame, *, label: str = "revenue", ax=None)
 def plot_silhouette(result, *, ax=None) -> Axes:
     """Silhouette score per number of segments k, with the chosen k marked.
 
-    Parameters
-    ----------
-    result : KMeansResult
-        :func:`crmlab.segmentation.kmeans_segments` output.
+    ``result`` is the output of :func:`crmlab.segmentation.kmeans_segments`.
     """
     s = result.scores
     ax = get_ax(ax, figsize=(5.5, 3.8))
