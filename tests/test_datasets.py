@@ -16,7 +16,7 @@ import pytest
 from crmlab import datasets
 from crmlab.datasets import registry
 from crmlab.datasets.registry import REGISTRY, RemoteFile, fetch
-from crmlab.errors import DatasetError
+from crmlab.errors import CRMLabInputError, DatasetError
 
 MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -172,3 +172,28 @@ def test_load_donations():
 def test_unknown_generator_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'simulate_nothing'"):
         datasets.simulate_nothing  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("generator", "argument"),
+    [
+        ("simulate_b2b_accounts", "n_accounts"),
+        ("simulate_b2b_accounts", "n_key"),
+        ("simulate_membership_cards", "n_members"),
+        ("simulate_crm_extract", "n_customers"),
+        ("simulate_firm_export", "n_customers"),
+        ("simulate_loyalty_survey", "n"),
+        ("simulate_service_profit_chain", "n_branches"),
+        ("simulate_service_profit_chain", "employees_per_branch"),
+        ("simulate_service_profit_chain", "customers_per_branch"),
+        ("simulate_transaction_log", "n_transactions"),
+        ("simulate_transaction_log", "n_customers"),
+    ],
+)
+def test_generators_refuse_counts_that_are_not_whole(generator, argument):
+    """A fractional or textual count is an error naming the argument, never truncated."""
+    make = getattr(datasets, generator)
+    with pytest.raises(CRMLabInputError, match=rf"{argument} must be a whole number.*2\.5"):
+        make(**{argument: 2.5})
+    with pytest.raises(TypeError, match=argument):
+        make(**{argument: "2000"})

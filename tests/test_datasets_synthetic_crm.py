@@ -83,6 +83,6 @@ def test_true_effects_show_in_a_large_extract():
 def test_bad_arguments():
     with pytest.raises(CRMLabInputError, match="at least 1000"):
         simulate_crm_extract(50)
-    with pytest.raises(TypeError, match="whole number"):
+    with pytest.raises(CRMLabInputError, match="n_customers must be a whole number.*Fix"):
         simulate_crm_extract(2000.5)
     assert np.issubdtype(simulate_crm_extract(1000).orders["order_id"].dtype, np.integer)

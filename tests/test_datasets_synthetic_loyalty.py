@@ -9,6 +9,7 @@ import pytest
 from crmlab.datasets import simulate_loyalty_survey, simulate_service_profit_chain
 from crmlab.datasets.synthetic_internal import CHAIN_TRUE_PARAMS
 from crmlab.datasets.synthetic_loyalty import LOYALTY_TRUE_PARAMS
+from crmlab.errors import CRMLabInputError
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_survey_columns_and_ranges():
     assert (d["resolution_days"].notna() == (d["resolved"] == 1)).all()
     assert (d.loc[d["repurchased"] == 0, "spend"] == 0).all()
     assert (d.loc[d["repurchased"] == 1, "spend"] > 0).all()
-    with pytest.raises(ValueError, match="at least 10"):
+    with pytest.raises(CRMLabInputError, match="n must be a whole number of at least 10"):
         simulate_loyalty_survey(3)
 
 
@@ -104,7 +105,7 @@ def test_chain_reproducible_and_shapes():
     assert a.employees["recommend"].between(0, 10).all()
     assert a.customers["satisfaction"].between(0, 100).all()
     assert set(a.customers["retained"]) <= {0, 1}
-    with pytest.raises(ValueError, match="at least 3 branches"):
+    with pytest.raises(CRMLabInputError, match="n_branches must be a whole number of at least 3"):
         simulate_service_profit_chain(2)
 
 

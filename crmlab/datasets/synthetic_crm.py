@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
+from crmlab.validation import as_whole_number
 
 __all__ = [
     "CRM_CHANNELS",
@@ -172,8 +173,7 @@ def simulate_crm_extract(n_customers: int = 5000, *, random_state: int | None = 
         quantity, unit_price), ``contacts`` (contact_id, customer_id, contact_date, channel,
         reason, resolved), the extract date, the true parameters and the planted counts.
     """
-    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)):
-        raise TypeError(f"n_customers must be a whole number, got {n_customers!r}.")
+    n_customers = as_whole_number(n_customers, "n_customers")
     if n_customers < 1000:
         raise CRMLabInputError(
             f"n_customers must be at least 1000 (the planted problems need room), got "

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import check_positive
+from crmlab.errors import CRMLabInputError
+from crmlab.validation import as_whole_number
 
 __all__ = ["FIRM_EXPORT", "simulate_firm_export"]
 
@@ -131,9 +132,11 @@ def simulate_firm_export(
         ``dd.mm.yyyy``), ``umsatz_eur`` (float, cents) and ``filiale`` (store number); or the
         written files.
     """
-    n = int(check_positive(n_customers, "n_customers"))
+    n = as_whole_number(n_customers, "n_customers", minimum=1)
     if file_format not in ("parquet", "csv"):
-        raise ValueError(f"file_format must be 'parquet' or 'csv', got {file_format!r}")
+        raise CRMLabInputError(
+            f"file_format must be 'parquet' or 'csv', got {file_format!r}. Fix: pass one of them."
+        )
     rng = np.random.default_rng(random_state)
     cust, day, amount = _orders(
         n,

@@ -11,6 +11,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from crmlab.validation import as_whole_number
+
 __all__ = ["simulate_service_profit_chain", "ServiceProfitChainData", "CHAIN_TRUE_PARAMS"]
 
 #: Every number the generator uses (branch level unless noted); lessons compare estimates with these.
@@ -98,16 +100,9 @@ def simulate_service_profit_chain(
         thousand per year, and the true ``true_es``, ``true_sq``, ``true_cs``,
         ``true_retention`` kept for teaching).
     """
-    n_branches, n_emp, n_cust = (
-        int(n_branches),
-        int(employees_per_branch),
-        int(customers_per_branch),
-    )
-    if n_branches < 3 or n_emp < 2 or n_cust < 2:
-        raise ValueError(
-            "need at least 3 branches and 2 employees and 2 customers per branch; got "
-            f"{n_branches}, {n_emp}, {n_cust}."
-        )
+    n_branches = as_whole_number(n_branches, "n_branches", minimum=3)
+    n_emp = as_whole_number(employees_per_branch, "employees_per_branch", minimum=2)
+    n_cust = as_whole_number(customers_per_branch, "customers_per_branch", minimum=2)
     p = CHAIN_TRUE_PARAMS
     rng = np.random.default_rng(random_state)
     b = np.arange(1, n_branches + 1)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab.validation import as_whole_number
+
 __all__ = ["simulate_loyalty_survey", "LOYALTY_TRUE_PARAMS"]
 
 #: Every number the generator uses; tests and lessons compare estimates with these.
@@ -121,9 +123,7 @@ def simulate_loyalty_survey(n: int = 800, random_state: int | None = 0) -> pd.Da
         repurchase); ``margin_rate`` (0..1); ``true_loyalty`` (the latent L, unobservable in
         real life, kept for teaching).
     """
-    n = int(n)
-    if n < 10:
-        raise ValueError(f"n must be at least 10 respondents; got {n}.")
+    n = as_whole_number(n, "n", minimum=10)
     p = LOYALTY_TRUE_PARAMS
     rng = np.random.default_rng(random_state)
     L = rng.standard_normal(n)

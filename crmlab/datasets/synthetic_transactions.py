@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlab.validation import check_positive
+from crmlab.validation import as_whole_number
 
 __all__ = ["simulate_transaction_log"]
 
@@ -28,9 +28,13 @@ def simulate_transaction_log(
     shape 2 and mean ``mean_amount``, rounded to cents. Rows are in random order and include
     same-day repeats, like a raw log. Randomness only through ``random_state``.
     """
-    check_positive(n_transactions, "n_transactions")
+    n_transactions = as_whole_number(n_transactions, "n_transactions", minimum=1)
+    n_cust = (
+        max(1, n_transactions // 10)
+        if n_customers is None
+        else as_whole_number(n_customers, "n_customers", minimum=1)
+    )
     rng = np.random.default_rng(random_state)
-    n_cust = int(n_customers or max(1, n_transactions // 10))
     weights = rng.gamma(0.5, 1.0, size=n_cust)
     cdf = np.cumsum(weights)
     cdf /= cdf[-1]

@@ -2,7 +2,7 @@
 
 Both generators plant a known structure (stated in ``TRUE_*`` below, in the docstrings and in
 ``result.attrs["true_parameters"]``) so that a student can check whether an analysis finds it.
-Randomness comes only from ``np.random.default_rng(random_state)``.
+Randomness comes only through ``random_state``, as in every generator of :mod:`crmlab.datasets`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.errors import CRMLabInputError
+from crmlab.validation import as_whole_number
 
 __all__ = [
     "TRUE_B2B_TYPES",
@@ -49,12 +50,6 @@ _B2B_BASE = dict(
 )
 
 _INDUSTRIES = ["machinery", "automotive", "electronics", "construction", "chemicals"]
-
-
-def _check_count(n, name: str, minimum: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < minimum:
-        raise CRMLabInputError(f"{name} must be a whole number of at least {minimum}, got {n!r}.")
-    return int(n)
 
 
 def simulate_b2b_accounts(
@@ -99,8 +94,8 @@ def simulate_b2b_accounts(
     checking an analysis; a real table would not have it). ``attrs["true_parameters"]`` holds
     the parameters.
     """
-    n = _check_count(n_accounts, "n_accounts", 20)
-    n_key = _check_count(n_key, "n_key", 0)
+    n = as_whole_number(n_accounts, "n_accounts", minimum=20)
+    n_key = as_whole_number(n_key, "n_key", minimum=0)
     if n_key > n // 4:
         raise CRMLabInputError(f"n_key must be at most n_accounts / 4 = {n // 4}, got {n_key}.")
     rng = np.random.default_rng(random_state)
@@ -211,7 +206,7 @@ def simulate_membership_cards(
     ``date``, ``spend`` (CNY), ``points_earned``, ``points_redeemed`` and ``member_type`` (the
     planted type, for checking a segmentation). ``attrs["true_parameters"]`` holds the parameters.
     """
-    n = _check_count(n_members, "n_members", 10)
+    n = as_whole_number(n_members, "n_members", minimum=10)
     rng = np.random.default_rng(random_state)
     c = _CARD
     names = list(TRUE_MEMBER_TYPES)
