@@ -155,22 +155,16 @@ def _whole_periods(t, what: str = "t") -> np.ndarray:
 class BetaGeoBetaBinom(BaseModel):
     """BG/BB model of repeat transactions at discrete opportunities.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty on the four log-parameters (0 = plain maximum likelihood).
+    With ``weights_col`` the log-likelihood is weighted and ``n_customers_`` is the sum of the
+    weights.
 
     Attributes
     ----------
     params_ : dict
         ``alpha``, ``beta`` (transaction probability ~ Beta(alpha, beta)) and ``gamma``,
         ``delta`` (dropout probability ~ Beta(gamma, delta)).
-    log_likelihood_ : float
-        Total (weighted) log-likelihood.
-    standard_errors_ : dict
-        Standard errors from the Hessian.
-    n_customers_ : int
-        Number of customers (sum of the weights).
+    standard_errors_, covariance_, log_likelihood_, time_unit_, n_customers_
+        As for every model (:class:`~crmlab.clv._base.BaseModel`), like ``penalizer``.
 
     Examples
     --------

@@ -253,22 +253,13 @@ def bg_family_simulate(params, T, shift, rng) -> tuple[np.ndarray, np.ndarray]:
 class BetaGeo(_CountingModel):
     """BG/NBD model of repeat purchases in continuous time (Fader, Hardie & Lee 2005).
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty on log r, log alpha, log a and log b (0 = maximum likelihood).
-
     Attributes
     ----------
     params_ : dict
         ``r``, ``alpha`` (purchase rate ~ Gamma(r, alpha)), ``a``, ``b`` (drop-out
         probability ~ Beta(a, b)).
-    standard_errors_ : dict
-        From the Hessian of the log-likelihood.
-    log_likelihood_ : float
-        Total log-likelihood, in the data's time unit.
-    time_unit_ : str
-    n_customers_ : int
+    standard_errors_, covariance_, log_likelihood_, time_unit_, n_customers_
+        As for every model (:class:`~crmlab.clv._base.BaseModel`), like ``penalizer``.
 
     Examples
     --------

@@ -73,25 +73,19 @@ def gamma_gamma_log_likelihood(
 class GammaGamma(BaseModel):
     """Gamma-Gamma spend model: expected mean transaction value per customer.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty on log p, log q and log gamma (0 = plain maximum likelihood).
+    ``log_likelihood_`` is that of the repeaters' mean spends (full density, see
+    :func:`gamma_gamma_log_likelihood`) and ``n_customers_`` counts the rows used in the fit
+    (repeaters with positive spend).
 
     Attributes
     ----------
     params_ : dict
         ``p``, ``q`` and ``gamma`` (Fader, Hardie & Lee 2005 names; lifetimes calls gamma ``v``).
-    log_likelihood_ : float
-        Total log-likelihood of the repeaters' mean spends (full density, see
-        :func:`gamma_gamma_log_likelihood`).
-    standard_errors_ : dict
-        Standard errors from the Hessian.
-    n_customers_ : int
-        Rows used in the fit (repeaters with positive spend).
     n_excluded_ : int
         Rows left out: customers without repeat purchases, plus those with non-positive spend when
         ``exclude_nonpositive=True``.
+    standard_errors_, covariance_, log_likelihood_, time_unit_, n_customers_
+        As for every model (:class:`~crmlab.clv._base.BaseModel`), like ``penalizer``.
 
     Examples
     --------

@@ -35,10 +35,8 @@ class ModifiedBetaGeo(BetaGeo):
     :class:`~crmlab.clv.bgnbd.BetaGeo`; the drop-out coin is also tossed right after the first
     purchase, so ``probability_alive`` is below 1 for customers without repeat purchases.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty on the log-parameters during fitting (0 = maximum likelihood).
+    ``penalizer`` and the fitted attributes are as for every model
+    (:class:`~crmlab.clv._base.BaseModel`).
     """
 
     _shift = 1

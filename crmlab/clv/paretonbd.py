@@ -249,18 +249,13 @@ def paretonbd_nll_grad(theta, x, tx, T, w, cache=None):
 class ParetoNBD(_CountingModel):
     """Pareto/NBD model of repeat purchases in continuous time.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty on log r, log alpha, log s and log beta (0 = maximum likelihood).
-
     Attributes
     ----------
     params_ : dict
         ``r``, ``alpha`` (purchase rate ~ Gamma(r, alpha)) and ``s``, ``beta`` (drop-out rate
         ~ Gamma(s, beta)).
-    standard_errors_, log_likelihood_, time_unit_, n_customers_
-        As for every crmlab model.
+    standard_errors_, covariance_, log_likelihood_, time_unit_, n_customers_
+        As for every model (:class:`~crmlab.clv._base.BaseModel`), like ``penalizer``.
 
     Examples
     --------

@@ -109,27 +109,20 @@ def _check_survivors(survivors) -> np.ndarray:
 class ShiftedBetaGeometric(BaseModel):
     """Shifted-beta-geometric (sBG) retention model for subscription cohorts.
 
-    Parameters
-    ----------
-    penalizer : float, default 0.0
-        L2 penalty on log alpha and log beta (0 = plain maximum likelihood).
+    ``n_customers_`` is the cohort size.
 
     Attributes
     ----------
     params_ : dict
         ``alpha`` and ``beta`` of the Beta distribution of churn probabilities; the mean churn
         probability in period 1 is ``alpha / (alpha + beta)``.
-    log_likelihood_ : float
-        Total log-likelihood.
-    standard_errors_ : dict
-        Standard errors from the Hessian.
-    n_customers_ : int
-        Cohort size (customers in the fit).
     n_periods_ : int
         Longest observed duration (the end of the calibration window).
     survivors_ : ndarray
         Observed survivors at ``t = 0..n_periods_`` when fitted from counts or from individuals
         all observed for the same number of periods, else None.
+    standard_errors_, covariance_, log_likelihood_, time_unit_, n_customers_
+        As for every model (:class:`~crmlab.clv._base.BaseModel`), like ``penalizer``.
 
     Examples
     --------
