@@ -220,14 +220,19 @@ def purchase_count_distribution(
 ) -> pd.Series:
     """Share of customers by number of distinct purchase days (same-day orders merged).
 
-    Index: number of purchase days (1, 2, ...); values: fraction of customers (sums to 1).
+    Index: number of purchase days (1, 2, ...); values: fraction of customers (sums to 1). The
+    keyword arguments name the columns and say how to read the dates
+    (:class:`crmlab.transactions.LogFormat`); amounts are not read.
     """
     days = _purchase_days(transactions, log_format)
     return days.value_counts(normalize=True).sort_index().rename_axis("purchase_days")
 
 
 def one_time_buyer_share(transactions: pd.DataFrame, **log_format: Unpack[LogFormat]) -> float:
-    """Fraction of customers who bought on exactly one day (a fraction 0..1, not a percentage)."""
+    """Fraction of customers who bought on exactly one day (a fraction 0..1, not a percentage).
+
+    Keyword arguments as in :func:`purchase_count_distribution`.
+    """
     days = _purchase_days(transactions, log_format)
     return float((days == 1).mean())
 
@@ -241,7 +246,8 @@ def repeat_purchase_ladder(
     """How repeat buying decays: of the customers with at least k purchase days, how many reach k+1.
 
     Returns one row per k = 1..max_purchases with ``customers`` (at least k purchase days),
-    ``share_of_all`` and ``next_step_rate`` (the share of them with at least k + 1).
+    ``share_of_all`` and ``next_step_rate`` (the share of them with at least k + 1). Other
+    keyword arguments as in :func:`purchase_count_distribution`.
     """
     days = _purchase_days(transactions, log_format).to_numpy()
     max_purchases = as_whole_number(max_purchases, "max_purchases", minimum=1)

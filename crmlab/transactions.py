@@ -60,9 +60,9 @@ class LogFormat(TypedDict, total=False):
 
     :func:`validate_transactions`, :func:`rfm_summary`, :func:`crmlab.segmentation.rfm_table`,
     :func:`crmlab.segmentation.rfm_scores`, :func:`crmlab.value.customer_metrics`,
-    :func:`crmlab.clv.cohort_table`, :func:`crmlab.clv.historical_value` and
-    :func:`crmlab.clv.tracking` take these as keyword arguments, with the defaults in
-    :data:`LOG_FORMAT_DEFAULTS`:
+    :func:`crmlab.clv.cohort_table`, :func:`crmlab.clv.historical_value`,
+    :func:`crmlab.clv.tracking_table` and the purchase-day helpers of :mod:`crmlab.economics`
+    take these as keyword arguments, with the defaults in :data:`LOG_FORMAT_DEFAULTS`:
 
     - ``customer_col`` (``"customer_id"``), ``date_col`` (``"date"``), ``amount_col``
       (``"amount"``; ``None`` when the log has no amounts): the column names;
