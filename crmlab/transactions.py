@@ -265,14 +265,16 @@ def refuse_orders_after(log: TransactionLog, end: np.datetime64, *, argument: st
     CRMLabInputError
         Naming how many orders fall after ``end``, the first of them as written and the fix.
     """
+    column = f"df[{log.date_col!r}]"
+    if not pd.api.types.is_datetime64_any_dtype(log.dates):  # text: compare days, not strings
+        column = f"pd.to_datetime({column}, format=...)"
     report_bad_rows(
         log.day > end,
         log.dates,
         column=log.date_col,
         name="transactions",
         problem=f"are after {argument} {np.datetime64(end, 'D')}",
-        fix=f"filter them out first, e.g. df[df[{log.date_col!r}] <= {argument}], or move "
-        f"{argument} later",
+        fix=f"filter them out first, e.g. df[{column} <= {argument}], or move {argument} later",
     )
 
 
