@@ -2,11 +2,13 @@
 
 ``wilson_interval`` gives the Wilson score interval of a proportion (well-behaved at 0 and 1
 and for small groups); ``fit_table`` fits a logit or OLS model with statsmodels and returns the
-coefficient table with confidence intervals (and odds ratios for a logit).
+coefficient table with confidence intervals (and odds ratios for a logit);
+``covariance_from_log`` turns the covariance of log-parameters into that of the parameters.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from statistics import NormalDist
 
 import numpy as np
@@ -15,7 +17,7 @@ import pandas as pd
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import check_probability
 
-__all__ = ["wilson_interval", "fit_table"]
+__all__ = ["wilson_interval", "fit_table", "covariance_from_log"]
 
 
 def wilson_interval(
@@ -72,3 +74,26 @@ def fit_table(y: pd.Series, X: pd.DataFrame, *, kind: str, level: float = 0.95) 
     table.index.name = "term"
     table.attrs.update({"n": int(fit.nobs), "kind": kind, "r2": r2})
     return table
+
+
+def covariance_from_log(params: Mapping[str, float], covariance_log: object) -> pd.DataFrame:
+    """Covariance of positive parameters from that of their logs (delta method).
+
+    ``Cov(p) = diag(p) Cov(log p) diag(p)``; its diagonal gives the standard errors.
+
+    Parameters
+    ----------
+    params : mapping of str to float
+        The estimates, in the order of the rows of ``covariance_log``.
+    covariance_log : array-like
+        ``k x k`` covariance of the log-parameters.
+
+    Returns
+    -------
+    DataFrame
+        Labelled by parameter name on both axes.
+    """
+    names = list(params)
+    p = np.array([params[n] for n in names], dtype=float)
+    cov = np.asarray(covariance_log, dtype=float) * np.outer(p, p)
+    return pd.DataFrame(cov, index=names, columns=names)

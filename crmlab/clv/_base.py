@@ -29,6 +29,7 @@ import pandas as pd
 from crmlab.clv._data import check_summary, collapse, summary_time_unit
 from crmlab.clv._fit import fit_mle
 from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
+from crmlab.inference import covariance_from_log
 from crmlab.transactions import time_unit_days
 from crmlab.validation import as_float_array, check_positive
 
@@ -208,11 +209,7 @@ class BaseModel:
         self.params_ = dict(result.params)
         self.log_likelihood_ = float(result.log_likelihood)
         self.standard_errors_ = dict(result.standard_errors)
-        # delta method: Cov(p) = diag(p) Cov(log p) diag(p); its diagonal gives standard_errors_
-        p = np.array(list(self.params_.values()))
-        names = list(self.params_)
-        cov = np.asarray(result.covariance_log, dtype=float) * np.outer(p, p)
-        self.covariance_ = pd.DataFrame(cov, index=names, columns=names)
+        self.covariance_ = covariance_from_log(self.params_, result.covariance_log)
         self.time_unit_ = time_unit
         self.n_customers_ = int(n_customers)
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.engines import sql as q
+from crmlab.inference import covariance_from_log
 from crmlab.research.scoring import ScoringContext, score_batch
 
 __all__ = ["score_customers", "write_outputs", "load_result", "render_report", "TEMPLATE"]
@@ -220,10 +221,7 @@ def _model_from(cls, spec: dict):
     m.log_likelihood_ = spec["log_likelihood"]
     m.n_customers_ = spec["n_customers"]
     if spec.get("covariance_log") is not None:  # saved for the chosen and the spend model
-        names = list(spec["params"])
-        p = np.array([spec["params"][n] for n in names], dtype=float)
-        cov = np.asarray(spec["covariance_log"], dtype=float) * np.outer(p, p)
-        m.covariance_ = pd.DataFrame(cov, index=names, columns=names)
+        m.covariance_ = covariance_from_log(spec["params"], spec["covariance_log"])
     return m
 
 
