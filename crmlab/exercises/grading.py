@@ -342,11 +342,8 @@ def _console_summary(table: list[GradeRow], qids: Sequence[str], seconds: float,
     lines = [f"Graded {n} submission(s) in {seconds:.1f} s: mean score {mean:.2f} / {len(qids)}."]
     width = max(len(q) for q in qids)
     for q in qids:
-        counts = {s: sum(r[q] == s for r in table) for s in Status}
-        lines.append(
-            f"  {q:<{width}}  correct {counts[Status.CORRECT]:>3}  incorrect {counts[Status.INCORRECT]:>3}  "
-            f"not attempted {counts[Status.NOT_ATTEMPTED]:>3}  error {counts[Status.ERROR]:>3}"
-        )
+        counts = "  ".join(f"{s} {sum(r[q] == s for r in table):>3}" for s in Status)
+        lines.append(f"  {q:<{width}}  {counts}")
     for r in table:
         if r["note"]:
             lines.append(f"  ! {neutralise(r['file'], 60)}: {neutralise(r['note'])}")
