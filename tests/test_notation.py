@@ -148,3 +148,14 @@ def test_lesson_follows_the_notation_sheet(path):
         markdown, frozenset(NOT_YET.get(lesson, ()))
     )
     assert not problems, f"{path.name} (see notebooks/00_notation.md):\n" + "\n".join(problems)
+
+
+def test_glossary_agrees_with_the_sheet():
+    """A term on both the sheet and crmlab/glossary.csv has the same single Chinese name."""
+    from crmlab import glossary
+
+    table = {en.casefold(): zh for en, zh in glossary.terms().items()}
+    shared = {term: zh for term, zh in TERMS.items() if term.casefold() in table}
+    assert {"margin", "margin rate", "current value", "hazard", "share of wallet"} <= set(shared)
+    wrong = {t: (zh, table[t.casefold()]) for t, zh in shared.items() if table[t.casefold()] != zh}
+    assert not wrong, f"sheet vs glossary: {wrong}"
