@@ -183,27 +183,28 @@ def referral_value(
 
     Each customer recommends the firm to ``referrals_per_customer`` people, of whom a share
     ``conversion_rate`` become customers worth ``clv`` each. Referred customers refer in turn:
-    with ``k = referrals_per_customer * conversion_rate`` new customers per customer, ``g``
-    generations bring ``clv * (k + k**2 + ... + k**g)``. ``generations=None`` sums all
-    generations, ``clv * k / (1 - k)``, which needs ``k < 1`` (otherwise the chain never ends).
+    with ``b = referrals_per_customer * conversion_rate`` new customers per customer (the
+    referral multiplier of the notation sheet), ``g`` generations bring
+    ``clv * (b + b**2 + ... + b**g)``. ``generations=None`` sums all generations,
+    ``clv * b / (1 - b)``, which needs ``b < 1`` (otherwise the chain never ends).
     """
     conversion_rate = check_probability(conversion_rate, "conversion_rate")
     referrals = check_positive(referrals_per_customer, "referrals_per_customer", allow_zero=True)
     clv = as_number(clv, "clv")
-    k = referrals * conversion_rate
+    b = referrals * conversion_rate
     if generations is None:
-        if k >= 1:
+        if b >= 1:
             raise CRMLabInputError(
-                f"each customer recruits k = {k:g} new customers, so an endless chain of "
-                "referrals has no finite value. Fix: pass generations= (e.g. 3) or a k below 1."
+                f"each customer recruits b = {b:g} new customers, so an endless chain of "
+                "referrals has no finite value. Fix: pass generations= (e.g. 3) or a b below 1."
             )
-        return float(clv * k / (1 - k))
+        return float(clv * b / (1 - b))
     g = _check_years(generations, "generations")
     with np.errstate(over="ignore"):
-        value = clv * float(np.sum(np.power(k, np.arange(1.0, g + 1))))
+        value = clv * float(np.sum(np.power(b, np.arange(1.0, g + 1))))
     if not np.isfinite(value):
         raise CRMLabInputError(
-            f"with k = {k:g} new customers per customer, {g} generations of referrals bring more "
+            f"with b = {b:g} new customers per customer, {g} generations of referrals bring more "
             "customers than a float can count. Fix: use fewer generations (e.g. 3) or check "
             "referrals_per_customer and conversion_rate."
         )

@@ -258,7 +258,7 @@ def enps(scores) -> float:
     likely are you to recommend this company as a place to work?": share answering 9-10 minus
     share answering 0-6, times 100.
     """
-    return float(nps_breakdown(scores, name="employee scores")["nps"])
+    return float(nps_breakdown(scores, name="employee scores")["nps_points"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,7 +330,9 @@ def branch_panel(
         {
             "employee_satisfaction": ge["satisfaction"].mean(),
             "employee_satisfied_share": ge["sat_ok"].mean(),
-            "enps": ge["recommend"].apply(lambda s: nps_breakdown(s, name="recommend")["nps"]),
+            "enps": ge["recommend"].apply(
+                lambda s: nps_breakdown(s, name="recommend")["nps_points"]
+            ),
         }
     )
     out = out.join(
@@ -425,7 +427,11 @@ def satisfaction_claim(
         line), ``pi_low``, ``pi_high`` (for one branch),
         ``slope``, ``slope_ci_low``, ``slope_ci_high``, ``required_slope``,
         ``branches_at_or_above`` (how many branches reach ``internal``; predictions beyond the
-        data are extrapolation), ``claim_in_interval`` (bool: the claim lies in the line's CI).
+        data are extrapolation), and two answers to "is the claim possible?", one per interval:
+        ``claim_in_line_ci`` (bool: the claim lies in the line's confidence interval, so the
+        *average* branch at ``internal`` could reach it) and ``claim_in_prediction_interval``
+        (bool: the claim lies in the prediction interval, so *one* branch could reach it by
+        chance even if the average does not).
     """
     import statsmodels.api as sm
 
@@ -445,6 +451,7 @@ def satisfaction_claim(
     gap = internal - xs.mean()
     required = (external - ys.mean()) / gap if gap != 0 else np.nan
     low, high = float(pred["mean_ci_lower"].iloc[0]), float(pred["mean_ci_upper"].iloc[0])
+    pi_low, pi_high = float(pred["obs_ci_lower"].iloc[0]), float(pred["obs_ci_upper"].iloc[0])
     return pd.Series(
         {
             "internal": internal,
@@ -452,14 +459,15 @@ def satisfaction_claim(
             "predicted": float(pred["mean"].iloc[0]),
             "ci_low": low,
             "ci_high": high,
-            "pi_low": float(pred["obs_ci_lower"].iloc[0]),
-            "pi_high": float(pred["obs_ci_upper"].iloc[0]),
+            "pi_low": pi_low,
+            "pi_high": pi_high,
             "slope": float(fit.params[1]),
             "slope_ci_low": float(ci[1, 0]),
             "slope_ci_high": float(ci[1, 1]),
             "required_slope": float(required),
             "branches_at_or_above": int((xs >= internal).sum()),
-            "claim_in_interval": bool(low <= external <= high),
+            "claim_in_line_ci": bool(low <= external <= high),
+            "claim_in_prediction_interval": bool(pi_low <= external <= pi_high),
         },
         dtype=object,
     )

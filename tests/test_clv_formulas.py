@@ -142,7 +142,8 @@ def test_clv_drivers_rows():
     # duration: churn 0.25 / 1.1 -> expected lifetime 1/churn up 10%
     r_new = out.loc["duration", "retention"]
     assert 1 / (1 - r_new) == pytest.approx(1.1 * 4)
-    assert out.loc["referrals", "clv"] == pytest.approx(simple_clv(30, 0.75, 0.1) * 1.3)
+    assert out.loc["referrals", "clv"] == pytest.approx(simple_clv(30, 0.75, 0.1) * 1.22)
+    assert out.loc["referrals", "referrals"] == pytest.approx(0.2 * 1.1)
     assert out.loc["duration", "change_pct"] > 10  # retention acts more than proportionally here
 
 

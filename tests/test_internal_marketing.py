@@ -191,7 +191,10 @@ def test_satisfaction_claim(chain):
     panel = it.branch_panel(*chain)
     c = it.satisfaction_claim(panel, 0.85, 0.95)
     assert c["predicted"] < 0.95
-    assert not c["claim_in_interval"]
+    assert not c["claim_in_line_ci"]
+    assert c["claim_in_prediction_interval"] == (c["pi_low"] <= 0.95 <= c["pi_high"])
+    far = it.satisfaction_claim(panel, 0.85, 1.0)
+    assert far["pi_high"] < 1.0 and not far["claim_in_prediction_interval"]
     assert c["required_slope"] > c["slope_ci_high"]
     assert c["pi_low"] < c["ci_low"] < c["predicted"] < c["ci_high"] < c["pi_high"]
     # a panel built so that the claim holds exactly
@@ -200,6 +203,7 @@ def test_satisfaction_claim(chain):
         {"employee_satisfied_share": x, "customer_satisfied_share": 0.95 + (x - 0.85)}
     )
     exact["customer_satisfied_share"] += np.tile([0.001, -0.001], 10)
-    assert it.satisfaction_claim(exact)["claim_in_interval"]
+    assert it.satisfaction_claim(exact)["claim_in_line_ci"]
+    assert it.satisfaction_claim(exact)["claim_in_prediction_interval"]
     with pytest.raises(CRMLabInputError, match="divide by 100"):
         it.satisfaction_claim(panel, 85, 95)

@@ -13,7 +13,13 @@ from crmlab.errors import CRMLabInputError
 # ---- points programme -----------------------------------------------------------------------------
 def test_points_programme_hand_computed():
     tiers = pd.DataFrame(
-        {"members": [100], "spend": [1000.0], "margin": [0.3], "earn_rate": [1.0], "uplift": [0.1]},
+        {
+            "members": [100],
+            "spend": [1000.0],
+            "margin_rate": [0.3],
+            "earn_rate": [1.0],
+            "uplift": [0.1],
+        },
         index=["Gold"],
     )
     e = ly.points_programme_economics(
@@ -35,12 +41,18 @@ def test_points_programme_hand_computed():
 
 def test_points_programme_bad_input():
     tiers = pd.DataFrame(
-        {"members": [10], "spend": [100.0], "margin": [0.3], "earn_rate": [1.0], "uplift": [5.0]}
+        {
+            "members": [10],
+            "spend": [100.0],
+            "margin_rate": [0.3],
+            "earn_rate": [1.0],
+            "uplift": [5.0],
+        }
     )
     with pytest.raises(CRMLabInputError, match="uplift.*fraction"):
         ly.points_programme_economics(tiers)
     with pytest.raises(CRMLabInputError, match="margin.*above 1"):
-        ly.points_programme_economics(tiers.assign(uplift=0.05, margin=30.0))
+        ly.points_programme_economics(tiers.assign(uplift=0.05, margin_rate=30.0))
     with pytest.raises(CRMLabInputError, match="divide by 100"):
         ly.points_programme_economics(tiers.assign(uplift=0.05), redemption_rate=70)
     with pytest.raises(CRMLabInputError, match="earn_rate"):
@@ -56,7 +68,7 @@ def test_tiers_and_summary():
     s = ly.tier_summary(data)
     assert s.loc["S", "members"] == 2
     assert s.loc["S", "spend"] == pytest.approx(50.0)
-    assert s.loc["S", "margin"] == pytest.approx(0.2)  # spend-weighted: 20 / 100
+    assert s.loc["S", "margin_rate"] == pytest.approx(0.2)  # spend-weighted: 20 / 100
     with pytest.raises(CRMLabInputError, match="increasing"):
         ly.assign_tiers([1.0, 2.0], [5, 3])
     with pytest.raises(CRMLabInputError, match="labels needs 3"):

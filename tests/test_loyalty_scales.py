@@ -28,6 +28,7 @@ def test_nps_hand_computed():
     assert b["promoters"] == pytest.approx(0.6)
     assert b["passives"] == pytest.approx(0.2)
     assert b["detractors"] == pytest.approx(0.2)
+    assert b["nps_points"] == pytest.approx(40.0)
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,7 @@ def test_repurchase_and_recovery_plots(survey):
 
 def test_points_economics_plot():
     tiers = pd.DataFrame(
-        {"members": [10, 5], "spend": [100.0, 1000.0], "margin": [0.05, 0.3],
+        {"members": [10, 5], "spend": [100.0, 1000.0], "margin_rate": [0.05, 0.3],
          "earn_rate": [5.0, 1.0], "uplift": [0.01, 0.1]},
         index=["Silver", "Gold"],
     )  # fmt: skip

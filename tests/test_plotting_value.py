@@ -83,6 +83,27 @@ def test_plot_value_matrix_labels_do_not_overlap():
     assert all(t.get_position()[0] > current.max() for t in labels)  # right of the points
 
 
+def _cross(p1, p2, q1, q2) -> bool:
+    """Do the segments p1-p2 and q1-q2 cross (strictly)?"""
+
+    def side(a, b, c):
+        return np.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+
+    return side(p1, p2, q1) * side(p1, p2, q2) < 0 and side(q1, q2, p1) * side(q1, q2, p2) < 0
+
+
+def test_plot_value_matrix_leader_lines_do_not_cross():
+    # the lesson-2 layout that crossed: labels sorted by height, points far apart left to right
+    current = np.r_[82, 80, 82, 75, 78, 69, 56, 45, np.linspace(5, 60, 40)]
+    potential = np.r_[76, 73, 62, 68, 61, 67, 75, 80, np.linspace(20, 90, 40)]
+    m = value.value_matrix(current, potential)
+    ax = plotting.plot_value_matrix(m, highlight=list(range(8)))
+    lines = [(t.xy, t.xyann) for t in ax.texts if t.get_text() in {str(i) for i in range(8)}]
+    assert len(lines) == 8
+    crossing = [(i, j) for i in range(8) for j in range(i) if _cross(*lines[i], *lines[j])]
+    assert not crossing
+
+
 def test_plot_rfm_grid_and_segment_shares():
     tx = pd.DataFrame(
         {

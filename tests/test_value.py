@@ -309,6 +309,12 @@ def test_key_accounts():
     k = value.key_accounts(f, n=2)
     assert k.index.tolist() == ["b", "d"]
     assert k.loc["b", "reason"] == "high current and potential value"
+    # the label is the value-matrix cell, cut at the same medians as value_matrix()
+    cells = value.value_matrix(f["current_value"], f["potential_value"])
+    assert k["quadrant"].tolist() == cells.loc[["b", "d"], "quadrant"].tolist()
+    assert k.loc["d", "reason"] == "high current value"  # current 3 > 2.5, potential 2 < 5.5
+    means = value.key_accounts(f, n=4, split="mean")  # potential mean 5.4: c (9) is high
+    assert means.loc["c", "reason"] == "high potential value"
     with pytest.raises(CRMLabInputError, match="from 1 to 4"):
         value.key_accounts(f, n=5)
     with pytest.raises(CRMLabInputError, match="missing column"):

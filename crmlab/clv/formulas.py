@@ -332,7 +332,8 @@ def clv_drivers(
     - ``cross-buying``: margin per purchase x (1 + change) (more categories, up-selling);
     - ``duration``: expected relationship length ``1 / (1 - r)`` x (1 + change), i.e. churn
       ``1 - r`` divided by (1 + change);
-    - ``referrals``: ``change`` more referred customers per customer.
+    - ``referrals``: referred customers per customer x (1 + change), so that every driver
+      improves by the same ``change`` (a base of 0 referrals stays 0).
 
     Returns
     -------
@@ -353,7 +354,7 @@ def clv_drivers(
         "frequency": (f * (1 + c) * mpp, r, k),
         "cross-buying": (f * mpp * (1 + c), r, k),
         "duration": (f * mpp, 1 - churn / (1 + c), k),
-        "referrals": (f * mpp, r, k + c),
+        "referrals": (f * mpp, r, k * (1 + c)),
     }
     frame = pd.DataFrame.from_dict(
         rows, orient="index", columns=["margin_per_period", "retention", "referrals"]

@@ -254,9 +254,9 @@ q5 = Question(
     unit="in the same money unit as the CLV",
     expected=_referral,
     hints=(
-        "Each customer brings k = 4 * 0.10 = 0.4 new customers; they bring 0.4 each in turn: "
-        "k + k**2 + k**3 + ... customers in all.",
-        "The sum of the series is k / (1 - k); or call `referral_value(500, 4, 0.10)`.",
+        "Each customer brings b = 4 * 0.10 = 0.4 new customers; they bring 0.4 each in turn: "
+        "b + b**2 + b**3 + ... customers in all.",
+        "The sum of the series is b / (1 - b); or call `referral_value(500, 4, 0.10)`.",
     ),
     solution_code="""\
 answer = economics.referral_value(clv=500, referrals_per_customer=4, conversion_rate=0.10)""",
@@ -264,7 +264,7 @@ answer = economics.referral_value(clv=500, referrals_per_customer=4, conversion_
         Mistake(
             value=lambda: 500 * 0.4,
             hint="that is the first generation only; referred customers refer too "
-            "(sum k + k**2 + ...).",
+            "(sum b + b**2 + ...).",
         ),
         Mistake(
             value=lambda: 500 / (1 - 0.4),

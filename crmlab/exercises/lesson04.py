@@ -149,7 +149,8 @@ q2 = Question(
     prompt=(
         "A subscriber brings a margin of $20 a month and is kept from one month to the next with "
         "probability 0.90. The firm discounts at 12% a year. What is the infinite-horizon CLV "
-        "(margin paid at the end of each month the subscriber stays, no acquisition cost)?"
+        "(margin paid at the end of each month the subscriber stays, as in the course's CLV "
+        "timing convention, notebooks/00_notation.md; no acquisition cost)?"
     ),
     expected=lambda: _q2(_formulas().per_period_rate(Q2["yearly_discount"], 12)),
     hints=(
@@ -211,7 +212,8 @@ q3 = Question(
     prompt=(
         "A new customer costs $40 to acquire, then brings $100 of margin at the end of each "
         "year they stay; yearly retention is 0.75 and the discount rate 10% a year. What is "
-        "the CLV over the first 5 years, net of the acquisition cost?"
+        "the CLV over the first 5 years, net of the acquisition cost (the course's CLV timing "
+        "convention, as in lesson 4)?"
     ),
     expected=lambda: _q3(),
     hints=(

@@ -34,7 +34,7 @@ SETTINGS: dict[str, Any] = {"n_respondents": 800, "seed": 7, "fast_days": 1.0}
 N, SEED, FAST_DAYS = SETTINGS["n_respondents"], SETTINGS["seed"], SETTINGS["fast_days"]
 RES_ITEMS = ["res_1", "res_2", "res_3r"]
 INIT_ITEMS = ["init_1", "init_2", "init_3r"]
-GOLD = {"members": 250, "spend": 400.0, "margin": 0.25, "earn_rate": 2.0, "uplift": 0.06}
+GOLD = {"members": 250, "spend": 400.0, "margin_rate": 0.25, "earn_rate": 2.0, "uplift": 0.06}
 POINT_VALUE, REDEMPTION = 0.01, 0.7
 
 
@@ -184,7 +184,7 @@ def _gold_net(redemption=REDEMPTION):
 def _gold_net_extra_only():
     g = GOLD
     extra = g["members"] * g["spend"] * g["uplift"]
-    return extra * g["margin"] - extra * g["earn_rate"] * REDEMPTION * POINT_VALUE
+    return extra * g["margin_rate"] - extra * g["earn_rate"] * REDEMPTION * POINT_VALUE
 
 
 q4 = Question(
@@ -192,18 +192,18 @@ q4 = Question(
     title="A points programme (积分计划)",
     unit="money units per year",
     prompt=(
-        "A Gold tier has 250 members who spend 400 a year at a 25% margin and earn 2 points per "
+        "A Gold tier has 250 members who spend 400 a year at a margin rate (毛利率) of 25% and earn 2 points per "
         "unit spent. A point is worth 0.01 and 70% of points are redeemed. The programme lifts "
         "their spend by 6%. What is the tier's net gain per year (extra margin minus points "
         "cost)?"
     ),
     expected=_gold_net,
     hints=[
-        "Points are earned on all spending, baseline plus the extra: cost = S (1+u) e r v.",
+        "Points are earned on all spending, baseline plus the extra: cost = S (1+u) e ρ v (ρ the redemption rate).",
         "Build a one-row DataFrame and call ly.points_programme_economics(...).",
     ],
     solution_code=(
-        "tiers = pd.DataFrame([{'members': 250, 'spend': 400.0, 'margin': 0.25, "
+        "tiers = pd.DataFrame([{'members': 250, 'spend': 400.0, 'margin_rate': 0.25, "
         "'earn_rate': 2.0, 'uplift': 0.06}], index=['Gold'])\n"
         "econ = ly.points_programme_economics(tiers, point_value=0.01, redemption_rate=0.7)\n"
         "answer = econ.loc['Gold', 'net_gain']"

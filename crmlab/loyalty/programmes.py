@@ -70,8 +70,9 @@ def tier_summary(
     Returns
     -------
     pandas.DataFrame
-        Index: tier; columns ``members``, ``spend`` (mean per member) and ``margin``
-        (total margin / total spend), ready for :func:`points_programme_economics`.
+        Index: tier; columns ``members``, ``spend`` (mean per member) and ``margin_rate``
+        (毛利率: total margin / total spend, a fraction), ready for
+        :func:`points_programme_economics`.
     """
     data = check_frame(data)
     require_columns(data, [tier, spend, margin])
@@ -89,7 +90,9 @@ def tier_summary(
     g = frame.groupby("tier", observed=False)
     out = pd.DataFrame({"members": g.size(), "spend": g["spend"].mean()})
     total = g["spend"].sum()
-    out["margin"] = np.where(total > 0, g["margin_value"].sum() / total.where(total > 0, 1), np.nan)
+    out["margin_rate"] = np.where(
+        total > 0, g["margin_value"].sum() / total.where(total > 0, 1), np.nan
+    )
     return out
 
 
@@ -101,7 +104,7 @@ def points_programme_economics(
     fixed_cost_per_member: float = 0.0,
     members: str = "members",
     spend: str = "spend",
-    margin: str = "margin",
+    margin: str = "margin_rate",
     earn_rate: str = "earn_rate",
     uplift: str = "uplift",
 ) -> pd.DataFrame:
@@ -112,19 +115,20 @@ def points_programme_economics(
     ``point_value``. The programme lifts spend by ``uplift`` (0.05 = +5%). Per member:
 
     .. math::
-        \text{cost rate} &= e \cdot r \cdot v \\
-        \text{points cost} &= S (1 + u)\, e\, r\, v \\
-        \text{incremental margin} &= S\, u\, m \\
-        \text{break-even uplift} &= \frac{e r v}{m - e r v}
+        \text{cost rate} &= e \cdot \rho \cdot v \\
+        \text{points cost} &= S (1 + u)\, e\, \rho\, v \\
+        \text{incremental margin} &= S\, u\, \mu \\
+        \text{break-even uplift} &= \frac{e \rho v}{\mu - e \rho v}
 
-    with baseline spend :math:`S` and margin rate :math:`m`. Net gain = incremental margin -
+    with baseline spend :math:`S`, margin rate :math:`\mu` (毛利率) and redemption rate
+    :math:`\rho`, as on the course's notation sheet. Net gain = incremental margin -
     points cost - fixed cost.
 
     Parameters
     ----------
     tiers : pandas.DataFrame
         One row per tier (index = tier name) with columns ``members``, ``spend`` (baseline
-        annual spend per member), ``margin`` (margin rate 0..1), ``earn_rate`` (points per unit
+        annual spend per member), ``margin_rate`` (0..1), ``earn_rate`` (points per unit
         of spend) and ``uplift`` (fractional extra spend the programme brings).
     point_value : float
         Value of one redeemed point, in currency units (0.01 = one cent).

@@ -83,7 +83,8 @@ def nps_breakdown(scores, *, name: str = "scores") -> pd.Series:
     -------
     pandas.Series
         ``n``, ``promoters`` (share answering 9-10), ``passives`` (7-8), ``detractors`` (0-6),
-        all as fractions, and ``nps`` in points (-100..100).
+        all as fractions, and ``nps_points``, the score in points (-100..100), named so that it
+        is not read as one more fraction.
     """
     values = _nps_scores(scores, name)
     n = len(values)
@@ -95,7 +96,7 @@ def nps_breakdown(scores, *, name: str = "scores") -> pd.Series:
             "promoters": prom,
             "passives": 1.0 - prom - det,
             "detractors": det,
-            "nps": 100.0 * (prom - det),
+            "nps_points": 100.0 * (prom - det),
         }
     )
 
@@ -123,7 +124,7 @@ def nps(scores) -> float:
     >>> nps([10, 9, 8, 7, 6, 0])
     0.0
     """
-    return float(nps_breakdown(scores)["nps"])
+    return float(nps_breakdown(scores)["nps_points"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ def plot_cohort_heatmap(
     import seaborn as sns
 
     with seaborn_style("white"):
-        ax = get_ax(ax, figsize=(max(6.4, 0.45 * data.shape[1] + 2), 0.5 * data.shape[0] + 2))
+        # cells large enough for 9-point labels ("15%") when the book shrinks the figure
+        ax = get_ax(ax, figsize=(max(6.4, 0.5 * data.shape[1] + 2), 0.7 * data.shape[0] + 1.6))
         # NaN cells (ages a cohort has not reached yet) are masked: blank, not zero
         sns.heatmap(
             frame,
@@ -94,7 +95,7 @@ def plot_cohort_heatmap(
             vmax=vmax,
             annot=annotate,
             fmt=fmt,
-            annot_kws={"fontsize": 7},
+            annot_kws={"fontsize": 9},
             cbar_kws={"label": label.get(values, values)},
         )
         if values == "retention":  # the colour bar in percent, like the cell labels

@@ -52,7 +52,7 @@ def plot_nps_distribution(scores, *, ax=None) -> Axes:
     ax.set_xlabel("answer to 'how likely are you to recommend us?' (0-10)")
     ax.set_ylabel("respondents (%)")
     ax.set_title(
-        f"NPS = {summary['nps']:+.1f} points: {summary['promoters']:.0%} promoters "
+        f"NPS = {summary['nps_points']:+.1f} points: {summary['promoters']:.0%} promoters "
         f"- {summary['detractors']:.0%} detractors"
     )
     return ax

@@ -280,7 +280,14 @@ def plot_value_matrix(matrix: pd.DataFrame, *, highlight: Sequence | None = None
 
 
 def _label_right(ax, sel: pd.DataFrame, matrix: pd.DataFrame) -> None:
-    """Label the circled points in a column right of the data, spaced so no two labels overlap."""
+    """Label the circled points in a column right of the data, spaced so no two labels overlap.
+
+    Points and label slots are paired so that the leader lines are as short as possible in
+    total (an assignment problem); a shortest pairing never has two crossing lines, because
+    swapping the ends of two crossing lines would make them shorter.
+    """
+    from scipy.optimize import linear_sum_assignment
+
     x_lo, x_hi = float(matrix["current"].min()), float(matrix["current"].max())
     y_lo, y_hi = float(matrix["potential"].min()), float(matrix["potential"].max())
     width, height = max(x_hi - x_lo, 1e-9), max(y_hi - y_lo, 1e-9)
@@ -293,8 +300,14 @@ def _label_right(ax, sel: pd.DataFrame, matrix: pd.DataFrame) -> None:
     if overflow > 0:  # the column ran off the top: move it down, keeping the spacing
         ys = [y - overflow for y in ys]
     x_text = x_hi + 0.08 * width
-    for (name, row), y_text in zip(order.iterrows(), ys, strict=True):
+    # distances in axis-fraction units, so that both axes count alike
+    px = (order["current"].to_numpy(dtype=float) - x_lo) / width
+    py = (order["potential"].to_numpy(dtype=float) - y_lo) / height
+    sy = (np.asarray(ys) - y_lo) / height
+    cost = np.hypot(px[:, None] - (x_text - x_lo) / width, py[:, None] - sy[None, :])
+    _, slot = linear_sum_assignment(cost)
+    for (name, row), y_text in zip(order.iterrows(), np.asarray(ys)[slot], strict=True):
         ax.annotate(str(name), xy=(row["current"], row["potential"]), xytext=(x_text, y_text),
-                    textcoords="data", fontsize=7, va="center",
+                    textcoords="data", fontsize=8, va="center",
                     arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5})  # fmt: skip
     ax.set_xlim(right=x_text + 0.12 * width)

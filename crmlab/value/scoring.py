@@ -331,12 +331,18 @@ def key_accounts(
     score: str = "total_score",
     current: str = "current_value",
     potential: str = "potential_value",
+    split="median",
 ) -> pd.DataFrame:
     """The short list of key accounts (重点客户): the top ``n`` by a score, with the reason.
 
     Follows the advice to start relationship management with the five to ten biggest or most
-    promising accounts. The reason says whether an account is chosen for its current value, its
-    potential value or both (top quarter of the column = "high").
+    promising accounts. The reason is the account's cell of the value matrix, cut exactly as
+    :func:`value_matrix` cuts it (same ``split``), so a label always agrees with the plot:
+
+    - loyal cell: "high current and potential value";
+    - repeat-purchase cell: "high current value";
+    - prospective cell: "high potential value";
+    - ordinary cell: "high total score only" (both values at or below their cut).
 
     Parameters
     ----------
@@ -346,10 +352,12 @@ def key_accounts(
         How many accounts, 1..len(frame).
     score, current, potential : str
         Column names.
+    split : "median", "mean" or (float, float)
+        Where the current and potential columns are cut, as in :func:`value_matrix`.
 
     Returns
     -------
-    The ``n`` best rows of ``frame`` (best first) with an added ``reason`` column.
+    The ``n`` best rows of ``frame`` (best first) with added ``quadrant`` and ``reason`` columns.
     """
     check_frame(
         frame,
@@ -363,12 +371,18 @@ def key_accounts(
         )
     for col in (score, current, potential):
         as_1d_array(frame[col], col, allow_negative=True, allow_bool=False)
-    top = frame.sort_values(score, ascending=False, kind="stable").head(int(n)).copy()
-    hi_c = top[current] >= frame[current].quantile(0.75)
-    hi_p = top[potential] >= frame[potential].quantile(0.75)
-    top["reason"] = np.select(
-        [hi_c & hi_p, hi_c, hi_p],
-        ["high current and potential value", "high current value", "high potential value"],
-        default="balanced overall score",
-    )
+    cells = value_matrix(frame[current].to_numpy(), frame[potential].to_numpy(), split=split)
+    order = np.argsort(-frame[score].to_numpy(dtype=float), kind="stable")[: int(n)]
+    top = frame.iloc[order].copy()
+    top["quadrant"] = cells["quadrant"].to_numpy()[order]
+    top["reason"] = top["quadrant"].map(_KEY_REASONS).astype(str)
     return top
+
+
+#: Why a key account is on the list: its value-matrix cell in words.
+_KEY_REASONS: dict[str, str] = {
+    "loyal": "high current and potential value",
+    "repeat-purchase": "high current value",
+    "prospective": "high potential value",
+    "ordinary": "high total score only",
+}
