@@ -40,9 +40,6 @@ __all__ = ["Lesson", "BookReport", "find_lessons", "ensure_executed", "build_boo
 
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 STATIC = Path(__file__).with_name("static")
-#: Backend for the kernels that execute lessons for the book: figures must be kept as outputs
-#: even when the calling shell (or the test suite) sets ``MPLBACKEND=Agg``.
-INLINE_BACKEND = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +143,7 @@ def ensure_executed(
     list of Lesson
         The lessons that were executed now.
     """
-    from crmlab.runner import run_notebooks
+    from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     stale = [
         lesson
