@@ -88,7 +88,8 @@ def write_page_texts(html_dir: Path) -> None:
             continue
         parser = _ArticleText()
         parser.feed(page.read_text(encoding="utf-8"))
-        texts[name] = re.sub(r"\s+", " ", " ".join(parser.parts)).strip()
+        text = " ".join(parser.parts).replace("¶", " ")  # drop Sphinx's heading link marks
+        texts[name] = re.sub(r"\s+", " ", text).strip()
     payload = json.dumps(texts, ensure_ascii=False)
     (html_dir / "_static" / "crmlab-page-text.js").write_text(
         f"window.CRMLAB_PAGE_TEXT = {payload};\n", encoding="utf-8"

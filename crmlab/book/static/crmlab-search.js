@@ -68,10 +68,28 @@ var splitQuery = (query) => {
     p.textContent = excerpt(window.CRMLAB_PAGE_TEXT[name], terms());
     item.appendChild(p);
   };
+  const note = (results) => {  // say which glossary term a synonym in the query stands for
+    const list = results.querySelector("ul.search");
+    if (!list || results.querySelector("p.crmlab-synonyms")) return;
+    let q = new URLSearchParams(location.search).get("q") || "";
+    const named = [];
+    const synonyms = Object.entries(window.CRMLAB_SYNONYMS || {});
+    for (const [s, term] of synonyms.sort((a, b) => b[0].length - a[0].length)) {
+      if (q.includes(s)) { named.push(`${s} is searched as ${term}`); q = q.split(s).join(" "); }
+    }
+    if (!named.length) return;
+    const p = document.createElement("p");
+    p.className = "crmlab-synonyms";
+    p.textContent = named.join("; ") + ", the name the lessons use (see the glossary).";
+    results.insertBefore(p, list);
+  };
   const watch = () => {
     const results = document.getElementById("search-results");
     if (!results) return;
-    new MutationObserver(() => results.querySelectorAll("li").forEach(addExcerpt))
+    new MutationObserver(() => {
+      note(results);
+      results.querySelectorAll("li").forEach(addExcerpt);
+    })
       .observe(results, { childList: true, subtree: true });
     script.addEventListener("load", () => results.querySelectorAll("li").forEach(addExcerpt));
   };
