@@ -14,7 +14,7 @@ JOBS   ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
 help:
 	@echo "make lessons    execute every lesson notebook into build/lessons/"
 	@echo "make test       lint and run the whole test suite (notebooks included)"
-	@echo "make lab        open JupyterLab on the lessons"
+	@echo "make lab        open JupyterLab at the repository root, on the lessons"
 	@echo "make data       download and verify the real datasets (cache: CRMLAB_DATA)"
 	@echo "make exercises  regenerate student and solution exercise notebooks from their sources"
 	@echo "make bench      run the benchmarks against lifetimes (separate .venv-bench)"
@@ -54,8 +54,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Lab is rooted at the repository, so that the exercise sets (exercises/) the lessons point to
+# are in its file browser; it opens on notebooks/. Figures show even when the shell sets
+# MPLBACKEND=Agg: the kernels get the inline backend.
 lab: data
-	$(BIN)/jupyter lab notebooks
+	MPLBACKEND=module://matplotlib_inline.backend_inline \
+	  $(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks
 
 exercises: $(STAMP)
 	$(BIN)/crmlab exercises build

@@ -27,14 +27,19 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 
 
 def _lessons(args: argparse.Namespace) -> int:
-    from crmlab.runner import run_notebooks
+    from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     paths = [Path(p) for p in args.notebooks] or sorted(Path("notebooks").glob(LESSON_GLOB))
     if not paths:
         print("no notebooks/NN_*.ipynb here; run from the repository root.", file=sys.stderr)
         return 1
-    results = run_notebooks(
-        paths, args.out, timeout=args.timeout, jobs=args.jobs, html=not args.no_html
+    results = run_notebooks(  # figures kept even when the shell sets MPLBACKEND=Agg
+        paths,
+        args.out,
+        timeout=args.timeout,
+        jobs=args.jobs,
+        html=not args.no_html,
+        env=INLINE_BACKEND,
     )
     width = max(len(r.path.name) for r in results)
     print(f"{'notebook':<{width}}  {'seconds':>7}  result")

@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+#: Kernel environment that keeps figures as outputs even when the calling shell (or the test
+#: suite) sets ``MPLBACKEND=Agg``: ``crmlab lessons`` and the book execute lessons with it.
+INLINE_BACKEND = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 """The kernelspec every committed notebook carries."""
 
 _MIN_CELL_TIMEOUT = 0.01  # nbclient reads a timeout of 0 as "no timeout"

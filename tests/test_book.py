@@ -3,7 +3,7 @@ them in Chromium)."""
 
 from __future__ import annotations
 
-import csv
+import json
 import os
 import re
 from pathlib import Path
@@ -217,24 +217,34 @@ def test_home_page_has_install_steps_and_lesson_map(book):
     ]
 
 
-def test_glossary_page_lists_every_term_with_its_lesson(book):
-    rows = list(csv.DictReader((ROOT / "crmlab" / "glossary.csv").open(encoding="utf-8")))
+def test_glossary_page_defines_every_term_and_links_to_where_it_is_introduced(book):
+    from crmlab.book.glossary_page import term_anchor
+    from crmlab.glossary import entries
+
+    rows = entries()
     table = _soup(book.out_dir / "glossary.html").select("article table tbody tr")
     assert len(table) == len(rows)
     cells = {
         _straight(tr.find_all("td")[0].get_text(strip=True)): tr.find_all("td") for tr in table
     }
     built = {lesson.number: lesson for lesson in book.lessons}
+    problems = []
     for row in rows:
-        td = cells[row["english"].strip()]
-        assert _straight(td[1].get_text(strip=True)) == row["chinese"].strip()
-        link = td[2].find("a")
-        number = int(row["lesson"])
-        if number in built:
-            assert link is not None, row
-            assert link["href"].startswith(f"notebooks/{built[number].stem}.html"), row
-        else:
-            assert link is None and f"Lesson {number}" in td[2].get_text()
+        td = cells[row.english]
+        assert _straight(td[1].get_text(strip=True)) == row.chinese
+        assert _straight(td[2].get_text(" ", strip=True)).startswith(_straight(row.definition))
+        link = td[3].find("a")
+        if row.lesson not in built:
+            assert link is None and f"Lesson {row.lesson}" in td[3].get_text()
+            continue
+        page = f"notebooks/{built[row.lesson].stem}.html"
+        if link is None or link["href"] != f"{page}#{term_anchor(row.english)}":
+            problems.append(f"{row.english!r}: links to {link and link['href']}, not its anchor")
+            continue
+        ids = {tag["id"] for tag in _soup(book.out_dir / page).find_all(id=True)}
+        if term_anchor(row.english) not in ids:
+            problems.append(f"{row.english!r}: no #{term_anchor(row.english)} in {page}")
+    assert not problems, "\n".join(problems)
 
 
 def test_search_index_covers_lessons_and_glossary(book):
@@ -242,6 +252,10 @@ def test_search_index_covers_lessons_and_glossary(book):
     for lesson in book.lessons:
         assert f"notebooks/{lesson.stem}" in index
     assert '"glossary"' in index and "lorenz" in index.lower()
+    # Chinese is cut into words (jieba), glossary names and their synonyms are single words
+    terms = json.loads(re.sub(r"^Search\.setIndex\(|\);?\s*$", "", index))["terms"]
+    for word in ("洛伦兹曲线", "客户终生价值", "客户终身价值", "终身价值"):
+        assert word in terms, f"{word} is not a word of the search index"
 
 
 def test_lessons_are_found_at_build_time_not_listed(tmp_path):

@@ -3,7 +3,9 @@
 Uses the system's Chromium (Debian package ``chromium``, ``/usr/bin/chromium``), never a browser
 downloaded by Playwright. Every request that would leave the machine is aborted and recorded.
 Each page must load with no console error and no such request; formulas must be typeset, images
-drawn, internal links resolve, search must find a term and the glossary must draw its Chinese
+drawn, internal links resolve, nothing may be cut off (a table, formula, code or output block
+wider than its box without a scroll bar, a table cell ending in "…", a figure shrunk until its
+labels are unreadable), search must find a term and the glossary must draw its Chinese
 names with a real font. Screenshots of the home page and a lesson go into ``build/book/``.
 """
 
@@ -15,7 +17,7 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from book_env import built_book
@@ -74,6 +76,59 @@ HAS_GLYPH_JS = """(ch) => {
   };
   const missing = draw("\\u{10FFFD}");
   return draw(ch) !== missing && draw(ch) !== draw(" ");
+}"""
+
+
+#: Smallest share of its natural width a figure may be shrunk to: below it, 10-point labels
+#: drawn at the inline backend's resolution fall under about 11 screen pixels.
+MIN_FIGURE_SCALE = 0.8
+
+#: What is cut off on a page: every table, code or output block, display formula and figure of
+#: the article must fit the article or sit in a box that scrolls sideways; no cell of a printed
+#: table may end in an ellipsis (pandas' max_colwidth) and no figure may be shrunk below
+#: MIN_FIGURE_SCALE.
+CUT_OFF_JS = """(minScale) => {
+  const article = document.querySelector("article") || document.body;
+  const right = article.getBoundingClientRect().right;
+  const problems = [];
+  const name = (el) => {
+    const text = (el.innerText || el.getAttribute("alttext") || el.getAttribute("src") || "")
+      .trim().replace(/\\s+/g, " ");
+    return `<${el.tagName.toLowerCase()}> "${text.slice(0, 50)}"`;
+  };
+  const blocks = article.querySelectorAll(
+    "table, pre, div.math, math[display='block'], div.cell_output img");
+  for (const el of blocks) {
+    let scroller = null;  // the nearest box that scrolls sideways: el or a parent
+    for (let a = el; a && a !== article.parentElement; a = a.parentElement) {
+      const overflow = getComputedStyle(a).overflowX;
+      if (overflow === "auto" || overflow === "scroll") { scroller = a; break; }
+      if ((overflow === "hidden" || overflow === "clip") && a.scrollWidth > a.clientWidth + 1) {
+        problems.push(`${name(el)}: a box around it hides ${a.scrollWidth - a.clientWidth} px`);
+        break;
+      }
+    }
+    const edge = (scroller || el).getBoundingClientRect().right;
+    if (edge > right + 1) {
+      problems.push(`${name(el)} runs ${Math.round(edge - right)} px past the page` +
+        (scroller ? " (its scroll box is too wide)" : ", with no scroll bar"));
+    }
+  }
+  for (const cell of article.querySelectorAll("div.cell_output td, div.cell_output th")) {
+    const text = cell.innerText.trim();
+    if (text.length > 3 && (text.endsWith("\\u2026") || text.endsWith("..."))) {
+      problems.push(`table cell cut off: "${text.slice(-50)}"`);
+    }
+  }
+  for (const img of article.querySelectorAll("div.cell_output img")) {
+    const scale = img.getBoundingClientRect().width / Math.max(img.naturalWidth, 1);
+    if (img.naturalWidth && scale < minScale) {
+      problems.push(`figure shrunk to ${Math.round(100 * scale)}% (labels unreadable): ` +
+        `${img.getAttribute("src")}; draw it at most ${Math.round(article.clientWidth / 100)}` +
+        " inches wide, or one panel above the other");
+    }
+  }
+  return problems;
 }"""
 
 
@@ -185,6 +240,34 @@ def test_every_page_renders_offline(book, visit):
     assert formulas > 0 and images > 0, "the lesson pages show no formula or no figure"
 
 
+def test_nothing_is_cut_off(book, visit):
+    """Tables, formulas, code, output and figures fit their box or scroll; no cell ends in "…"."""
+    v = visit()
+    problems = []
+    for path in book.pages:
+        page = v.open(path.as_uri())
+        name = path.relative_to(book.out_dir).as_posix()
+        problems += [f"{name}: {p}" for p in page.evaluate(CUT_OFF_JS, MIN_FIGURE_SCALE)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_cut_off_check_finds_cut_tables_code_and_cells(visit, tmp_path):
+    """The check above on a page made to fail: it must name each cut-off block."""
+    page_file = tmp_path / "cut.html"
+    page_file.write_text(
+        "<html><body style='width:600px'><article style='width:400px'>"
+        "<table><tr><td style='white-space:nowrap'>" + "wide " * 80 + "</td></tr></table>"
+        "<div style='overflow:hidden'><pre>" + "long line " * 60 + "</pre></div>"
+        "<div style='overflow-x:auto'><pre>" + "scrolls " * 60 + "</pre></div>"
+        "<div class='cell_output'><table><tr><td>one person under two customer ids, so their "
+        "history is s...</td></tr></table></div></article></body></html>",
+        encoding="utf-8",
+    )
+    found = visit().open(page_file.as_uri()).evaluate(CUT_OFF_JS, MIN_FIGURE_SCALE)
+    assert len(found) == 3, found
+    assert "no scroll bar" in found[0] and "hides" in found[1] and "cut off" in found[2]
+
+
 def test_search_finds_a_term_from_a_file_and_from_a_server(book, visit):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(book.out_dir))
     handler.log_message = lambda *args: None
@@ -203,6 +286,59 @@ def test_search_finds_a_term_from_a_file_and_from_a_server(book, visit):
     finally:
         server.shutdown()
         server.server_close()
+
+
+#: What students type, and a page that must be among the results. Chinese queries are cut into
+#: the index's words; 客户终身价值 and 终身价值 are the glossary's synonyms of 客户终生价值.
+SEARCHES = [
+    ("Lorenz", "notebooks/02_customer_value"),
+    ("relationship marketing", "notebooks/01_relationship_marketing"),
+    ("Gini coefficient", "notebooks/02_customer_value"),
+    ("洛伦兹曲线", "notebooks/02_customer_value"),
+    ("关系营销", "notebooks/01_relationship_marketing"),
+    ("客户终生价值", "glossary"),
+    ("客户终身价值", "glossary"),
+    ("终身价值", "glossary"),
+    ("客户留存", "glossary"),
+    ("基尼系数", "notebooks/02_customer_value"),
+]
+
+
+def test_search_finds_what_students_type_with_an_excerpt(book, visit):
+    """English and Chinese queries find their page, and every result shows a text excerpt."""
+    v = visit()
+    problems = []
+    for query, expected in SEARCHES:
+        if expected.startswith("notebooks/") and not any(
+            expected.endswith(x.stem) for x in book.lessons
+        ):
+            continue
+        page = v.open((book.out_dir / "search.html").as_uri() + "?q=" + quote(query))
+        try:
+            page.wait_for_selector("ul.search li p.context", timeout=15_000)
+        except Exception:
+            problems.append(f"{query!r}: no result with an excerpt")
+            continue
+        page.wait_for_function("() => !document.querySelector('#search-progress')?.innerText")
+        hits = page.eval_on_selector_all(
+            "ul.search li",
+            "items => items.map(li => ({href: li.querySelector('a').href, "
+            "excerpt: (li.querySelector('p.context') || {}).innerText || ''}))",
+        )
+        found = [h for h in hits if unquote(urlsplit(h["href"]).path).endswith(f"/{expected}.html")]
+        if not found:
+            problems.append(f"{query!r}: {expected} not among {[h['href'] for h in hits]}")
+        elif not any(w.casefold() in found[0]["excerpt"].casefold() for w in _parts(query)):
+            problems.append(f"{query!r}: excerpt without the query: {found[0]['excerpt'][:80]!r}")
+        problems += [f"{query!r}: a result without an excerpt" for h in hits if not h["excerpt"]]
+    assert not v.errors and not v.outside, (v.errors, v.outside)
+    assert not problems, "\n".join(problems)
+
+
+def _parts(query: str) -> list[str]:
+    """The query and its pieces of two or more characters (an excerpt shows one of them)."""
+    han = [query[i : i + 2] for i in range(len(query) - 1)] if not query.isascii() else []
+    return [query, *query.split(), *han]
 
 
 def test_glossary_draws_chinese_characters(book, visit):

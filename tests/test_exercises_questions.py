@@ -131,15 +131,16 @@ def test_reference_is_computed_once():
     assert calls == [1]
 
 
-def test_hints_cycle_and_solution_prints(capsys):
+def test_hints_are_steps_the_last_points_to_the_solution(capsys):
     q = make(1.0, hints=("first", "second"), solution_code="answer = 1\n")
     q.hint()
     q.hint()
     q.hint()
     q.solution()
     out = capsys.readouterr().out.splitlines()
-    assert "hint 1/2: first" in out[0] and "hint 2/2: second" in out[1]
-    assert "hint 1/2" in out[2]
+    assert "hint 1/2: first" in out[0] and "solution()" not in out[0]
+    assert "hint 2/2: second" in out[1] and "last hint: ex.q9.solution()" in out[2]
+    assert "hint 1/2 (again): first" in out[3]
     assert out[-1] == "answer = 1"
 
 

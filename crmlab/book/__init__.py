@@ -6,6 +6,10 @@
 - :mod:`crmlab.book.site`: the book (``make book``, ``crmlab book``): home page, one page per
   lesson and exercise set, glossary, navigation and full-text search, built with Sphinx and
   myst-nb from the executed lessons (install the ``book`` extra).
+- :mod:`crmlab.book.glossary_page`: each glossary term anchored where its lesson introduces it,
+  and the glossary page with definitions and links to those anchors.
+- :mod:`crmlab.book.search`: search that finds Chinese words and the glossary's synonyms, with
+  an excerpt under each result.
 """
 
 from __future__ import annotations
@@ -15,8 +19,12 @@ from typing import TYPE_CHECKING
 from crmlab._lazy import attach
 
 if TYPE_CHECKING:
+    from crmlab.book import glossary_page as glossary_page
     from crmlab.book import lesson_html as lesson_html
     from crmlab.book import mathml as mathml
+    from crmlab.book import search as search
     from crmlab.book import site as site
 
-__getattr__, __dir__, __all__ = attach(__name__, submodules=["lesson_html", "mathml", "site"])
+__getattr__, __dir__, __all__ = attach(
+    __name__, submodules=["glossary_page", "lesson_html", "mathml", "search", "site"]
+)

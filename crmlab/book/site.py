@@ -19,7 +19,6 @@ new lesson needs no change here.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -28,21 +27,19 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from crmlab.book.glossary_page import glossary_page, mark_terms
+from crmlab.book.search import search_files, write_page_texts
 from crmlab.errors import CRMLabInputError
 
 __all__ = ["Lesson", "BookReport", "find_lessons", "ensure_executed", "build_book"]
 
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 STATIC = Path(__file__).with_name("static")
-#: Backend for the kernels that execute lessons for the book: figures must be kept as outputs
-#: even when the calling shell (or the test suite) sets ``MPLBACKEND=Agg``.
-INLINE_BACKEND = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +143,7 @@ def ensure_executed(
     list of Lesson
         The lessons that were executed now.
     """
-    from crmlab.runner import run_notebooks
+    from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     stale = [
         lesson
@@ -223,7 +220,8 @@ def _exercise_note(lesson: Lesson, ex_title: str | None, *, prefix: str, top: bo
 
 def _stage_lesson(lesson: Lesson, dest: Path, ex_title: str | None) -> dict[str, Any]:
     nb = nbformat.read(lesson.executed, as_version=4)
-    info = {"title": _title(nb, lesson.stem), "goals": _learning_goals(nb)}
+    info: dict[str, Any] = {"title": _title(nb, lesson.stem), "goals": _learning_goals(nb)}
+    info["anchors"] = mark_terms(nb, lesson.number)
     top = nbformat.v4.new_markdown_cell(_exercise_note(lesson, ex_title, prefix="../", top=True))
     bottom = nbformat.v4.new_markdown_cell(
         _exercise_note(lesson, ex_title, prefix="../", top=False)
@@ -336,37 +334,7 @@ def _lesson_map(lessons: Sequence[Lesson], info: dict[int, dict[str, Any]]) -> s
     return "\n\n".join(blocks)
 
 
-def _glossary_page(lessons: Sequence[Lesson], info: dict[int, dict[str, Any]]) -> str:
-    text = resources.files("crmlab").joinpath("glossary.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    by_number = {lesson.number: lesson for lesson in lessons}
-    lines = [
-        "# Glossary · 术语表",
-        "",
-        f"Every key term of the workbook ({len(rows)} terms), with its Chinese name and the "
-        "lesson that introduces it. Lessons give the Chinese name beside the English the first "
-        "time a term is used.",
-        "",
-        "| English | 中文 | Introduced in |",
-        "|---|---|---|",
-    ]
-    for row in sorted(rows, key=lambda r: r["english"].casefold()):
-        number = int(row["lesson"])
-        lesson = by_number.get(number)
-        where = (
-            _link(
-                f"Lesson {number} · {re.sub(r'^[0-9]+ *· *', '', info[number]['title'])}",
-                f"notebooks/{lesson.source.name}",
-            )
-            if lesson is not None
-            else f"Lesson {number} (not in this build)"
-        )
-        cells = (row["english"].strip(), row["chinese"].strip(), where)
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _conf(title: str) -> dict[str, Any]:
+def _conf(title: str, search: Path) -> dict[str, Any]:
     return {
         "project": title,
         "author": "crmlab",
@@ -381,12 +349,17 @@ def _conf(title: str) -> dict[str, Any]:
         "nb_merge_streams": True,
         "html_theme": "furo",
         "html_title": title,
-        "html_static_path": [str(STATIC)],
+        "html_static_path": [str(STATIC), str(search / "static")],
         "html_css_files": ["crmlab-book.css"],
+        "html_js_files": ["crmlab-synonyms.js", "crmlab-search.js"],
+        # Chinese words are cut by jieba (with every glossary name as one word), English words
+        # are stemmed as usual; crmlab-search.js cuts a query the same way.
+        "html_search_language": "zh",
+        "html_search_options": {"dict": str(search / "search-words.txt")},
         "html_copy_source": False,
         "html_show_sourcelink": False,
-        # Result snippets are fetched with fetch(), which browsers refuse for file:// pages;
-        # without them search works the same from a folder and from a server.
+        # Sphinx's result snippets are fetched with fetch(), which browsers refuse for file://
+        # pages; crmlab-search.js shows excerpts from _static/crmlab-page-text.js instead.
         "html_show_search_summary": False,
         "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
         # Pygments' SQL lexer trips over DuckDB's $parameters; the code is still shown, plain.
@@ -471,7 +444,15 @@ def build_book(
             ),
         )
         (src / "index.md").write_text(home, encoding="utf-8")
-        (src / "glossary.md").write_text(_glossary_page(lessons, info), encoding="utf-8")
+        (src / "glossary.md").write_text(
+            glossary_page(
+                {
+                    x.number: (x.stem, info[x.number]["title"], info[x.number]["anchors"])
+                    for x in lessons
+                }
+            ),
+            encoding="utf-8",
+        )
 
         # Sphinx writes into the temporary folder (myst-nb puts its image files beside the
         # output folder, in ../jupyter_execute); the finished site is then moved into place.
@@ -483,7 +464,7 @@ def build_book(
             outdir=html,
             doctreedir=Path(tmp) / "doctrees",
             buildername="html",
-            confoverrides=_conf(title),
+            confoverrides=_conf(title, search_files(Path(tmp))),
             status=None if not progress else status,
             warning=warning,
             freshenv=True,
@@ -491,6 +472,7 @@ def build_book(
         app.build()
         if app.statuscode != 0:
             raise RuntimeError(f"Sphinx failed:\n{warning.getvalue()}")
+        write_page_texts(html)
         if out.exists():
             shutil.rmtree(out)
         out.parent.mkdir(parents=True, exist_ok=True)

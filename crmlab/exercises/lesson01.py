@@ -213,7 +213,8 @@ q4 = Question(
     hints=(
         "Compute the cumulative discounted profit of both cohorts over 20 years and divide "
         "the higher-retention one by the lower.",
-        "`profit_multiple(0.8, 0.9, years=20)` passes `years` on to `cohort_profit`.",
+        "The lesson's `economics.profit_multiple` does this division; it takes the two "
+        "retention rates and a keyword for the number of years.",
     ),
     solution_code="answer = economics.profit_multiple(0.8, 0.9, years=20)",
     mistakes=(

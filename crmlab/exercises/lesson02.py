@@ -142,7 +142,8 @@ q2 = Question(
     expected=_gini,
     hints=(
         "`customer_metrics` has an `orders` column, one value per customer.",
-        "`value.gini(metrics['orders'])`.",
+        "The lesson measures inequality with the Gini coefficient; `crmlab.value` has a "
+        "function of that name that takes one column.",
     ),
     solution_code='answer = value.gini(metrics["orders"])',
     mistakes=(

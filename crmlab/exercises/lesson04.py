@@ -99,9 +99,9 @@ q1 = Question(
     hints=(
         "Expected customer value = years x units per period x periods per year x price; a year "
         "has 52 weeks.",
-        "Then subtract both costs: CLV = expected value - advertising - selling. "
-        "`coca_cola_value(40, 2, 0.80, periods_per_year=52, advertising_cost=400, "
-        "selling_cost=600)['clv']` does it in one call.",
+        "Then subtract both costs: CLV = expected value - advertising - selling. The "
+        "lesson's `coca_cola_value` does it in one call: look at its keywords with "
+        "`help(coca_cola_value)`.",
     ),
     solution_code="""\
 from crmlab.clv import coca_cola_value

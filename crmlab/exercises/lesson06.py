@@ -198,7 +198,8 @@ q3 = Question(
     hints=(
         "The retention rate of month t is the conditional share: of those active after month "
         "t - 1, who stay through month t. It differs from survival(t).",
-        "The retention rate is `sbg.retention_rate(24)` = (beta + 23) / (alpha + beta + 23).",
+        "For the sBG model, r_t = (beta + t - 1) / (alpha + beta + t - 1); the fitted model "
+        "computes it for you with its `retention_rate` method.",
     ),
     solution_code="answer = float(sbg.retention_rate(24))",
     mistakes=(

@@ -153,7 +153,8 @@ q3 = Question(
     ),
     expected=_paradox_diff,
     hints=[
-        "ly.recovery_paradox(survey, fast_days=1) returns the difference and n_fast.",
+        "The lesson's `ly.recovery_paradox` compares the two groups; its `fast_days` "
+        "argument sets what counts as a fast fix, and it returns the difference and n_fast.",
         "Fast-fixed complainants first, non-complainants second; give a fraction, not percent.",
     ],
     solution_code='answer = ly.recovery_paradox(survey, fast_days=1.0)["difference"]',

@@ -83,10 +83,12 @@ q1 = Question(
     ),
     expected=lambda: _per_channel("purchase_days", 2),
     hints=(
-        "`GROUP BY channel` gives one row per channel; `COUNT(*) FILTER (WHERE ...)` or "
-        "`SUM(CASE WHEN ... THEN 1 ELSE 0 END)` counts only some of its rows.",
-        "SELECT channel, COUNT(*) FILTER (WHERE purchase_days >= 2) AS repeaters FROM "
-        "customer_360 GROUP BY channel",
+        "Start with one row per channel: `SELECT channel, COUNT(*) FROM customer_360 GROUP BY "
+        "channel` counts every customer of each channel (lesson 9, step 2, keyword three).",
+        "Now count only some of each channel's rows: `COUNT(*) FILTER (WHERE <condition>)` "
+        "(keyword eight). Which column of `customer_360` holds the number of purchase days?",
+        "Turn the result into a Series indexed by channel: `.set_index('channel')[<column>]`. "
+        "Each count must be smaller than the channel's number of customers.",
     ),
     solution_code='''\
 sql = """
@@ -152,11 +154,12 @@ q2 = Question(
     ),
     expected=_orphan_revenue,
     hints=(
-        "Find the orphans with a LEFT JOIN from orders to customers and keep the rows where the "
-        "customer side IS NULL; then join their lines.",
-        "SELECT SUM(l.quantity * l.unit_price) FROM orders o LEFT JOIN customers c ON "
-        "c.customer_id = o.customer_id JOIN order_lines l ON l.order_id = o.order_id WHERE "
-        "c.customer_id IS NULL",
+        "First find the orphan orders: a `LEFT JOIN` from `orders` to `customers` keeps every "
+        "order, and the orphans are the rows where the customer side `IS NULL` (lesson 9, "
+        "step 3, shows this check).",
+        "Then join those orders to `order_lines` on `order_id`: each line adds quantity × "
+        "unit_price to the revenue.",
+        "Add it up with `SUM(...)` over all those lines: one number, in CNY.",
     ),
     solution_code='''\
 sql = """
@@ -218,10 +221,13 @@ q3 = Question(
     ),
     expected=lambda: _cohort_cell("retention", SETTINGS["age"]),
     hints=(
-        "First one row per customer and month (SELECT DISTINCT), then each customer's first "
-        "month with MIN(...) OVER (PARTITION BY customer_id).",
-        "Divide the number of February customers active in 1997-05 by the number of February "
-        "customers; date_diff('month', cohort, month) = 3 picks the age.",
+        "Build it in parts with `WITH`. Part one: one row per customer and month in which they "
+        "bought, `SELECT DISTINCT customer_id, date_trunc('month', date) AS month`.",
+        "Part two: each customer's cohort is their first month, `MIN(month) OVER (PARTITION BY "
+        "customer_id)` (a window function: every row keeps its month and gains the cohort).",
+        "Last: among the customers of the February 1997 cohort, count those active at age 3 "
+        "(`date_diff('month', cohort, month) = 3`, that is May) and divide by the cohort's "
+        "size (its customers at age 0).",
     ),
     solution_code='''\
 sql = """
@@ -288,10 +294,13 @@ q4 = Question(
     ),
     expected=_second_gap,
     hints=(
-        "SELECT DISTINCT customer_id, date first (one row per purchase day); then "
-        "ROW_NUMBER() OVER w and date - LAG(date) OVER w with WINDOW w AS (PARTITION BY "
-        "customer_id ORDER BY date).",
-        "Keep the rows whose purchase number is 2 and take MEDIAN of the gap.",
+        "First one row per customer and purchase day: `SELECT DISTINCT customer_id, date FROM "
+        "transactions` (same-day orders are one purchase).",
+        "Number each customer's days in date order with `ROW_NUMBER()`, and get the gap to the "
+        "previous day with `date - LAG(date)`, both `OVER (PARTITION BY customer_id ORDER BY "
+        "date)`.",
+        "The gap from the first to the second purchase sits on the row whose number is 2; take "
+        "the `MEDIAN` of those gaps.",
     ),
     solution_code='''\
 sql = """
@@ -349,8 +358,10 @@ q5 = Question(
     ),
     expected=_repeat_gap,
     hints=(
-        "AVG(CASE WHEN purchase_days >= 2 THEN 1 ELSE 0 END) is the share of repeat buyers; "
-        "compute it with FILTER (WHERE complaints >= 1) and FILTER (WHERE complaints = 0).",
+        "The mean of a 0/1 column is a share: `AVG(CASE WHEN purchase_days >= 2 THEN 1 ELSE 0 "
+        "END)` is the share of repeat buyers.",
+        "Compute that share twice in one query, once with `FILTER (WHERE complaints >= 1)` and "
+        "once with `FILTER (WHERE complaints = 0)`, and subtract.",
         "Why is it positive? Contacts (and so complaints) come with orders: the more a "
         "customer buys, the more chances to complain. A customer database shows association, "
         "not cause.",

@@ -379,13 +379,23 @@ class Question:
         print(self.evaluate(answer).line)
 
     def hint(self) -> None:
-        """Print the next hint (they come in order, then repeat)."""
+        """Print the next hint: one step each, in order; the last points to :meth:`solution`.
+
+        After the last hint they start again, marked "again".
+        """
         if not self.hints:
             print(f"💡 {self.qid}: no hint for this one — reread the lesson section it names.")
             return
         i = self._hint_index % len(self.hints)
+        again = " (again)" if self._hint_index >= len(self.hints) else ""
         self._hint_index += 1
-        print(f"💡 {self.qid} hint {i + 1}/{len(self.hints)}: {self.hints[i]}")
+        last = (
+            f"\n   That was the last hint: ex.{self.qid}.solution() prints code that computes "
+            "the answer."
+            if i == len(self.hints) - 1
+            else ""
+        )
+        print(f"💡 {self.qid} hint {i + 1}/{len(self.hints)}{again}: {self.hints[i]}{last}")
 
     def solution(self) -> None:
         """Print code that computes the answer."""
