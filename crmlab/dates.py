@@ -19,7 +19,7 @@ import pandas as pd
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import _fmt_value, present_column, report_bad_rows
 
-__all__ = ["as_datetime_column", "as_day"]
+__all__ = ["as_datetime_column", "as_day", "column_date_format"]
 
 
 def as_datetime_column(
@@ -94,6 +94,24 @@ def as_datetime_column(
 
 
 _ISO = "ISO8601"
+
+
+def column_date_format(
+    values: pd.Series,
+    column: str,
+    *,
+    name: str = "data",
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+) -> str | None:
+    """The one strftime format of a text date column, derived as :func:`as_datetime_column` does.
+
+    ``date_format`` when given; otherwise ``None`` for ISO 8601 text, or the format derived from
+    the first value and ``dayfirst`` (an error, naming the choices, when neither is given).
+    Engines that parse dates in SQL use it to read a column exactly as pandas would.
+    """
+    fmt = _date_format_for(values.astype(object), column, name, date_format, dayfirst)
+    return None if fmt == _ISO else fmt
 
 
 def _date_format_for(obj: pd.Series, column: str, name: str, date_format, dayfirst) -> str:

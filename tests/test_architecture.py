@@ -39,7 +39,7 @@ LAYERS: dict[str, set[str]] = {
     "transactions": {"errors", "validation"},
     # analysis modules: never plotting, exercises, research, runner or the book
     "analysis": {"errors", "validation", "inference", "_lazy", "transactions", "datasets"},
-    # engines compile the summary for DuckDB / Spark / pandas
+    # engines compile the summary for DuckDB / Spark / pandas; the lesson-9 database uses its SQL
     "engines": {"errors", "validation", "_lazy", "transactions", "analysis", "datasets"},
     # figures take results or frames
     "plotting": {"errors", "validation", "_lazy", "analysis", "transactions"},
@@ -62,8 +62,9 @@ ANALYSIS = {
     "loyalty",
     "internal_marketing",
     "economics",
-    "database",
 }
+#: SQL on an engine: the engines and the lesson-9 customer database built on their summary SQL.
+ENGINES = {"engines", "database"}
 
 
 def layer_of(module: str) -> str:
@@ -74,6 +75,8 @@ def layer_of(module: str) -> str:
     head = parts[1]
     if head in ANALYSIS:
         return "analysis"
+    if head in ENGINES:
+        return "engines"
     if head == "dates":
         return "validation"
     if head in TOOLING:

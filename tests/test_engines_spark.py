@@ -108,11 +108,13 @@ def test_analyze_on_spark_scores_like_duckdb(spark, tmp_path):
     for col in a.columns:
         if col == "segment":
             assert (a[col] == b[col]).all()
-        else:  # interval ends: numerical Hessian, sensitive to float summation order
-            rtol = 1e-4 if col in ("clv_low", "clv_high") else 1e-9
+        else:  # interval ends: numerical Hessian, sensitive to float summation order; the
+            # spend model is fitted on sums whose order differs between engines (~4e-9)
+            rtol = {"clv_low": 1e-4, "clv_high": 1e-4, "expected_spend": 1e-7, "clv": 1e-7}
+            rtol = rtol.get(col, 1e-9)
             np.testing.assert_allclose(a[col], b[col], rtol=rtol, err_msg=col)
     assert sp.model.params_ == pytest.approx(duck.model.params_, rel=1e-9)
-    assert sp.equity["estimate"] == pytest.approx(duck.equity["estimate"], rel=1e-9)
+    assert sp.equity["estimate"] == pytest.approx(duck.equity["estimate"], rel=1e-7)
 
 
 def test_spark_reads_zone_aware_parquet_days_like_pandas(spark, tmp_path):

@@ -5,9 +5,11 @@
 - **Spark**: the same SQL transpiled to Spark SQL, on a local session or a cluster.
 - **pandas**: :func:`crmlab.transactions.rfm_summary`, for small data and teaching.
 
-:func:`summarize` returns a :class:`TransactionSummary`; its :meth:`~TransactionSummary.patterns`
-groups customers into distinct (frequency, recency, T) patterns with counts, so that models fit
-and score once per pattern; :mod:`crmlab.research.scoring` scores the customers in chunks.
+Every engine is a :class:`Backend` (:mod:`crmlab.engines.backend`) registered by name in
+:data:`ENGINES`. :func:`summarize` returns a :class:`TransactionSummary`; its
+:meth:`~TransactionSummary.patterns` groups customers into distinct (frequency, recency, T)
+patterns with counts, so that models fit and score once per pattern, and the backend's
+``write_scores`` scores the customers in chunks.
 """
 
 from __future__ import annotations
@@ -17,22 +19,38 @@ from typing import TYPE_CHECKING
 from crmlab._lazy import attach
 
 if TYPE_CHECKING:
-    from crmlab.engines.backends import DuckDBBackend as DuckDBBackend
-    from crmlab.engines.backends import SparkBackend as SparkBackend
-    from crmlab.engines.backends import spark_session as spark_session
+    from crmlab.engines.backend import Backend as Backend
+    from crmlab.engines.duckdb_backend import DuckDBBackend as DuckDBBackend
+    from crmlab.engines.pandas_backend import PandasBackend as PandasBackend
+    from crmlab.engines.registry import ENGINES as ENGINES
+    from crmlab.engines.registry import summarize as summarize
     from crmlab.engines.sources import resolve_files as resolve_files
+    from crmlab.engines.spark_backend import SparkBackend as SparkBackend
+    from crmlab.engines.spark_backend import spark_session as spark_session
     from crmlab.engines.sql import compile_sql as compile_sql
-    from crmlab.engines.summary import ENGINES as ENGINES
     from crmlab.engines.summary import TransactionSummary as TransactionSummary
-    from crmlab.engines.summary import summarize as summarize
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=["backends", "sources", "sql", "summary"],
+    submodules=[
+        "backend",
+        "checks",
+        "duckdb_backend",
+        "pandas_backend",
+        "registry",
+        "sources",
+        "spark_backend",
+        "sql",
+        "summary",
+    ],
     attributes={
-        "backends": ["DuckDBBackend", "SparkBackend", "spark_session"],
+        "backend": ["Backend"],
+        "duckdb_backend": ["DuckDBBackend"],
+        "pandas_backend": ["PandasBackend"],
+        "registry": ["ENGINES", "summarize"],
         "sources": ["resolve_files"],
+        "spark_backend": ["SparkBackend", "spark_session"],
         "sql": ["compile_sql"],
-        "summary": ["ENGINES", "TransactionSummary", "summarize"],
+        "summary": ["TransactionSummary"],
     },
 )

@@ -16,16 +16,26 @@ from crmlab._lazy import attach
 if TYPE_CHECKING:
     from crmlab.research.outputs import load_result as load_result
     from crmlab.research.outputs import render_report as render_report
-    from crmlab.research.pipeline import MODELS as MODELS
-    from crmlab.research.pipeline import AnalysisResult as AnalysisResult
     from crmlab.research.pipeline import analyze as analyze
+    from crmlab.research.result import MODELS as MODELS
+    from crmlab.research.result import AnalysisResult as AnalysisResult
     from crmlab.research.trust import VERDICTS as VERDICTS
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    submodules=["pipeline", "outputs", "scoring", "tables", "trust", "uncertainty"],
+    submodules=[
+        "command",
+        "outputs",
+        "pipeline",
+        "result",
+        "scoring",
+        "tables",
+        "trust",
+        "uncertainty",
+    ],
     attributes={
-        "pipeline": ["MODELS", "AnalysisResult", "analyze"],
+        "pipeline": ["analyze"],
+        "result": ["MODELS", "AnalysisResult"],
         "outputs": ["load_result", "render_report"],
         "trust": ["VERDICTS"],
     },
