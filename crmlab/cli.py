@@ -27,6 +27,7 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 
 
 def _lessons(args: argparse.Namespace) -> int:
+    from crmlab.book.lesson_html import write_lesson_html
     from crmlab.runner import run_notebooks
 
     paths = [Path(p) for p in args.notebooks] or sorted(Path("notebooks").glob(LESSON_GLOB))
@@ -34,7 +35,11 @@ def _lessons(args: argparse.Namespace) -> int:
         print("no notebooks/NN_*.ipynb here; run from the repository root.", file=sys.stderr)
         return 1
     results = run_notebooks(
-        paths, args.out, timeout=args.timeout, jobs=args.jobs, html=not args.no_html
+        paths,
+        args.out,
+        timeout=args.timeout,
+        jobs=args.jobs,
+        render=None if args.no_html else write_lesson_html,
     )
     width = max(len(r.path.name) for r in results)
     print(f"{'notebook':<{width}}  {'seconds':>7}  result")
