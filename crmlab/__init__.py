@@ -9,11 +9,15 @@ Submodules are imported on first use, so ``import crmlab`` is fast and changes n
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
 from typing import TYPE_CHECKING
 
-from crmlab._lazy import attach
+import lazy_loader as lazy
 
-__version__ = "0.1.0"
+try:  # the version is written once, in pyproject.toml, and read from the installed metadata
+    __version__ = _metadata.version("crmlab")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 if TYPE_CHECKING:
     from crmlab import churn as churn
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
     from crmlab import value as value
     from crmlab.research import analyze as analyze
 
-__getattr__, __dir__, _names = attach(
+__getattr__, __dir__, _names = lazy.attach(
     __name__,
     submodules=[
         "churn",
@@ -60,6 +64,6 @@ __getattr__, __dir__, _names = attach(
         "validation",
         "value",
     ],
-    attributes={"research": ["analyze"]},
+    submod_attrs={"research": ["analyze"]},
 )
 __all__ = [*_names, "__version__"]

@@ -21,7 +21,6 @@ _BELOW_ANALYSIS = {
     "errors",
     "validation",
     "inference",
-    "_lazy",
     "transactions",
     "analysis",
     "datasets",
@@ -29,26 +28,25 @@ _BELOW_ANALYSIS = {
 LAYERS: dict[str, set[str]] = {
     # foundations: imported by everyone, import (almost) nothing
     "errors": set(),
-    "_lazy": set(),
     "glossary": set(),
     "validation": {"errors"},  # with crmlab.dates: reading columns, numbers and dates
     "inference": {"errors", "validation"},
     # data in: real files and seeded generators; no analysis module
-    "datasets": {"errors", "validation", "_lazy"},
+    "datasets": {"errors", "validation"},
     # the transaction log and its summary
     "transactions": {"errors", "validation"},
     # analysis modules: never plotting, exercises, research, runner or the book
-    "analysis": {"errors", "validation", "inference", "_lazy", "transactions", "datasets"},
+    "analysis": {"errors", "validation", "inference", "transactions", "datasets"},
     # engines compile the summary for DuckDB / Spark / pandas; the lesson-9 database uses its SQL
-    "engines": {"errors", "validation", "_lazy", "transactions", "analysis", "datasets"},
+    "engines": {"errors", "validation", "transactions", "analysis", "datasets"},
     # figures take results or frames
-    "plotting": {"errors", "validation", "_lazy", "analysis", "transactions"},
+    "plotting": {"errors", "validation", "analysis", "transactions"},
     # the end-to-end pipeline and its report
     "research": _BELOW_ANALYSIS | {"engines", "plotting", "glossary", "tooling"},
     # exercise sets compute reference answers from data with the analysis modules
     "exercises": _BELOW_ANALYSIS | {"engines", "plotting", "research", "tooling"},
     # tooling: executing lessons (runner), checking prose against outputs, building the book
-    "tooling": {"errors", "validation", "_lazy", "glossary"},
+    "tooling": {"errors", "validation", "glossary"},
     "cli": {"*"},
     "package": {"*"},
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -82,13 +84,63 @@ def test_no_module_is_over_600_lines():
     assert not long, long
 
 
-def test_lazy_names_resolve():
-    """Every name a lazy package lists in ``__all__`` can be imported, and ``dir`` shows it."""
+PACKAGES = sorted(
+    ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "crmlab").rglob("__init__.py")
+)
+
+
+def _type_checking_imports(tree) -> dict[str, tuple[str, str]]:
+    """``name -> (module, attribute)`` of the ``if TYPE_CHECKING:`` imports of an ``__init__``."""
+    import ast
+
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom), ast.dump(imp)
+                for alias in imp.names:
+                    found[alias.asname or alias.name] = (imp.module, alias.name)
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_package_loads_lazily_and_every_lazy_name_resolves(package):
+    """One ``__init__`` style: ``lazy_loader.attach``, names listed once more for type checkers.
+
+    The ``__init__`` imports nothing of crmlab at run time; the ``if TYPE_CHECKING:`` imports
+    name exactly the package's ``__all__``; each name resolves to the object they name.
+    """
+    import ast
     import importlib
 
-    for package in ("crmlab", "crmlab.clv", "crmlab.datasets", "crmlab.plotting"):
-        module = importlib.import_module(package)
-        for name in module.__all__:
-            if name != "__version__":
-                assert getattr(module, name) is not None, (package, name)
-                assert name in dir(module), (package, name)
+    path = ROOT / package.replace(".", "/") / "__init__.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    eager = [
+        node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert set(eager) <= {"__future__", "typing", "lazy_loader", "importlib"}, eager
+    assert "lazy.attach" in ast.unparse(tree)
+    typed = _type_checking_imports(tree)
+    module = importlib.import_module(package)
+    assert set(typed) == set(module.__all__) - {"__version__"}
+    for name, (home, attr) in typed.items():
+        target = importlib.import_module(home)
+        expected = getattr(target, attr) if hasattr(target, attr) else None
+        if expected is None:  # ``from pkg import submodule``
+            expected = importlib.import_module(f"{home}.{attr}")
+        assert getattr(module, name) is expected, (package, name)
+        assert name in dir(module), (package, name)
+
+
+def test_version_is_read_from_the_metadata():
+    """The version is written once (pyproject.toml); the package reads it from the metadata."""
+    import re
+    from importlib.metadata import version
+
+    import crmlab
+
+    assert crmlab.__version__ == version("crmlab")
+    literal = re.compile(r"""__version__\s*=\s*["']\d+\.\d+""")  # a release number
+    assert not [p for p in (ROOT / "crmlab").rglob("*.py") if literal.search(p.read_text())]

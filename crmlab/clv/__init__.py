@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crmlab._lazy import attach
+import lazy_loader as lazy
 
 if TYPE_CHECKING:
     from crmlab.clv.bgbb import BetaGeoBetaBinom as BetaGeoBetaBinom
@@ -36,9 +36,10 @@ if TYPE_CHECKING:
     from crmlab.clv.paretonbd import ParetoNBD as ParetoNBD
     from crmlab.clv.sbg import ShiftedBetaGeometric as ShiftedBetaGeometric
 
-__getattr__, __dir__, __all__ = attach(
+__getattr__, __dir__, __all__ = lazy.attach(
     __name__,
-    attributes={
+    submodules=[],
+    submod_attrs={
         "bgbb": ["BetaGeoBetaBinom"],
         "bgnbd": ["BetaGeo"],
         "cohorts": ["cohort_table"],

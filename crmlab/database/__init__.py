@@ -16,9 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crmlab._lazy import attach
+import lazy_loader as lazy
 
 if TYPE_CHECKING:
+    from crmlab.database import connection as connection
+    from crmlab.database import quality as quality
+    from crmlab.database import summaries as summaries
+    from crmlab.database import windows as windows
     from crmlab.database.connection import SQL as SQL
     from crmlab.database.connection import connect as connect
     from crmlab.database.connection import explain as explain
@@ -40,10 +44,10 @@ if TYPE_CHECKING:
     from crmlab.database.windows import purchase_sequence as purchase_sequence
     from crmlab.database.windows import running_revenue as running_revenue
 
-__getattr__, __dir__, __all__ = attach(
+__getattr__, __dir__, __all__ = lazy.attach(
     __name__,
     submodules=["connection", "quality", "summaries", "windows"],
-    attributes={
+    submod_attrs={
         "connection": [
             "SQL",
             "connect",
@@ -54,9 +58,9 @@ __getattr__, __dir__, __all__ = attach(
             "table_overview",
         ],
         "quality": [
+            "Check",
             "EXTRACT_CHECKS",
             "TRANSACTION_CHECKS",
-            "Check",
             "check_rows",
             "clean_extract",
             "run_checks",

@@ -8,7 +8,7 @@
 Every engine is a :class:`Backend` (:mod:`crmlab.engines.backend`) registered by name in
 :data:`ENGINES`. :func:`summarize` returns a :class:`TransactionSummary`; its
 :meth:`~TransactionSummary.patterns` groups customers into distinct (frequency, recency, T)
-patterns with counts, so that models fit and score once per pattern, and the backend's
+patterns with counts, so that models fit and score once per pattern, and the backend"s
 ``write_scores`` scores the customers in chunks.
 """
 
@@ -16,9 +16,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crmlab._lazy import attach
+import lazy_loader as lazy
 
 if TYPE_CHECKING:
+    from crmlab.engines import backend as backend
+    from crmlab.engines import checks as checks
+    from crmlab.engines import duckdb_backend as duckdb_backend
+    from crmlab.engines import pandas_backend as pandas_backend
+    from crmlab.engines import registry as registry
+    from crmlab.engines import sources as sources
+    from crmlab.engines import spark_backend as spark_backend
+    from crmlab.engines import sql as sql
+    from crmlab.engines import summary as summary
     from crmlab.engines.backend import Backend as Backend
     from crmlab.engines.duckdb_backend import DuckDBBackend as DuckDBBackend
     from crmlab.engines.pandas_backend import PandasBackend as PandasBackend
@@ -30,7 +39,7 @@ if TYPE_CHECKING:
     from crmlab.engines.sql import compile_sql as compile_sql
     from crmlab.engines.summary import TransactionSummary as TransactionSummary
 
-__getattr__, __dir__, __all__ = attach(
+__getattr__, __dir__, __all__ = lazy.attach(
     __name__,
     submodules=[
         "backend",
@@ -43,7 +52,7 @@ __getattr__, __dir__, __all__ = attach(
         "sql",
         "summary",
     ],
-    attributes={
+    submod_attrs={
         "backend": ["Backend"],
         "duckdb_backend": ["DuckDBBackend"],
         "pandas_backend": ["PandasBackend"],

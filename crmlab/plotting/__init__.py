@@ -5,7 +5,7 @@ which returns the ``seaborn.PairGrid``. Where seaborn is the natural tool (distr
 heatmaps, box plots by segment, pair plots) it is used, with its theme applied inside the plot
 function only (:func:`crmlab.plotting._base.seaborn_style`).
 
-Plot functions take results or frames (never reach into a model's internals) and change no
+Plot functions take results or frames (never reach into a model"s internals) and change no
 global matplotlib state. They live in one module per topic and are imported on first use.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crmlab._lazy import attach
+import lazy_loader as lazy
 
 if TYPE_CHECKING:
     from crmlab.plotting.churn import plot_calibration as plot_calibration
@@ -66,9 +66,10 @@ if TYPE_CHECKING:
     from crmlab.plotting.value import plot_value_matrix as plot_value_matrix
     from crmlab.plotting.value import plot_weights as plot_weights
 
-__getattr__, __dir__, __all__ = attach(
+__getattr__, __dir__, __all__ = lazy.attach(
     __name__,
-    attributes={
+    submodules=[],
+    submod_attrs={
         "churn": [
             "plot_calibration",
             "plot_gains",

@@ -552,9 +552,6 @@ def _manifest(source) -> list[dict] | str:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    import crmlab
 
-    try:
-        return version("crmlab")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "unknown"
+    return crmlab.__version__
