@@ -5,8 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from crmlab.cli import main
 from crmlab.book.lesson_html import write_lesson_html
+from crmlab.cli import main
 from crmlab.runner import KERNELSPEC, check_notebook_structure, run_notebooks
 
 from conftest import ROOT
