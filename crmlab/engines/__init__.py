@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from crmlab.engines.spark_backend import SparkBackend as SparkBackend
     from crmlab.engines.spark_backend import spark_session as spark_session
     from crmlab.engines.sql import compile_sql as compile_sql
+    from crmlab.engines.summary import SQLBackend as SQLBackend
     from crmlab.engines.summary import TransactionSummary as TransactionSummary
 
 __getattr__, __dir__, __all__ = lazy.attach(
@@ -60,6 +61,6 @@ __getattr__, __dir__, __all__ = lazy.attach(
         "sources": ["resolve_files"],
         "spark_backend": ["SparkBackend", "spark_session"],
         "sql": ["compile_sql"],
-        "summary": ["TransactionSummary"],
+        "summary": ["SQLBackend", "TransactionSummary"],
     },
 )

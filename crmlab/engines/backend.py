@@ -38,9 +38,9 @@ class Backend(ABC):
     """Base class of the engines: one backend holds one session's relations.
 
     Subclasses set :attr:`name`, :attr:`help` and :attr:`dialect` and implement the abstract
-    methods; :meth:`summarize` (the SQL of :mod:`crmlab.engines.sql` on ``crm_raw``) and
-    :meth:`write_scores` (Arrow batches scored and appended to one Parquet file) work for any
-    backend that does, and may be replaced by faster or different ones.
+    methods; :meth:`write_scores` (Arrow batches scored and appended to one Parquet file) works
+    for any backend that does, and may be replaced by a faster one. Engines that run the one
+    SQL summary derive from :class:`crmlab.engines.summary.SQLBackend`.
     """
 
     #: The name users pass as ``engine=`` / ``--engine``.
@@ -68,11 +68,13 @@ class Backend(ABC):
         return False
 
     # -- the summary ---------------------------------------------------------------------------
+    @abstractmethod
     def summarize(self, source: Any, request: SummaryRequest) -> TransactionSummary:
-        """Read ``source``, check it and build ``crm_tx``, ``crm_customers`` and ``crm_summary``."""
-        from crmlab.engines.summary import sql_summary
+        """Read ``source``, check it and build ``crm_tx``, ``crm_customers`` and ``crm_summary``.
 
-        return sql_summary(self, source, request)
+        Engines that run the SQL of :mod:`crmlab.engines.sql` inherit it from
+        :class:`crmlab.engines.summary.SQLBackend`.
+        """
 
     # -- input ---------------------------------------------------------------------------------
     @abstractmethod

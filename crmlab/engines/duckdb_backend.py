@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from crmlab.engines.backend import Backend
 from crmlab.engines.sql import quote, quote_table
+from crmlab.engines.summary import SQLBackend
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["DuckDBBackend"]
 
 
-class DuckDBBackend(Backend):
+class DuckDBBackend(SQLBackend):
     """Run the summary in an embedded DuckDB database (multi-threaded, out of core).
 
     Parameters

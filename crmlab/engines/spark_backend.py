@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from crmlab.engines.backend import Backend, ScoreFunction
+from crmlab.engines.backend import ScoreFunction
 from crmlab.engines.sql import compile_sql
+from crmlab.engines.summary import SQLBackend
 from crmlab.errors import CRMLabInputError
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def spark_session(master: str | None = None) -> Any:
         ) from None
 
 
-class SparkBackend(Backend):
+class SparkBackend(SQLBackend):
     """Run the summary on Apache Spark (a local session, a cluster, or Spark Connect).
 
     Parameters

@@ -12,22 +12,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from crmlab.dates import column_date_format
 from crmlab.engines import sql as q
+from crmlab.engines.backend import Backend
 from crmlab.engines.checks import FILE_COL, file_phrase, raise_for_checks, require_columns, where
 from crmlab.engines.sources import InputFiles, parquet_zone, resolve_files
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import summary_period, time_unit_days
 
-if TYPE_CHECKING:
-    from crmlab.engines.backend import Backend
-
-__all__ = ["SUMMARY_COLUMNS", "SummaryRequest", "TransactionSummary", "input_kind", "sql_summary"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "SQLBackend",
+    "SummaryRequest",
+    "TransactionSummary",
+    "input_kind",
+    "sql_summary",
+]
 
 #: Columns of the summary, in order (the first eight are those of ``rfm_summary``).
 SUMMARY_COLUMNS = (
@@ -220,6 +225,14 @@ class TransactionSummary:
             has_holdout=cal < obs,
             counts=counts,
         )
+
+
+class SQLBackend(Backend):
+    """A backend whose summary is the one SQL of :mod:`crmlab.engines.sql` (:func:`sql_summary`)."""
+
+    def summarize(self, source: Any, request: SummaryRequest) -> TransactionSummary:
+        """Read ``source``, check it and build the summary tables with the engines' SQL."""
+        return sql_summary(self, source, request)
 
 
 def input_kind(source: Any, tables: bool = False) -> str:
