@@ -158,16 +158,14 @@ def _runtime_imports(path: Path) -> set[tuple[str, str | None]]:
 
 
 def _lazy_homes(package: str) -> dict[str, str]:
-    """Where a package's lazy names live: its ``TYPE_CHECKING`` imports, ``name -> module``."""
-    init = ROOT / package.replace(".", "/") / "__init__.py"
-    tree = ast.parse(init.read_text(encoding="utf-8"))
+    """Where a package's lazy names live (its ``__init__.pyi``): ``name -> module``."""
+    stub = ROOT / package.replace(".", "/") / "__init__.pyi"
     homes = {}
-    for node in tree.body:
-        if _is_type_checking(node):
-            for imp in node.body:
-                if isinstance(imp, ast.ImportFrom) and imp.module:
-                    for a in imp.names:
-                        homes[a.asname or a.name] = imp.module
+    if stub.is_file():
+        for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom):
+                home = f"{package}.{node.module}" if node.module else package
+                homes |= {a.name: home for a in node.names}
     return homes
 
 

@@ -89,26 +89,29 @@ PACKAGES = sorted(
 )
 
 
-def _type_checking_imports(tree) -> dict[str, tuple[str, str]]:
-    """``name -> (module, attribute)`` of the ``if TYPE_CHECKING:`` imports of an ``__init__``."""
+def stub_names(package: str) -> dict[str, tuple[str, str]]:
+    """``name -> (module, attribute)`` of the imports in a package's ``__init__.pyi``."""
     import ast
 
+    stub = ROOT / package.replace(".", "/") / "__init__.pyi"
     found = {}
-    for node in tree.body:
-        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
-            for imp in node.body:
-                assert isinstance(imp, ast.ImportFrom), ast.dump(imp)
-                for alias in imp.names:
-                    found[alias.asname or alias.name] = (imp.module, alias.name)
+    for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 1, f"{stub}: only `from .x import y as y`"
+            home = f"{package}.{node.module}" if node.module else package
+            for alias in node.names:
+                assert alias.asname == alias.name, f"{stub}: re-export as `{alias.name}`"
+                found[alias.name] = (home, alias.name)
     return found
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_every_package_loads_lazily_and_every_lazy_name_resolves(package):
-    """One ``__init__`` style: ``lazy_loader.attach``, names listed once more for type checkers.
+    """One ``__init__`` style: ``lazy_loader.attach_stub``, the names written once in the stub.
 
-    The ``__init__`` imports nothing of crmlab at run time; the ``if TYPE_CHECKING:`` imports
-    name exactly the package's ``__all__``; each name resolves to the object they name.
+    The ``__init__.py`` imports nothing of crmlab; its ``__init__.pyi`` (read by type checkers
+    and editors) names exactly the package's ``__all__``; each name resolves, on first use, to
+    the object the stub names.
     """
     import ast
     import importlib
@@ -120,15 +123,16 @@ def test_every_package_loads_lazily_and_every_lazy_name_resolves(package):
         for node in tree.body
         if isinstance(node, ast.Import | ast.ImportFrom)
     ]
-    assert set(eager) <= {"__future__", "typing", "lazy_loader", "importlib"}, eager
-    assert "lazy.attach" in ast.unparse(tree)
-    typed = _type_checking_imports(tree)
+    assert set(eager) <= {"lazy_loader", "importlib"}, eager
+    assert "lazy.attach_stub(__name__, __file__)" in ast.unparse(tree)
+    names = stub_names(package)
     module = importlib.import_module(package)
-    assert set(typed) == set(module.__all__) - {"__version__"}
-    for name, (home, attr) in typed.items():
+    assert set(names) == set(module.__all__) - {"__version__"}
+    for name, (home, attr) in names.items():
         target = importlib.import_module(home)
-        expected = getattr(target, attr) if hasattr(target, attr) else None
-        if expected is None:  # ``from pkg import submodule``
+        if hasattr(target, attr):
+            expected = getattr(target, attr)
+        else:  # ``from . import submodule``
             expected = importlib.import_module(f"{home}.{attr}")
         assert getattr(module, name) is expected, (package, name)
         assert name in dir(module), (package, name)

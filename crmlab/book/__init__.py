@@ -8,19 +8,6 @@
   myst-nb from the executed lessons (install the ``book`` extra).
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import lazy_loader as lazy
 
-if TYPE_CHECKING:
-    from crmlab.book import lesson_html as lesson_html
-    from crmlab.book import mathml as mathml
-    from crmlab.book import site as site
-
-__getattr__, __dir__, __all__ = lazy.attach(
-    __name__,
-    submodules=["lesson_html", "mathml", "site"],
-    submod_attrs={},
-)
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

@@ -27,47 +27,6 @@ references rounded to the stated precision correct and perturbed beyond it incor
 mistake"s hint reached, placeholders not attempted, wrong types answered with a sentence.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import lazy_loader as lazy
 
-if TYPE_CHECKING:
-    from crmlab.exercises import mistakes as mistakes
-    from crmlab.exercises import questions as questions
-    from crmlab.exercises.answers import ANSWER_MIME as ANSWER_MIME
-    from crmlab.exercises.mistakes import Mistake as Mistake
-    from crmlab.exercises.mistakes import gave_fraction as gave_fraction
-    from crmlab.exercises.mistakes import gave_percent as gave_percent
-    from crmlab.exercises.mistakes import times as times
-    from crmlab.exercises.mistakes import wrong_sign as wrong_sign
-    from crmlab.exercises.questions import CORRECT as CORRECT
-    from crmlab.exercises.questions import GRADING_ENV as GRADING_ENV
-    from crmlab.exercises.questions import INCORRECT as INCORRECT
-    from crmlab.exercises.questions import NOT_ATTEMPTED as NOT_ATTEMPTED
-    from crmlab.exercises.questions import CheckResult as CheckResult
-    from crmlab.exercises.questions import Precision as Precision
-    from crmlab.exercises.questions import Question as Question
-    from crmlab.exercises.questions import Status as Status
-    from crmlab.exercises.questions import questions_of as questions_of
-
-__getattr__, __dir__, __all__ = lazy.attach(
-    __name__,
-    submodules=["mistakes", "questions"],
-    submod_attrs={
-        "answers": ["ANSWER_MIME"],
-        "mistakes": ["Mistake", "gave_fraction", "gave_percent", "times", "wrong_sign"],
-        "questions": [
-            "CORRECT",
-            "CheckResult",
-            "GRADING_ENV",
-            "INCORRECT",
-            "NOT_ATTEMPTED",
-            "Precision",
-            "Question",
-            "Status",
-            "questions_of",
-        ],
-    },
-)
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

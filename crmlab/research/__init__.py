@@ -7,43 +7,6 @@ far the models can be trusted and writes ``customers.parquet``, ``model.json`` a
 ``report.html``.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
 import lazy_loader as lazy
 
-if TYPE_CHECKING:
-    from crmlab.research import command as command
-    from crmlab.research import outputs as outputs
-    from crmlab.research import pipeline as pipeline
-    from crmlab.research import result as result
-    from crmlab.research import scoring as scoring
-    from crmlab.research import tables as tables
-    from crmlab.research import trust as trust
-    from crmlab.research import uncertainty as uncertainty
-    from crmlab.research.outputs import load_result as load_result
-    from crmlab.research.outputs import render_report as render_report
-    from crmlab.research.pipeline import MODELS as MODELS
-    from crmlab.research.pipeline import AnalysisResult as AnalysisResult
-    from crmlab.research.pipeline import analyze as analyze
-    from crmlab.research.trust import VERDICTS as VERDICTS
-
-__getattr__, __dir__, __all__ = lazy.attach(
-    __name__,
-    submodules=[
-        "command",
-        "outputs",
-        "pipeline",
-        "result",
-        "scoring",
-        "tables",
-        "trust",
-        "uncertainty",
-    ],
-    submod_attrs={
-        "outputs": ["load_result", "render_report"],
-        "pipeline": ["AnalysisResult", "MODELS", "analyze"],
-        "trust": ["VERDICTS"],
-    },
-)
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)
