@@ -97,20 +97,15 @@ _ISO = "ISO8601"
 
 
 def column_date_format(
-    values: pd.Series,
-    column: str,
-    *,
-    name: str = "data",
-    date_format: str | None = None,
-    dayfirst: bool | None = None,
+    first: str, column: str, *, dayfirst: bool | None, name: str = "data"
 ) -> str | None:
     """The one strftime format of a text date column, derived as :func:`as_datetime_column` does.
 
-    ``date_format`` when given; otherwise ``None`` for ISO 8601 text, or the format derived from
-    the first value and ``dayfirst`` (an error, naming the choices, when neither is given).
-    Engines that parse dates in SQL use it to read a column exactly as pandas would.
+    ``None`` for ISO 8601 text; otherwise the format derived from the date ``first`` and
+    ``dayfirst`` (an error naming the choices when ``dayfirst`` is None). Engines that parse
+    dates in SQL use it to read a column with the format pandas would use.
     """
-    fmt = _date_format_for(values.astype(object), column, name, date_format, dayfirst)
+    fmt = _date_format_for(pd.Series([first], dtype=object), column, name, None, dayfirst)
     return None if fmt == _ISO else fmt
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from crmlab.database.connection import SQL, _day, run
 from crmlab.engines.sql import summary_query
+from crmlab.engines.summary import SUMMARY_COLUMNS
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import time_unit_days
 
@@ -220,15 +221,7 @@ def rfm_summary(
 
 
 #: The columns of :func:`crmlab.transactions.rfm_summary` (the SQL adds the day counts).
-_RFM_COLUMNS = [
-    "frequency",
-    "recency",
-    "T",
-    "monetary_value",
-    "frequency_holdout",
-    "monetary_value_holdout",
-    "duration_holdout",
-]
+_RFM_COLUMNS = list(SUMMARY_COLUMNS[:7])
 
 
 def _day_number(day: Any) -> int:

@@ -125,17 +125,9 @@ def summarize(
         value and the fix.
     """
     time_unit_days(time_unit)  # an unknown unit is refused before anything is read
-    request = SummaryRequest(
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        date_format=date_format,
-        dayfirst=dayfirst,
-        tz=tz,
-        calibration_end=calibration_end,
-        observation_end=observation_end,
-        time_unit=time_unit,
-        allow_returns=allow_returns,
+    request = SummaryRequest(  # in the order of its fields
+        *(customer_col, date_col, amount_col, date_format, dayfirst, tz),
+        *(calibration_end, observation_end, time_unit, allow_returns),
     )
     backend = open_backend(
         engine, source, connection=connection, spark=spark, spark_master=spark_master

@@ -34,7 +34,7 @@ __all__ = [
     "sql_summary",
 ]
 
-#: Columns of the summary, in order (the first eight are those of ``rfm_summary``).
+#: Columns of the summary, in order (the first seven are those of ``rfm_summary``).
 SUMMARY_COLUMNS = (
     "frequency",
     "recency",
@@ -348,7 +348,7 @@ def _date_reading(
         ).dropna()
         if len(first):
             fmt = column_date_format(
-                first["d"], r.date_col, name="transactions", dayfirst=r.dayfirst
+                str(first["d"].iloc[0]), r.date_col, name="transactions", dayfirst=r.dayfirst
             )
     return fmt, None
 
