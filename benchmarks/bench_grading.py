@@ -82,7 +82,7 @@ def main() -> None:
             nbformat.write(_submission(rng, kind), folder / f"student{i:02d}_{kind}.ipynb")
 
         start = time.perf_counter()
-        (anchor,) = run_notebooks([SOLUTION], Path(tmp) / "anchor", html=False, progress=False)
+        (anchor,) = run_notebooks([SOLUTION], Path(tmp) / "anchor", progress=False)
         anchor_seconds = time.perf_counter() - start
         assert anchor.ok, anchor.problem
 

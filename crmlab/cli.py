@@ -27,6 +27,7 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 
 
 def _lessons(args: argparse.Namespace) -> int:
+    from crmlab.book.lesson_html import write_lesson_html
     from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     paths = [Path(p) for p in args.notebooks] or sorted(Path("notebooks").glob(LESSON_GLOB))
@@ -38,7 +39,7 @@ def _lessons(args: argparse.Namespace) -> int:
         args.out,
         timeout=args.timeout,
         jobs=args.jobs,
-        html=not args.no_html,
+        render=None if args.no_html else write_lesson_html,
         env=INLINE_BACKEND,
     )
     width = max(len(r.path.name) for r in results)

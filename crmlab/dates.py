@@ -19,7 +19,7 @@ import pandas as pd
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import _fmt_value, present_column, report_bad_rows
 
-__all__ = ["as_datetime_column", "as_day"]
+__all__ = ["as_datetime_column", "as_day", "column_date_format"]
 
 
 def as_datetime_column(
@@ -94,6 +94,19 @@ def as_datetime_column(
 
 
 _ISO = "ISO8601"
+
+
+def column_date_format(
+    first: str, column: str, *, dayfirst: bool | None, name: str = "data"
+) -> str | None:
+    """The one strftime format of a text date column, derived as :func:`as_datetime_column` does.
+
+    ``None`` for ISO 8601 text; otherwise the format derived from the date ``first`` and
+    ``dayfirst`` (an error naming the choices when ``dayfirst`` is None). Engines that parse
+    dates in SQL use it to read a column with the format pandas would use.
+    """
+    fmt = _date_format_for(pd.Series([first], dtype=object), column, name, None, dayfirst)
+    return None if fmt == _ISO else fmt
 
 
 def _date_format_for(obj: pd.Series, column: str, name: str, date_format, dayfirst) -> str:

@@ -101,8 +101,10 @@ class NotebookTask:
         Seconds for the whole notebook, kernel start included.
     env : mapping
         Extra environment variables for the kernel.
-    html : bool
-        Also write a self-contained HTML rendering beside ``output``.
+    render : callable, optional
+        ``render(notebook, path)`` writes an HTML rendering of the executed notebook beside
+        ``output`` and returns its path (e.g. :func:`crmlab.book.lesson_html.write_lesson_html`;
+        a module-level function, so that it reaches the worker process).
     """
 
     source: Path
@@ -110,7 +112,7 @@ class NotebookTask:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     timeout: float = 120.0
     env: Mapping[str, str] = field(default_factory=dict)
-    html: bool = False
+    render: Callable[[Any, Path], Path] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,10 +211,8 @@ def _execute(task: NotebookTask) -> NotebookResult:
                 index = _last_started_cell(nb)
             if index is not None:
                 index = _source_index(nb, index)
-            if task.html:
-                from crmlab.book.lesson_html import write_lesson_html
-
-                html = write_lesson_html(nb, output.with_suffix(".html"))
+            if task.render is not None:
+                html = task.render(nb, output.with_suffix(".html"))
     return NotebookResult(task.source, output, seconds, ok, index, ename, evalue, timed_out, html)
 
 
@@ -276,7 +276,7 @@ def run_notebooks(
     parameters: Mapping[str, Any] | None = None,
     timeout: float = 120,
     jobs: int | None = None,
-    html: bool = True,
+    render: Callable[[Any, Path], Path] | None = None,
     progress: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> list[NotebookResult]:
@@ -295,9 +295,11 @@ def run_notebooks(
         Time limit in seconds for each whole notebook, kernel start included.
     jobs : int, optional
         Notebooks run at once; default the number of usable cores.
-    html : bool
-        Also write a self-contained HTML rendering that needs no network (formulas typeset
-        to MathML, images inline; see :mod:`crmlab.book.lesson_html`).
+    render : callable, optional
+        ``render(notebook, path)`` also writes an HTML rendering beside each executed copy;
+        the book passes :func:`crmlab.book.lesson_html.write_lesson_html` (self-contained, no
+        network: formulas typeset to MathML, images inline). The runner knows no renderer:
+        tooling above it (the book, the CLI) hands one in.
     progress : bool
         Show a progress bar and one line per finished notebook with its time (on stderr).
     env : mapping, optional
@@ -337,7 +339,7 @@ def run_notebooks(
             parameters=dict(parameters or {}),
             timeout=float(timeout),
             env=dict(env or {}),
-            html=html,
+            render=render,
         )
         for src in sources
     ]

@@ -36,6 +36,7 @@ __all__ = [
     "refuse_orders_after",
     "summary_period",
     "rfm_summary",
+    "log_summary",
     "time_unit_days",
 ]
 
@@ -396,8 +397,22 @@ def rfm_summary(
     >>> rfm_summary(tx, calibration_end="1997-09-30").frequency.sum()     # doctest: +SKIP
     2457
     """
-    unit = time_unit_days(time_unit)
+    time_unit_days(time_unit)  # an unknown unit is refused before the log is read
     log = validate_transactions(transactions, allow_negative=allow_negative, **log_format)
+    return log_summary(
+        log, observation_end=observation_end, calibration_end=calibration_end, time_unit=time_unit
+    )
+
+
+def log_summary(
+    log: TransactionLog, *, observation_end=None, calibration_end=None, time_unit: str = "W"
+) -> pd.DataFrame:
+    """:func:`rfm_summary` of a log already read by :func:`validate_transactions`.
+
+    For engines that need the log's arrays as well as its summary, so that the dates are read
+    once. The arguments and result are those of :func:`rfm_summary`.
+    """
+    unit = time_unit_days(time_unit)
     day = log.day.astype(np.int64)
     first_day, last_day = int(day.min()), int(day.max())
 

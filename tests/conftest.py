@@ -138,7 +138,7 @@ def executed_lesson(tmp_path_factory):
     def run(path):
         if path not in _EXECUTED:
             out = tmp_path_factory.mktemp(f"executed-{path.stem}")
-            (result,) = run_notebooks([path], out, jobs=1, html=False, progress=False, timeout=180)
+            (result,) = run_notebooks([path], out, jobs=1, progress=False, timeout=180)
             _EXECUTED[path] = result
         return _EXECUTED[path]
 

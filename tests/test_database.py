@@ -218,5 +218,5 @@ def test_load_and_argument_errors(cdnow_master):
 def _rfm_params() -> dict:
     import datetime as dt
 
-    day = dt.date(1997, 3, 1)
+    day = (dt.date(1997, 3, 1) - dt.date(1970, 1, 1)).days  # the SQL takes day numbers
     return {"observation_end": day, "calibration_end": day, "unit_days": 7.0}

@@ -170,7 +170,7 @@ def test_load_donations():
 
 
 def test_unknown_generator_attribute_is_an_attribute_error():
-    with pytest.raises(AttributeError, match="no attribute 'simulate_nothing'"):
+    with pytest.raises(AttributeError, match="crmlab.datasets attribute simulate_nothing"):
         datasets.simulate_nothing  # noqa: B018
 
 

@@ -216,3 +216,83 @@ def test_zone_aware_dates_give_the_same_days_on_every_engine(tmp_path, zone):
                 source, calibration_end="2020-01-02", time_unit="D", engine=engine, **CDNOW
             ).frame()
             assert_same(got[ref.columns], ref)
+
+
+def test_dayfirst_and_tz_reach_every_engine(tmp_path, cdnow_sample):
+    """``dayfirst`` and ``tz`` are read as every reader of an order log reads them."""
+    text = cdnow_sample.assign(date=cdnow_sample["date"].dt.strftime("%d/%m/%Y"))
+    text.to_csv(tmp_path / "orders.csv", index=False)
+    ref = rfm_summary(cdnow_sample, calibration_end="1997-09-30")
+    for engine in ("duckdb", "pandas"):
+        got = summarize(
+            tmp_path / "orders.csv",
+            calibration_end="1997-09-30",
+            dayfirst=True,
+            engine=engine,
+            **CDNOW,
+        ).frame()
+        assert_same(got[ref.columns], ref.rename_axis("customer_id"))
+        with pytest.raises(CRMLabInputError, match="not ISO 8601|not dates"):
+            summarize(tmp_path / "orders.csv", engine=engine, **CDNOW)
+    # the same instants, read on the wall clock of another zone: days move
+    clock = ["2020-01-01 20:30", "2020-01-02 12:00", "2020-01-04 01:00"]
+    tx = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a"],
+            "date": pd.to_datetime(clock).tz_localize("UTC"),
+            "amount": [1.0, 2.0, 3.0],
+        }
+    )
+    tx.to_parquet(tmp_path / "orders.parquet")
+    shanghai = rfm_summary(tx, time_unit="D", tz="Asia/Shanghai")
+    assert shanghai.loc["a", "T"] == 2  # 2 and 4 January in Shanghai, not 1 and 4
+    for source in (tx, str(tmp_path / "orders.parquet")):
+        for engine in ("duckdb", "pandas"):
+            got = summarize(source, time_unit="D", tz="Asia/Shanghai", engine=engine, **CDNOW)
+            assert_same(got.frame()[shanghai.columns], shanghai)
+    with pytest.raises(CRMLabInputError, match="no zone-aware times"):
+        summarize(tmp_path / "orders.csv", dayfirst=True, tz="Asia/Shanghai", **CDNOW)
+
+
+def test_lesson_09_shows_the_sql_the_engines_run():
+    """One BTYD summary in SQL: ``database.RFM_SUMMARY_SQL`` is built from the engines' text."""
+    from crmlab.database.summaries import RFM_SUMMARY_SQL
+    from crmlab.engines import sql
+
+    for part in (sql.DAYS_SQL, sql.CUSTOMERS_SQL, sql.SUMMARY_SQL):
+        assert part.strip().splitlines()[-1] in RFM_SUMMARY_SQL
+    assert RFM_SUMMARY_SQL == sql.summary_query("transactions")
+    bound = sql.summary_sql(100, 120, 7.0)
+    assert "$" not in bound and "CAST(100 - first_day AS DOUBLE) / 7.0 AS T" in bound
+    with pytest.raises(TypeError, match="must be a number"):
+        sql.bind(sql.SUMMARY_SQL, calibration_end="1; DROP TABLE x")
+
+
+def test_a_new_engine_is_one_class_and_one_registry_entry(monkeypatch, cdnow_sample, capsys):
+    """A toy backend: a subclass and an ENGINES entry reach summarize and the CLI help."""
+    from crmlab.cli import main
+    from crmlab.engines import ENGINES, Backend, DuckDBBackend
+
+    class ToyBackend(DuckDBBackend):
+        name = "toy"
+        help = "a toy engine made by this test"
+
+    monkeypatch.setitem(ENGINES, ToyBackend.name, ToyBackend)
+    toy = summarize(cdnow_sample, engine="toy", **CDNOW)
+    assert toy.engine == "toy" and isinstance(toy.backend, ToyBackend)
+    assert_same(toy.frame(), summarize(cdnow_sample, **CDNOW).frame())
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "{duckdb,spark,pandas,toy}" in help_text
+    assert "toy: a toy engine made by this test" in help_text
+    monkeypatch.delitem(ENGINES, "toy")
+    with pytest.raises(CRMLabInputError, match="engine must be one of duckdb, spark, pandas"):
+        summarize(cdnow_sample, engine="toy", **CDNOW)
+
+    class Incomplete(Backend):  # an engine without the interface's methods cannot be made
+        name = "incomplete"
+        help = "lacks the methods every engine has"
+
+    with pytest.raises(TypeError, match="abstract methods.*arrow_batches"):
+        Incomplete()

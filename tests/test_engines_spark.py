@@ -108,11 +108,13 @@ def test_analyze_on_spark_scores_like_duckdb(spark, tmp_path):
     for col in a.columns:
         if col == "segment":
             assert (a[col] == b[col]).all()
-        else:  # interval ends: numerical Hessian, sensitive to float summation order
-            rtol = 1e-4 if col in ("clv_low", "clv_high") else 1e-9
+        else:  # interval ends: numerical Hessian, sensitive to float summation order; the
+            # spend model is fitted on sums whose order differs between engines (~4e-9)
+            rtol = {"clv_low": 1e-4, "clv_high": 1e-4, "expected_spend": 1e-7, "clv": 1e-7}
+            rtol = rtol.get(col, 1e-9)
             np.testing.assert_allclose(a[col], b[col], rtol=rtol, err_msg=col)
     assert sp.model.params_ == pytest.approx(duck.model.params_, rel=1e-9)
-    assert sp.equity["estimate"] == pytest.approx(duck.equity["estimate"], rel=1e-9)
+    assert sp.equity["estimate"] == pytest.approx(duck.equity["estimate"], rel=1e-7)
 
 
 def test_spark_reads_zone_aware_parquet_days_like_pandas(spark, tmp_path):
@@ -132,3 +134,20 @@ def test_spark_reads_zone_aware_parquet_days_like_pandas(spark, tmp_path):
     for source in (tx, str(path)):
         got = summarize(source, engine="spark", spark=spark, **opts).frame()
         assert_same(got, ref)
+
+
+def test_spark_streams_arrow_batches_and_writes_parquet_like_duckdb(spark, cdnow_sample, tmp_path):
+    """The interface's ``arrow_batches`` and ``write_parquet`` give DuckDB's rows on Spark."""
+    import pyarrow as pa
+
+    duck = summarize(cdnow_sample, engine="duckdb", **CDNOW)
+    sp = summarize(cdnow_sample, engine="spark", spark=spark, **CDNOW)
+    sql = "SELECT customer, frequency, T_days FROM crm_summary"
+    batches = list(sp.backend.arrow_batches(sql, rows=1000))
+    assert len(batches) == -(-duck.counts["n_customers"] // 1000)  # chunks of at most 1000
+    got = pa.Table.from_batches(batches).to_pandas().sort_values("customer", ignore_index=True)
+    ref = duck.backend.frame(sql).sort_values("customer", ignore_index=True)
+    pd.testing.assert_frame_equal(got, ref, check_dtype=False)
+    sp.backend.write_parquet(sql, tmp_path / "spark.parquet")
+    written = pd.read_parquet(tmp_path / "spark.parquet").sort_values("customer", ignore_index=True)
+    pd.testing.assert_frame_equal(written, ref, check_dtype=False)

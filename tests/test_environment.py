@@ -38,3 +38,16 @@ def test_environment_yml_matches_pyproject():
 def test_requires_python_is_311_or_newer():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["requires-python"] == ">=3.11"
+
+
+def test_pre_commit_runs_the_checks_of_make_test():
+    """``.pre-commit-config.yaml`` runs ruff, ruff format and mypy, as ``make test`` does."""
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
+    assert set(hooks) == {"ruff", "ruff-format", "mypy"}
+    assert hooks["ruff"]["entry"].startswith("ruff check")
+    assert hooks["ruff-format"]["entry"].startswith("ruff format")
+    assert hooks["mypy"]["entry"] == "mypy" and hooks["mypy"]["pass_filenames"] is False
+    makefile = (ROOT / "Makefile").read_text()
+    for command in ("ruff check", "ruff format", "mypy"):
+        assert command in makefile, command

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -82,13 +84,67 @@ def test_no_module_is_over_600_lines():
     assert not long, long
 
 
-def test_lazy_names_resolve():
-    """Every name a lazy package lists in ``__all__`` can be imported, and ``dir`` shows it."""
+PACKAGES = sorted(
+    ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "crmlab").rglob("__init__.py")
+)
+
+
+def stub_names(package: str) -> dict[str, tuple[str, str]]:
+    """``name -> (module, attribute)`` of the imports in a package's ``__init__.pyi``."""
+    import ast
+
+    stub = ROOT / package.replace(".", "/") / "__init__.pyi"
+    found = {}
+    for node in ast.parse(stub.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 1, f"{stub}: only `from .x import y as y`"
+            home = f"{package}.{node.module}" if node.module else package
+            for alias in node.names:
+                assert alias.asname == alias.name, f"{stub}: re-export as `{alias.name}`"
+                found[alias.name] = (home, alias.name)
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_package_loads_lazily_and_every_lazy_name_resolves(package):
+    """One ``__init__`` style: ``lazy_loader.attach_stub``, the names written once in the stub.
+
+    The ``__init__.py`` imports nothing of crmlab; its ``__init__.pyi`` (read by type checkers
+    and editors) names exactly the package's ``__all__``; each name resolves, on first use, to
+    the object the stub names.
+    """
+    import ast
     import importlib
 
-    for package in ("crmlab", "crmlab.clv", "crmlab.datasets", "crmlab.plotting"):
-        module = importlib.import_module(package)
-        for name in module.__all__:
-            if name != "__version__":
-                assert getattr(module, name) is not None, (package, name)
-                assert name in dir(module), (package, name)
+    path = ROOT / package.replace(".", "/") / "__init__.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    eager = [
+        node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert set(eager) <= {"lazy_loader", "importlib"}, eager
+    assert "lazy.attach_stub(__name__, __file__)" in ast.unparse(tree)
+    names = stub_names(package)
+    module = importlib.import_module(package)
+    assert set(names) == set(module.__all__) - {"__version__"}
+    for name, (home, attr) in names.items():
+        target = importlib.import_module(home)
+        if hasattr(target, attr):
+            expected = getattr(target, attr)
+        else:  # ``from . import submodule``
+            expected = importlib.import_module(f"{home}.{attr}")
+        assert getattr(module, name) is expected, (package, name)
+        assert name in dir(module), (package, name)
+
+
+def test_version_is_read_from_the_metadata():
+    """The version is written once (pyproject.toml); the package reads it from the metadata."""
+    import re
+    from importlib.metadata import version
+
+    import crmlab
+
+    assert crmlab.__version__ == version("crmlab")
+    literal = re.compile(r"""__version__\s*=\s*["']\d+\.\d+""")  # a release number
+    assert not [p for p in (ROOT / "crmlab").rglob("*.py") if literal.search(p.read_text())]

@@ -21,7 +21,7 @@ def retention(cdnow_sample):
 
 
 def test_discovered_through_crmlab_plotting():
-    assert plotting.plot_cohort_heatmap is not None
+    assert plotting.plot_cohort_heatmap.__module__ == "crmlab.plotting.cohorts"
     assert "plot_clv_sensitivity" in dir(plotting)
     # no name clash with the sBG retention plot in plotting/clv.py
     assert plotting.plot_cohort_retention.__module__ == "crmlab.plotting.cohorts"

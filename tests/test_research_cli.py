@@ -116,3 +116,29 @@ def test_template_runs_on_cdnow_by_parameter(tmp_path):
     )
     text = out.read_text(encoding="utf-8")
     assert "23570" in text.replace(",", "") and "overall verdict" in text
+
+
+@pytest.mark.parametrize(
+    ("dates", "pattern"),
+    [
+        (
+            ["--no-dayfirst"],
+            r"column 'bestelldatum': \d+ of .* do not match date_format '%m\.%d\.%Y'",
+        ),
+        (["--dayfirst", "--tz", "Asia/Shanghai"], r"no zone-aware times, so tz='Asia/Shanghai'"),
+    ],
+)
+def test_dayfirst_and_tz_reach_the_summary(tmp_path, capsys, dates, pattern):
+    """``--dayfirst`` / ``--tz`` are read like ``dayfirst=`` / ``tz=`` of every log reader."""
+    simulate_firm_export(100, path=tmp_path / "export", random_state=1)
+    argv = ["analyze", str(tmp_path / "export"), *FIRM_ARGS[:6], *dates]
+    assert main([*argv, "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert re.search(pattern, capsys.readouterr().err)
+
+
+def test_readme_lists_every_engine():
+    """The engines the README describes are those of the registry."""
+    from crmlab.engines import ENGINES
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"`--engine (\w+)`", readme)) == set(ENGINES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+from crmlab.book.lesson_html import write_lesson_html
 from crmlab.cli import main
 from crmlab.runner import KERNELSPEC, check_notebook_structure, run_notebooks
 
@@ -42,7 +43,12 @@ def tiny(tmp_path_factory):
 def test_run_notebooks_reports_times_failures_and_timeouts(tiny, tmp_path):
     paths = [tiny / "good.ipynb", tiny / "bad.ipynb", tiny / "slow.ipynb"]
     good, bad, slow = run_notebooks(
-        paths, tmp_path / "out", parameters={"n": 2}, timeout=8, progress=False
+        paths,
+        tmp_path / "out",
+        parameters={"n": 2},
+        timeout=8,
+        progress=False,
+        render=write_lesson_html,
     )
     assert good.ok and good.problem == "" and 0 < good.seconds < 8
     executed = nbformat.read(good.output, as_version=4)

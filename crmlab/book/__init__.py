@@ -12,19 +12,6 @@
   an excerpt under each result.
 """
 
-from __future__ import annotations
+import lazy_loader as lazy
 
-from typing import TYPE_CHECKING
-
-from crmlab._lazy import attach
-
-if TYPE_CHECKING:
-    from crmlab.book import glossary_page as glossary_page
-    from crmlab.book import lesson_html as lesson_html
-    from crmlab.book import mathml as mathml
-    from crmlab.book import search as search
-    from crmlab.book import site as site
-
-__getattr__, __dir__, __all__ = attach(
-    __name__, submodules=["glossary_page", "lesson_html", "mathml", "search", "site"]
-)
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

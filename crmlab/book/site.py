@@ -143,6 +143,7 @@ def ensure_executed(
     list of Lesson
         The lessons that were executed now.
     """
+    from crmlab.book.lesson_html import write_lesson_html
     from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     stale = [
@@ -160,7 +161,7 @@ def ensure_executed(
             [lesson.source for lesson in group],
             out_dir,
             jobs=jobs,
-            html=True,
+            render=write_lesson_html,
             progress=progress,
             env=INLINE_BACKEND,
         )

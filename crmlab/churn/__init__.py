@@ -16,11 +16,6 @@ Four steps, each a pure function returning pandas objects:
 Heavy libraries (lifelines, scikit-learn) are imported inside the functions that need them.
 """
 
-from __future__ import annotations
+import lazy_loader as lazy
 
-from crmlab.churn import models, survival, targeting
-from crmlab.churn.models import *  # noqa: F403  (each module's __all__)
-from crmlab.churn.survival import *  # noqa: F403  (each module's __all__)
-from crmlab.churn.targeting import *  # noqa: F403  (each module's __all__)
-
-__all__ = [*survival.__all__, *models.__all__, *targeting.__all__]
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

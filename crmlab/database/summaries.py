@@ -10,9 +10,14 @@ made by :func:`crmlab.database.clean_extract`.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from crmlab.database.connection import SQL, _day, run
+from crmlab.engines.sql import summary_query
+from crmlab.engines.summary import SUMMARY_COLUMNS
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import time_unit_days
 
@@ -37,36 +42,11 @@ GROUP BY customer_id
 ORDER BY customer_id
 """)
 
-RFM_SUMMARY_SQL = SQL("""
--- The buy-till-you-die summary of lesson 5, one row per customer.
-WITH days AS (                -- same-day orders merged: one row per customer and purchase day
-    SELECT customer_id, date AS day, SUM(amount) AS amount
-    FROM transactions
-    WHERE date <= $observation_end
-    GROUP BY customer_id, date
-)
-SELECT
-    customer_id,
-    COUNT(*) FILTER (WHERE day <= $calibration_end) - 1                AS frequency,
-    (MAX(day) FILTER (WHERE day <= $calibration_end) - MIN(day))
-        / $unit_days                                             AS recency,
-    ($calibration_end - MIN(day)) / $unit_days                   AS T,
-    -- mean value of the repeat purchase days: all days but the first
-    COALESCE(
-        (SUM(amount) FILTER (WHERE day <= $calibration_end) - arg_min(amount, day))
-        / NULLIF(COUNT(*) FILTER (WHERE day <= $calibration_end) - 1, 0),
-        0)                                                       AS monetary_value,
-    COUNT(*) FILTER (WHERE day > $calibration_end)                     AS frequency_holdout,
-    COALESCE(
-        SUM(amount) FILTER (WHERE day > $calibration_end)
-        / NULLIF(COUNT(*) FILTER (WHERE day > $calibration_end), 0),
-        0)                                                       AS monetary_value_holdout,
-    ($observation_end - $calibration_end) / $unit_days           AS duration_holdout
-FROM days
-GROUP BY customer_id
-HAVING MIN(day) <= $calibration_end   -- customers who had bought by the calibration end
-ORDER BY customer_id
-""")
+#: The buy-till-you-die summary of lesson 5: the one SQL every crmlab engine runs
+#: (:func:`crmlab.engines.sql.summary_query`), here over the table ``transactions``. Its
+#: parameters are day numbers (``$calibration_end``, ``$observation_end``: days since
+#: 1970-01-01) and the unit's length in days (``$unit_days``).
+RFM_SUMMARY_SQL = SQL(summary_query("transactions"))
 
 CUSTOMER_360_SQL = SQL("""
 -- One row per customer with everything the firm knows about them (the customer 360).
@@ -209,8 +189,14 @@ def rfm_summary(
             "in between."
         )
     out = run(
-        con, RFM_SUMMARY_SQL, observation_end=obs, calibration_end=cal, unit_days=unit
-    ).set_index("customer_id")
+        con,
+        RFM_SUMMARY_SQL,
+        observation_end=_day_number(obs),
+        calibration_end=_day_number(cal),
+        unit_days=unit,
+    )
+    out = out.rename(columns={"customer": "customer_id"}).set_index("customer_id")
+    out = out[_RFM_COLUMNS]
     out["frequency"] = out["frequency"].astype("int64")
     if calibration_end is None:
         out = out.drop(columns=["frequency_holdout", "monetary_value_holdout", "duration_holdout"])
@@ -232,6 +218,15 @@ def rfm_summary(
         }
     )
     return out
+
+
+#: The columns of :func:`crmlab.transactions.rfm_summary` (the SQL adds the day counts).
+_RFM_COLUMNS = list(SUMMARY_COLUMNS[:7])
+
+
+def _day_number(day: Any) -> int:
+    """A ``datetime.date`` (or date-like) as days since 1970-01-01."""
+    return int(np.datetime64(day, "D").astype(np.int64))
 
 
 def customer_360(con) -> pd.DataFrame:

@@ -21,6 +21,9 @@ the BTYD literature and of :func:`~crmlab.transactions.rfm_summary`.
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
@@ -29,11 +32,17 @@ from sqlglot.time import format_time
 __all__ = [
     "compile_sql",
     "quote",
+    "quote_table",
     "tx_sql",
     "checks_sql",
     "example_sql",
+    "DAYS_SQL",
+    "CUSTOMERS_SQL",
+    "SUMMARY_SQL",
+    "bind",
     "customers_sql",
     "summary_sql",
+    "summary_query",
     "patterns_sql",
     "spend_patterns_sql",
     "daily_sql",
@@ -50,6 +59,14 @@ EPOCH = "DATE '1970-01-01'"
 def quote(name: str) -> str:
     """A column name as a quoted SQL identifier (any characters allowed)."""
     return exp.to_identifier(str(name), quoted=True).sql("duckdb")
+
+
+def quote_table(name: str) -> str:
+    """A table name, possibly qualified (``schema.table``), with each part a quoted identifier."""
+    table = exp.to_table(str(name), dialect="duckdb")
+    for part in table.parts:
+        part.set("quoted", True)
+    return table.sql("duckdb")
 
 
 def _spark_transform(node: exp.Expression) -> exp.Expression:
@@ -149,61 +166,126 @@ def after_sql(observation_end: int) -> str:
     )
 
 
+#: Same-day orders merged: one row per customer and purchase day, from ``crm_tx``.
+DAYS_SQL = """
+SELECT customer, day, SUM(amount) AS amount, COUNT(*) AS n_rows
+FROM crm_tx GROUP BY customer, day
+"""
+
+#: The per-customer summary in whole days from ``crm_days``: one pass, filtered aggregates.
+#: ``$calibration_end`` is a day number (days since 1970-01-01).
+CUSTOMERS_SQL = """
+SELECT
+  customer,
+  MIN(day) AS first_day,
+  COUNT(*) FILTER (WHERE day <= $calibration_end) AS n_days_cal,
+  MAX(day) FILTER (WHERE day <= $calibration_end) AS last_day_cal,
+  COUNT(*) FILTER (WHERE day > $calibration_end) AS n_days_holdout,
+  COALESCE(SUM(amount) FILTER (WHERE day <= $calibration_end), 0) AS revenue_cal,
+  ARG_MIN(amount, day) AS first_amount,
+  COALESCE(SUM(amount) FILTER (WHERE day > $calibration_end), 0) AS revenue_holdout,
+  SUM(n_rows) AS n_rows
+FROM crm_days GROUP BY customer
+"""
+
+#: The buy-till-you-die summary (the columns of ``rfm_summary`` and the day counts the engines
+#: use) from ``crm_customers``. ``$calibration_end`` and ``$observation_end`` are day numbers;
+#: ``$unit_days`` is the length of the time unit in days. Times are divided in double precision,
+#: exactly as ``rfm_summary`` does, so every engine gives the same numbers bit for bit.
+SUMMARY_SQL = """
+SELECT
+  customer,
+  n_days_cal - 1 AS frequency,
+  CAST(last_day_cal - first_day AS DOUBLE) / $unit_days AS recency,
+  CAST($calibration_end - first_day AS DOUBLE) / $unit_days AS T,
+  CASE WHEN n_days_cal > 1 THEN (revenue_cal - first_amount) / (n_days_cal - 1) ELSE 0.0 END
+    AS monetary_value,
+  n_days_holdout AS frequency_holdout,
+  CASE WHEN n_days_holdout > 0 THEN revenue_holdout / n_days_holdout ELSE 0.0 END
+    AS monetary_value_holdout,
+  CAST($observation_end - $calibration_end AS DOUBLE) / $unit_days AS duration_holdout,
+  revenue_cal,
+  first_day,
+  $calibration_end - last_day_cal AS days_since_last,
+  last_day_cal - first_day AS recency_days,
+  $calibration_end - first_day AS T_days
+FROM crm_customers
+WHERE n_days_cal > 0
+"""
+
+
+def bind(sql: str, **values: int | float) -> str:
+    """``sql`` with each ``$name`` replaced by the number ``values[name]`` (numbers only).
+
+    The engines bind the day numbers and the unit as literals (Spark SQL has no ``$name``
+    parameters); only ``int`` and ``float`` values are accepted, so no text reaches the SQL.
+    """
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise TypeError(f"SQL parameter {name} must be a number, got {value!r}")
+    literal = {
+        k: repr(int(v)) if isinstance(v, int | np.integer) else repr(float(v))
+        for k, v in values.items()
+    }
+
+    def sub(match: re.Match) -> str:
+        return literal[match.group(1)]
+
+    return re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", sub, sql)
+
+
 def customers_sql(calibration_end: int) -> str:
-    """The per-customer summary in whole days, from ``crm_tx``: one pass, filtered aggregates.
+    """The per-customer summary in whole days (:data:`CUSTOMERS_SQL`), from ``crm_tx``.
 
     Columns: ``customer``, ``first_day``, ``n_days_cal`` (purchase days up to the calibration
     end), ``last_day_cal``, ``n_days_holdout``, ``revenue_cal``, ``first_amount`` (amount of the
     first purchase day), ``revenue_holdout``, ``n_rows``. Customers whose first purchase is after
     the calibration end keep a row (``n_days_cal = 0``) so they can be counted.
     """
-    cal = int(calibration_end)
-    return f"""
-WITH days AS (
-  SELECT customer, day, SUM(amount) AS amount, COUNT(*) AS n_rows
-  FROM crm_tx GROUP BY customer, day
-)
-SELECT
-  customer,
-  MIN(day) AS first_day,
-  COUNT(*) FILTER (WHERE day <= {cal}) AS n_days_cal,
-  MAX(day) FILTER (WHERE day <= {cal}) AS last_day_cal,
-  COUNT(*) FILTER (WHERE day > {cal}) AS n_days_holdout,
-  COALESCE(SUM(amount) FILTER (WHERE day <= {cal}), 0) AS revenue_cal,
-  ARG_MIN(amount, day) AS first_amount,
-  COALESCE(SUM(amount) FILTER (WHERE day > {cal}), 0) AS revenue_holdout,
-  SUM(n_rows) AS n_rows
-FROM days GROUP BY customer
-"""
+    customers = bind(CUSTOMERS_SQL, calibration_end=int(calibration_end))
+    return f"WITH crm_days AS ({DAYS_SQL}){customers}"
 
 
 def summary_sql(calibration_end: int, observation_end: int, unit_days: float) -> str:
-    """The BTYD summary (the columns of ``rfm_summary``) from ``crm_customers``.
+    """The BTYD summary (:data:`SUMMARY_SQL`) from ``crm_customers``, its parameters bound."""
+    return bind(
+        SUMMARY_SQL,
+        calibration_end=int(calibration_end),
+        observation_end=int(observation_end),
+        unit_days=float(unit_days),
+    )
 
-    Times are divided by ``unit_days`` in double precision, exactly as ``rfm_summary`` does, so
-    every engine gives the same numbers bit for bit.
+
+def summary_query(
+    table: str = "transactions",
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "date",
+    amount_col: str = "amount",
+) -> str:
+    """The whole BTYD summary as one readable query over a table of orders (lesson 9 shows it).
+
+    The same :data:`DAYS_SQL`, :data:`CUSTOMERS_SQL` and :data:`SUMMARY_SQL` the engines run,
+    as common table expressions over ``table`` (its date column a ``DATE``). The parameters
+    ``$calibration_end`` and ``$observation_end`` are day numbers (days since 1970-01-01) and
+    ``$unit_days`` the unit's length in days; :func:`crmlab.database.rfm_summary` binds them.
     """
-    cal, obs, unit = int(calibration_end), int(observation_end), float(unit_days)
-    return f"""
-SELECT
-  customer,
-  n_days_cal - 1 AS frequency,
-  CAST(last_day_cal - first_day AS DOUBLE) / {unit!r} AS recency,
-  CAST({cal} - first_day AS DOUBLE) / {unit!r} AS T,
-  CASE WHEN n_days_cal > 1 THEN (revenue_cal - first_amount) / (n_days_cal - 1) ELSE 0.0 END
-    AS monetary_value,
-  n_days_holdout AS frequency_holdout,
-  CASE WHEN n_days_holdout > 0 THEN revenue_holdout / n_days_holdout ELSE 0.0 END
-    AS monetary_value_holdout,
-  CAST({obs} - {cal} AS DOUBLE) / {unit!r} AS duration_holdout,
-  revenue_cal,
-  first_day,
-  {cal} - last_day_cal AS days_since_last,
-  last_day_cal - first_day AS recency_days,
-  {cal} - first_day AS T_days
-FROM crm_customers
-WHERE n_days_cal > 0
-"""
+    orders = (
+        f"SELECT {quote(customer_col)} AS customer, "
+        f"DATE_DIFF('day', {EPOCH}, CAST({quote(date_col)} AS DATE)) AS day, "
+        f"{quote(amount_col)} AS amount FROM {quote_table(table)}"
+    )
+    return (
+        "-- The buy-till-you-die summary, one row per customer: the SQL every crmlab engine runs.\n"
+        f"WITH crm_tx AS (  -- one row per order: customer, day number, amount\n  {orders}\n),\n"
+        f"crm_days AS (  -- same-day orders merged{_indent(DAYS_SQL)}),\n"
+        f"crm_customers AS (  -- one row per customer, in whole days{_indent(CUSTOMERS_SQL)})"
+        f"{SUMMARY_SQL}ORDER BY customer\n"
+    )
+
+
+def _indent(sql: str) -> str:
+    return "\n".join(("  " + line) if line else line for line in sql.split("\n"))
 
 
 def patterns_sql() -> str:
@@ -289,3 +371,65 @@ def quantiles_sql(column: str, probs: tuple[float, ...]) -> str:
         f"PERCENTILE_DISC({p!r}) WITHIN GROUP (ORDER BY {c}) AS q{i}" for i, p in enumerate(probs)
     )
     return f"SELECT {items} FROM crm_summary"
+
+
+# -- tables of the written scores (``crm_scores``: the rows of ``customers.parquet``) ----------
+def segments_sql() -> str:
+    """Customers, revenue, CLV and mean P(alive) per RFM segment, largest CLV first."""
+    return """
+SELECT segment, COUNT(*) AS customers, SUM(revenue_cal) AS revenue, SUM(clv) AS clv,
+  AVG(p_alive) AS mean_p_alive
+FROM crm_scores GROUP BY segment ORDER BY clv DESC
+"""
+
+
+def medians_sql() -> str:
+    """Median calibration revenue (current value) and median CLV (potential value)."""
+    return "SELECT MEDIAN(revenue_cal) AS cur, MEDIAN(clv) AS pot FROM crm_scores"
+
+
+def value_matrix_sql(current_cut: float, potential_cut: float) -> str:
+    """Customers, revenue and CLV in the four cells of current x potential value (high / low)."""
+    cur, pot = float(current_cut), float(potential_cut)
+    return f"""
+SELECT CASE WHEN revenue_cal > {cur!r} THEN 'high' ELSE 'low' END AS current_value,
+  CASE WHEN clv > {pot!r} THEN 'high' ELSE 'low' END AS potential_value,
+  COUNT(*) AS customers, SUM(revenue_cal) AS revenue, SUM(clv) AS clv
+FROM crm_scores GROUP BY 1, 2 ORDER BY 1, 2
+"""
+
+
+def clv_quantiles_sql(probs: tuple[float, ...]) -> str:
+    """Interpolated CLV quantiles ``q0``, ``q1``, ... and the mean and total CLV."""
+    items = ", ".join(f"QUANTILE_CONT(clv, {float(p)!r}) AS q{i}" for i, p in enumerate(probs))
+    return f"SELECT {items}, AVG(clv) AS mean, SUM(clv) AS total FROM crm_scores"
+
+
+def clv_histogram_sql(width: float, bins: int = 40) -> str:
+    """Customers per CLV bin of ``width`` (the last bin holds everything from ``bins * width``)."""
+    return (
+        f"SELECT LEAST(FLOOR(clv / {float(width)!r}), {int(bins)}) AS bin, COUNT(*) AS customers "
+        "FROM crm_scores GROUP BY 1 ORDER BY 1"
+    )
+
+
+def top_customers_sql(id_col: str, n: int = 10) -> str:
+    """The ``n`` customers with the largest CLV (``id_col`` quoted as an identifier)."""
+    return (
+        f"SELECT {quote(id_col)}, frequency, revenue_cal, p_alive, expected_purchases, clv, "
+        f"clv_low, clv_high, segment FROM crm_scores ORDER BY clv DESC LIMIT {int(n)}"
+    )
+
+
+def cohort_sizes_sql() -> str:
+    """Per day: customers making their first purchase, from ``crm_customers`` (all customers)."""
+    return "SELECT first_day, COUNT(*) AS n_customers FROM crm_customers GROUP BY first_day"
+
+
+def customer_totals_sql() -> str:
+    """Customers in the log, order rows, purchase days and late first buyers (``crm_customers``)."""
+    return (
+        "SELECT COUNT(*) AS n_customers_in_log, SUM(n_rows) AS n_rows, "
+        "SUM(n_days_cal + n_days_holdout) AS n_purchase_days, "
+        "COUNT_IF(n_days_cal = 0) AS first_after FROM crm_customers"
+    )

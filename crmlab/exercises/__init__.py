@@ -10,12 +10,12 @@ Students::
 Every exercise set ``crmlab/exercises/lessonNN.py`` follows one template:
 
 - a module docstring naming the set and its notebook ``exercises/NN_topic.ipynb``;
-- ``SETTINGS``, a dict of the numbers the questions use (where the notebook's ``parameters``
+- ``SETTINGS``, a dict of the numbers the questions use (where the notebook"s ``parameters``
   cell names one of them, it has the same value: a test checks it);
 - ``load()``, the one cached data loader, returning a dict of the data the questions use;
 - ``q1``, ``q2``, ... as keyword-argument :class:`Question` objects: ``qid``, ``title``,
   ``prompt`` (Markdown, written only here: ``crmlab exercises build`` copies it into the source
-  notebook's markdown cell before the question's check), ``unit`` and ``precision`` (what the
+  notebook"s markdown cell before the question"s check), ``unit`` and ``precision`` (what the
   answer is and how precisely it must match), ``expected`` (computes the reference from the
   data), ``hints``, ``solution_code`` (runs in the notebook after its set-up cells and the
   earlier solutions, and assigns ``answer``) and ``mistakes`` (each a :class:`Mistake` with a
@@ -24,14 +24,9 @@ Every exercise set ``crmlab/exercises/lessonNN.py`` follows one template:
 
 ``tests/test_exercise_sets.py`` checks every set against this template: solutions correct,
 references rounded to the stated precision correct and perturbed beyond it incorrect, every
-mistake's hint reached, placeholders not attempted, wrong types answered with a sentence.
+mistake"s hint reached, placeholders not attempted, wrong types answered with a sentence.
 """
 
-from crmlab.exercises import mistakes, questions
-from crmlab.exercises.answers import ANSWER_MIME
-from crmlab.exercises.mistakes import *  # noqa: F403 - the package re-exports mistakes' API
-from crmlab.exercises.questions import *  # noqa: F403 - the package re-exports questions' API
+import lazy_loader as lazy
 
-__all__ = ["ANSWER_MIME"]
-__all__ += mistakes.__all__  # a form type checkers follow
-__all__ += questions.__all__
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

@@ -4,21 +4,15 @@ NPS, scale reliability, the five-factor loyalty index, service recovery and the 
 tiered points programme.
 
 The five-factor view of loyalty (客户忠诚度) measures it through overall satisfaction, the
-customer's initiative to keep the relationship, repurchase intention, willingness to recommend
+customer"s initiative to keep the relationship, repurchase intention, willingness to recommend
 and resistance to switching. Each factor is asked with a few Likert items; :func:`loyalty_index`
-averages them (reversing reverse-coded items first), reports Cronbach's alpha per factor and
+averages them (reversing reverse-coded items first), reports Cronbach"s alpha per factor and
 combines the factors into one 0-100 index.
 
 All functions are pure: they validate their input (errors say how to fix it), never drop rows
 silently and return pandas objects.
 """
 
-from __future__ import annotations
+import lazy_loader as lazy
 
-from crmlab.loyalty import behaviour, programmes, recovery, scales
-from crmlab.loyalty.behaviour import *  # noqa: F403  (each module's __all__)
-from crmlab.loyalty.programmes import *  # noqa: F403  (each module's __all__)
-from crmlab.loyalty.recovery import *  # noqa: F403  (each module's __all__)
-from crmlab.loyalty.scales import *  # noqa: F403  (each module's __all__)
-
-__all__ = [*scales.__all__, *behaviour.__all__, *recovery.__all__, *programmes.__all__]
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

@@ -7,26 +7,6 @@ far the models can be trusted and writes ``customers.parquet``, ``model.json`` a
 ``report.html``.
 """
 
-from __future__ import annotations
+import lazy_loader as lazy
 
-from typing import TYPE_CHECKING
-
-from crmlab._lazy import attach
-
-if TYPE_CHECKING:
-    from crmlab.research.outputs import load_result as load_result
-    from crmlab.research.outputs import render_report as render_report
-    from crmlab.research.pipeline import MODELS as MODELS
-    from crmlab.research.pipeline import AnalysisResult as AnalysisResult
-    from crmlab.research.pipeline import analyze as analyze
-    from crmlab.research.trust import VERDICTS as VERDICTS
-
-__getattr__, __dir__, __all__ = attach(
-    __name__,
-    submodules=["pipeline", "outputs", "scoring", "tables", "trust", "uncertainty"],
-    attributes={
-        "pipeline": ["MODELS", "AnalysisResult", "analyze"],
-        "outputs": ["load_result", "render_report"],
-        "trust": ["VERDICTS"],
-    },
-)
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

@@ -13,7 +13,14 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add the ``analyze`` subcommand to the ``crmlab`` command's subparsers."""
+    """Add the ``analyze`` subcommand to the ``crmlab`` command's subparsers.
+
+    The ``--engine`` choices and their help come from :data:`crmlab.engines.ENGINES`, the
+    ``--model`` choices from :data:`crmlab.research.MODELS`.
+    """
+    from crmlab.engines.registry import ENGINES, engine_help
+    from crmlab.research.result import MODELS
+
     p = sub.add_parser(
         "analyze",
         help="CLV analysis of an order log: report.html, customers.parquet, model.json",
@@ -28,13 +35,25 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--calibration-end", default=None, help="last day of calibration (holdout)")
     p.add_argument("--observation-end", default=None, help="last day of the data")
     p.add_argument("--date-format", default=None, help="strftime format of text dates")
+    p.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="text dates put the day first (--no-dayfirst: the month); one format per column",
+    )
+    p.add_argument("--tz", default=None, help="time zone to read zone-aware dates in")
     p.add_argument("--time-unit", choices=["D", "W", "M"], default="W")
-    p.add_argument("--engine", choices=["duckdb", "pandas", "spark"], default="duckdb")
+    p.add_argument(
+        "--engine",
+        choices=list(ENGINES),
+        default=next(iter(ENGINES)),
+        help="where the summary runs. " + engine_help(),
+    )
     p.add_argument("--spark-master", default=None, help="Spark master URL (default local)")
     p.add_argument("--margin", type=float, default=1.0, help="share of revenue that is profit")
     p.add_argument("--yearly-discount-rate", type=float, default=0.10)
     p.add_argument("--horizon-months", type=int, default=12)
-    p.add_argument("--model", choices=["bgnbd", "mbgnbd", "paretonbd", "auto"], default="bgnbd")
+    p.add_argument("--model", choices=[*MODELS, "auto"], default="bgnbd")
     p.add_argument("--allow-returns", action="store_true", help="accept negative amounts")
     p.add_argument("--csv", action="store_true", help="also write customers.csv")
     p.add_argument("--no-report", action="store_true", help="skip report.html")
@@ -58,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
             calibration_end=args.calibration_end,
             observation_end=args.observation_end,
             date_format=args.date_format,
+            dayfirst=args.dayfirst,
+            tz=args.tz,
             time_unit=args.time_unit,
             engine=args.engine,
             spark_master=args.spark_master,

@@ -1,10 +1,10 @@
 """What ``analyze`` writes: ``customers.parquet``, ``model.json`` and the self-contained ``report.html``.
 
-Scores are streamed: on DuckDB the customers joined to their pattern's scores come back as Arrow
-record batches that are scored and appended to the Parquet file one chunk at a time; on Spark
-the same :func:`~crmlab.research.scoring.score_batch` runs on the executors with
-``mapInPandas`` and Spark writes the Parquet files, so no step collects the customers on the
-driver. The report is the lesson-10 research template executed by papermill on the saved
+Scores are streamed: the summary's engine runs the scoring join and applies
+:func:`~crmlab.research.scoring.score_batch` chunk by chunk (Arrow batches appended to one
+Parquet file on DuckDB and pandas; ``mapInPandas`` on the executors on Spark), so no step collects
+the customers in memory. The report's tables of the written scores run on DuckDB with the SQL
+of :mod:`crmlab.engines.sql`. The report is the lesson-10 research template executed by papermill on the saved
 result and rendered by nbconvert without code cells, with figures embedded and no scripts.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,10 @@ import numpy as np
 import pandas as pd
 
 from crmlab.engines import sql as q
+from crmlab.engines.duckdb_backend import DuckDBBackend
+from crmlab.engines.summary import TransactionSummary
 from crmlab.inference import covariance_from_log
+from crmlab.research.result import MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, score_batch
 
 __all__ = ["score_customers", "write_outputs", "load_result", "render_report", "TEMPLATE"]
@@ -28,120 +32,90 @@ __all__ = ["score_customers", "write_outputs", "load_result", "render_report", "
 #: The research template (identical to ``notebooks/10_research_template.ipynb``).
 TEMPLATE = Path(__file__).with_name("template.ipynb")
 _BATCH = 500_000
+#: Up to this many customers ``customers.parquet`` is sorted by id.
+_SORTED_UP_TO = 2_000_000
 
 
-def score_customers(summary, ctx: ScoringContext, out_dir: Path, *, csv: bool = False) -> Path:
-    """Score every customer in chunks and write ``customers.parquet`` (and ``.csv``)."""
+def score_customers(
+    summary: TransactionSummary, ctx: ScoringContext, out_dir: Path, *, csv: bool = False
+) -> Path:
+    """Score every customer in chunks on the summary's engine: ``customers.parquet`` (and ``.csv``).
+
+    The engine runs the scoring join and writes the Parquet output
+    (:meth:`crmlab.engines.Backend.write_scores`); small logs are sorted by customer id.
+    """
     path = out_dir / "customers.parquet"
     if path.is_dir():
         shutil.rmtree(path)
     elif path.exists():
         path.unlink()
-    if summary.engine == "spark":
-        _score_spark(summary, ctx, path)
-    else:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        order = summary.counts.get("n_customers", 0) <= 2_000_000
-        writer = None
-        try:
-            for batch in summary.backend.arrow_batches(q.scoring_sql(order), _BATCH):
-                # the ids pass through as Arrow (no round trip through Python strings)
-                ids = batch.column(batch.schema.get_field_index("customer"))
-                rest = pa.Table.from_batches([batch]).drop_columns(["customer"]).to_pandas()
-                table = pa.Table.from_pandas(score_batch(rest, ctx), preserve_index=False)
-                table = table.add_column(0, ctx.customer_col, ids)
-                if writer is None:
-                    writer = pq.ParquetWriter(path, table.schema)
-                writer.write_table(table)
-        finally:
-            if writer is not None:
-                writer.close()
+    order = summary.counts.get("n_customers", 0) <= _SORTED_UP_TO
+    summary.backend.write_scores(
+        partial(score_batch, ctx=ctx), path, id_col=ctx.customer_col, order=order, rows=_BATCH
+    )
     if csv:
-        import duckdb
-
-        src = _parquet_glob(path)
-        duckdb.sql(f"COPY (SELECT * FROM read_parquet('{src}')) TO '{out_dir / 'customers.csv'}'")
+        _write_csv(path, out_dir / "customers.csv")
     return path
 
 
-def _score_spark(summary, ctx: ScoringContext, path: Path) -> None:
-    from pyspark.sql.functions import broadcast
+def _write_csv(parquet: Path, csv: Path) -> None:
+    """Copy a Parquet file (or folder of parts) to CSV batch by batch."""
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as ds
 
-    backend = summary.backend
-    customers = backend.dataframe("SELECT * FROM crm_summary")
-    scores = backend.spark.table("crm_pattern_scores")
-    joined = customers.join(broadcast(scores), ["frequency", "recency_days", "T_days"])
-    sample = score_batch(joined.limit(1).toPandas(), ctx)
-    schema = backend.spark.createDataFrame(sample).schema
-
-    def fn(batches):
-        for b in batches:
-            yield score_batch(b, ctx)
-
-    joined.mapInPandas(fn, schema=schema).write.mode("overwrite").parquet(str(path))
+    data = ds.dataset(str(parquet), format="parquet")
+    with pacsv.CSVWriter(str(csv), data.schema) as writer:
+        for batch in data.to_batches():
+            writer.write_batch(batch)
 
 
-def _parquet_glob(path: Path) -> str:
-    return str(path / "*.parquet") if path.is_dir() else str(path)
-
-
-def _post_tables(path: Path, ctx_col: str) -> dict:
+def _post_tables(path: Path, id_col: str) -> dict:
     """Tables computed from the written scores: segments, value matrix, CLV distribution."""
-    import duckdb
+    scores = DuckDBBackend()
+    try:
+        scores.read_parquet("crm_scores", path)
+        return _score_tables(scores, id_col)
+    finally:
+        scores.close()
 
-    con = duckdb.connect()
-    con.execute(f"CREATE VIEW c AS SELECT * FROM read_parquet('{_parquet_glob(path)}')")
-    segments = con.sql(
-        "SELECT segment, COUNT(*) AS customers, SUM(revenue_cal) AS revenue, SUM(clv) AS clv, "
-        "AVG(p_alive) AS mean_p_alive FROM c GROUP BY segment ORDER BY clv DESC"
-    ).df()
+
+def _score_tables(scores: DuckDBBackend, id_col: str) -> dict:
+    segments = scores.frame(q.segments_sql())
     for col in ("customers", "revenue", "clv"):
         total = segments[col].sum()
         segments[f"{col}_share"] = segments[col] / total if total else np.nan
-    cuts = con.sql("SELECT MEDIAN(revenue_cal) AS cur, MEDIAN(clv) AS pot FROM c").df().iloc[0]
+    cuts = scores.frame(q.medians_sql()).iloc[0]
     cur, pot = float(cuts["cur"]), float(cuts["pot"])
-    matrix = con.sql(
-        f"""SELECT CASE WHEN revenue_cal > {cur!r} THEN 'high' ELSE 'low' END AS current_value,
-        CASE WHEN clv > {pot!r} THEN 'high' ELSE 'low' END AS potential_value,
-        COUNT(*) AS customers, SUM(revenue_cal) AS revenue, SUM(clv) AS clv
-        FROM c GROUP BY 1, 2 ORDER BY 1, 2"""
-    ).df()
-    names = {
-        ("high", "high"): "loyal (忠诚)",
-        ("high", "low"): "repeat-purchase (重复购买)",
-        ("low", "high"): "prospective (期望)",
-        ("low", "low"): "ordinary (普通)",
-    }
+    matrix = scores.frame(q.value_matrix_sql(cur, pot))
     matrix["quadrant"] = [
-        names[(a, b)] for a, b in zip(matrix.current_value, matrix.potential_value, strict=True)
+        _QUADRANTS[(a, b)]
+        for a, b in zip(matrix.current_value, matrix.potential_value, strict=True)
     ]
     matrix.attrs["cuts"] = {"current": cur, "potential": pot}
-    probs = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0]
-    items = ", ".join(f"QUANTILE_CONT(clv, {p}) AS q{i}" for i, p in enumerate(probs))
-    qs = con.sql(f"SELECT {items}, AVG(clv) AS mean, SUM(clv) AS total FROM c").df().iloc[0]
+    probs = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
+    qs = scores.frame(q.clv_quantiles_sql(probs)).iloc[0]
     quantiles = pd.DataFrame(
-        {"quantile": probs, "clv": [float(qs[f"q{i}"]) for i in range(len(probs))]}
+        {"quantile": list(probs), "clv": [float(qs[f"q{i}"]) for i in range(len(probs))]}
     )
     hi = float(qs[f"q{len(probs) - 2}"]) or 1.0
-    hist = con.sql(
-        f"SELECT LEAST(FLOOR(clv / {hi / 40!r}), 40) AS bin, COUNT(*) AS customers FROM c "
-        "GROUP BY 1 ORDER BY 1"
-    ).df()
+    hist = scores.frame(q.clv_histogram_sql(hi / 40, 40))
     hist["clv_from"] = hist["bin"] * hi / 40
-    top = con.sql(
-        f'SELECT "{ctx_col}", frequency, revenue_cal, p_alive, expected_purchases, clv, clv_low, '
-        "clv_high, segment FROM c ORDER BY clv DESC LIMIT 10"
-    ).df()
-    con.close()
     return {
         "segments": segments,
         "value_matrix": matrix,
         "clv_quantiles": quantiles,
         "clv_histogram": hist,
-        "top_customers": top,
+        "top_customers": scores.frame(q.top_customers_sql(id_col, 10)),
     }
+
+
+#: Names of the current x potential value quadrants.
+_QUADRANTS = {
+    ("high", "high"): "loyal (忠诚)",
+    ("high", "low"): "repeat-purchase (重复购买)",
+    ("low", "high"): "prospective (期望)",
+    ("low", "low"): "ordinary (普通)",
+}
 
 
 def _jsonable(obj: Any) -> Any:
@@ -156,7 +130,7 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def write_outputs(result, *, render: bool) -> None:
+def write_outputs(result: AnalysisResult, *, render: bool) -> None:
     """Write ``model.json`` and the report data, then render ``report.html`` if asked."""
     out = result.out
     col = result.info["columns"]["customer"]
@@ -175,10 +149,9 @@ def write_outputs(result, *, render: bool) -> None:
         result.report_path = render_report(out)
 
 
-def load_result(out: str | Path) -> Any:
-    """Read an :class:`~crmlab.research.pipeline.AnalysisResult` back from an output folder."""
+def load_result(out: str | Path) -> AnalysisResult:
+    """Read an :class:`~crmlab.research.result.AnalysisResult` back from an output folder."""
     from crmlab.clv import GammaGamma
-    from crmlab.research.pipeline import MODELS, AnalysisResult
 
     out = Path(out)
     info = json.loads((out / "model.json").read_text(encoding="utf-8"))

@@ -1,15 +1,20 @@
 """``analyze``: from a raw order log to fitted models, per-customer scores and a report.
 
-The pipeline (the same for ``crmlab analyze`` and the lesson-10 research template)::
+The pipeline (the same for ``crmlab analyze`` and the lesson-10 research template), one named
+function per stage::
 
-    source -> summary on the engine -> distinct (frequency, recency, T) patterns with counts
-           -> fit the transaction model(s) and Gamma-Gamma on weighted patterns
-           -> score each pattern once -> join back and score customers in chunks
-           -> tables, trust checks, customer equity with an interval -> DIR outputs
+    read_summary          source -> summary on the engine (crmlab.engines)
+    find_patterns         -> distinct (frequency, recency, T) patterns with counts
+    fit_models            -> transaction model(s) and Gamma-Gamma on weighted patterns, holdout
+    estimate_uncertainty  -> each pattern scored once with gradients; customer equity interval
+    diagnose              -> report tables and trust checks
+    score_customers       -> customers joined to their pattern, scored in chunks (the engine)
+    write_results         -> model.json, report tables, report.html in DIR
 
 Nothing is dropped silently: same-day orders merged, customers first buying after the
 calibration end, customers first buying on its last day (T = 0, which the models cannot use) and
 repeat buyers without positive spend are counted in ``result.info["counts"]`` and the report.
+The time unit travels as ``time_unit=`` to every model call.
 """
 
 from __future__ import annotations
@@ -17,81 +22,37 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlab.clv import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD
+from crmlab.clv import GammaGamma
 from crmlab.engines import sql as q
-from crmlab.engines.summary import TransactionSummary, summarize
+from crmlab.engines.registry import summarize
+from crmlab.engines.summary import TransactionSummary
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
-from crmlab.research.outputs import load_result, write_outputs
+from crmlab.research.outputs import load_result, score_customers, write_outputs
+from crmlab.research.result import MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
 from crmlab.research.trust import trust_checks
 from crmlab.research.uncertainty import customer_equity_interval, fit_log_covariance
 
-__all__ = ["AnalysisResult", "analyze", "MODELS", "load_result"]
-
-#: Transaction models ``analyze`` can fit, by name.
-MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
-
-
-@dataclass
-class AnalysisResult:
-    """What :func:`analyze` found.
-
-    Attributes
-    ----------
-    summary : TransactionSummary or None
-        The summary on its engine (None for a result loaded from disk).
-    models : dict
-        Fitted transaction models by name (``"bgnbd"``, ...) and ``"spend"`` (Gamma-Gamma).
-    model_name : str
-        The transaction model used for the scores.
-    metrics : dict or None
-        Holdout accuracy by model name (None without a calibration split).
-    equity : dict
-        Customer equity (sum of CLV) with its 90% interval and how it was computed.
-    tables : dict of DataFrame
-        The report's tables (period transactions, calibration vs holdout, tracking, Lorenz,
-        segments, value matrix, CLV distribution, top customers, parameters).
-    trust : DataFrame
-        The trust checks with verdicts.
-    info : dict
-        Everything written to ``model.json``.
-    out : Path
-        Folder holding ``customers.parquet`` and ``model.json`` (and ``report.html``).
-    report_path : Path or None
-        The report, when one was rendered.
-    """
-
-    summary: TransactionSummary | None
-    models: dict
-    model_name: str
-    metrics: dict | None
-    equity: dict
-    tables: dict
-    trust: pd.DataFrame
-    info: dict
-    out: Path
-    report_path: Path | None = None
-    _customers: pd.DataFrame | None = field(default=None, repr=False)
-
-    @property
-    def model(self) -> Any:
-        """The chosen transaction model."""
-        return self.models[self.model_name]
-
-    @property
-    def customers(self) -> pd.DataFrame:
-        """Per-customer scores (read from ``customers.parquet`` on first use)."""
-        if self._customers is None:
-            self._customers = pd.read_parquet(self.out / "customers.parquet")
-        return self._customers
+__all__ = [
+    "AnalysisResult",
+    "MODELS",
+    "analyze",
+    "load_result",
+    "read_summary",
+    "find_patterns",
+    "fit_models",
+    "estimate_uncertainty",
+    "diagnose",
+    "write_results",
+]
 
 
 class _Progress:
@@ -127,11 +88,11 @@ def _check_options(margin, yearly_discount_rate, horizon_months, model) -> None:
         )
 
 
-def _fit(cls, data: pd.DataFrame, **kw):
+def _fit(cls, data: pd.DataFrame, *, time_unit: str):
     try:
-        return cls().fit(data, **kw)
+        return cls().fit(data, weights_col="n_customers", time_unit=time_unit)
     except ConvergenceError:
-        return cls(penalizer=0.001).fit(data, **kw)
+        return cls(penalizer=0.001).fit(data, weights_col="n_customers", time_unit=time_unit)
 
 
 def analyze(
@@ -143,6 +104,8 @@ def analyze(
     calibration_end: Any = None,
     observation_end: Any = None,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
     time_unit: str = "W",
     engine: str = "duckdb",
     margin: float = 1.0,
@@ -176,10 +139,15 @@ def analyze(
         End of the data (default the last order day).
     date_format : str, optional
         strftime format of text dates, e.g. ``"%d/%m/%Y"``.
+    dayfirst : bool, optional
+        Day-before-month text dates without ``date_format`` (one format for the column).
+    tz : str, optional
+        Time zone to convert zone-aware dates to before days are counted.
     time_unit : {"D", "W", "M"}
         Unit of recency and T (default weeks).
-    engine : {"duckdb", "spark", "pandas"}
-        Where the summary runs.
+    engine : str
+        Where the summary runs: a name in :data:`crmlab.engines.ENGINES` ("duckdb", "spark",
+        "pandas").
     margin : float
         Share of revenue that is profit (default 1: CLV of revenue).
     yearly_discount_rate : float
@@ -225,12 +193,14 @@ def analyze(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = (out is not None) if report is None else report
     progress("reading and summarising", f"engine {engine}")
-    summary = summarize(
+    summary = read_summary(
         source,
         customer_col=customer_col,
         date_col=date_col,
         amount_col=amount_col,
         date_format=date_format,
+        dayfirst=dayfirst,
+        tz=tz,
         calibration_end=calibration_end,
         observation_end=observation_end,
         time_unit=time_unit,
@@ -242,12 +212,118 @@ def analyze(
     )
     counts = dict(summary.counts)
     progress("summary", f"{counts['n_rows']:,} orders, {counts['n_customers']:,} customers")
+    patterns = find_patterns(summary, counts)
+    progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
+    fits = fit_models(summary, patterns, model, counts)
+    progress("uncertainty", f"model {fits.chosen} ({fits.why})")
+    options = {
+        "margin": float(margin),
+        "yearly_discount_rate": float(yearly_discount_rate),
+        "monthly_discount_rate": monthly_rate(yearly_discount_rate),
+        "horizon_months": int(horizon_months),
+        "model": model,
+        "allow_returns": bool(allow_returns),
+        "random_state": random_state,
+    }
+    scores = estimate_uncertainty(summary, patterns, fits, options, n_draws)
+    progress("diagnostics")
+    result_tables, trust, conc = diagnose(summary, patterns, fits, scores)
+    progress("scoring", f"{counts['n_scored']:,} customers in chunks")
+    cuts = _rfm_cuts(summary)
+    ctx = ScoringContext(
+        spend_params=dict(fits.spend.params_),
+        spend_covariance_log=np.nan_to_num(scores.cov_spend),
+        margin=float(margin),
+        customer_col=customer_col,
+        has_holdout=summary.has_holdout,
+        rfm_cuts=cuts,
+    )
+    summary.backend.register("crm_pattern_scores", scores.patterns[list(_SCORE_KEYS)])
+    score_customers(summary, ctx, out_dir, csv=csv)
+    progress("report")
+    info = {
+        "crmlab_version": _version(),
+        "engine": summary.engine,
+        "inputs": _manifest(source),
+        "columns": {"customer": customer_col, "date": date_col, "amount": amount_col},
+        "date_format": date_format,
+        "dayfirst": dayfirst,
+        "tz": tz,
+        "time_unit": time_unit,
+        "unit_days": summary.unit_days,
+        "periods": {
+            "first_order": str(summary.first_date),
+            "calibration_end": str(summary.calibration_end),
+            "observation_end": str(summary.observation_end),
+            "holdout": summary.has_holdout,
+        },
+        "options": options,
+        "counts": counts,
+        "chosen_model": fits.chosen,
+        "chosen_because": fits.why,
+        "models": {
+            n: _model_info(m, scores.cov_model if n == fits.chosen else None)
+            for n, m in fits.models.items()
+        },
+        "spend_model": _model_info(fits.spend, scores.cov_spend),
+        "holdout_metrics": fits.metrics,
+        "equity": scores.equity,
+        "concentration": {"gini": conc["gini"], "top20_share": conc["top20_share"]},
+        "rfm_cuts": cuts,
+        "trust": trust.to_dict(orient="records"),
+    }
+    result = AnalysisResult(
+        summary=summary,
+        models={**fits.models, "spend": fits.spend},
+        model_name=fits.chosen,
+        metrics=fits.metrics,
+        equity=scores.equity,
+        tables=result_tables,
+        trust=trust,
+        info=info,
+        out=out_dir,
+    )
+    write_results(result, render=report)
+    progress("done", str(result.report_path or out_dir))
+    return result
 
+
+#: Pattern-score columns the scoring join reads (keys, then per-pattern scores).
+_SCORE_KEYS = (
+    "frequency",
+    "recency_days",
+    "T_days",
+    "p_alive",
+    "expected_purchases",
+    "det",
+    "det_log_var",
+)
+
+
+def read_summary(source: Any, **options: Any) -> TransactionSummary:
+    """Stage 1: read and check the orders and summarise them on the engine.
+
+    ``options`` are those of :func:`crmlab.engines.summarize`.
+    """
+    return summarize(source, **options)
+
+
+def find_patterns(summary: TransactionSummary, counts: dict) -> pd.DataFrame:
+    """Stage 2: the distinct (frequency, recency, T) patterns the models fit and score.
+
+    Customers with ``T = 0`` (first purchase on the calibration end's day) are counted in
+    ``counts["excluded_T0"]`` and left out; ``counts`` also gets ``n_patterns``, ``n_scored``
+    and ``repeaters``.
+
+    Raises
+    ------
+    CRMLabInputError
+        With fewer than three repeat buyers.
+    """
     all_patterns = summary.patterns()
     t0 = all_patterns["T_days"] == 0
     counts["excluded_T0"] = int(all_patterns.loc[t0, "n_customers"].sum())
     patterns = all_patterns.loc[~t0].reset_index(drop=True)
-    patterns.attrs["time_unit"] = time_unit
     counts["n_patterns"] = len(patterns)
     counts["n_scored"] = int(patterns["n_customers"].sum())
     counts["repeaters"] = int(patterns.loc[patterns["frequency"] > 0, "n_customers"].sum())
@@ -257,32 +333,60 @@ def analyze(
             "once in the calibration period; the models need repeat buyers. Fix: use a longer "
             "calibration period (a later calibration_end) or more data."
         )
-    progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
+    return patterns
+
+
+@dataclass
+class Fits:
+    """What :func:`fit_models` found: the fitted models, the chosen one and why."""
+
+    models: dict
+    spend: Any
+    spend_data: pd.DataFrame
+    chosen: str
+    why: str
+    metrics: dict | None
+    duration: float | None
+
+    @property
+    def model(self) -> Any:
+        """The chosen transaction model."""
+        return self.models[self.chosen]
+
+
+def fit_models(
+    summary: TransactionSummary, patterns: pd.DataFrame, model: str, counts: dict
+) -> Fits:
+    """Stage 3: fit the transaction model(s) and Gamma-Gamma on weighted patterns; pick one.
+
+    With a holdout each model's holdout accuracy is measured and ``model="auto"`` keeps the one
+    with the smallest calibration-vs-holdout error; without one, the highest log-likelihood.
+    """
+    unit = summary.time_unit
     names = list(MODELS) if model == "auto" else [model]
-    fitted = {n: _fit(MODELS[n], patterns, weights_col="n_customers") for n in names}
+    fitted = {n: _fit(MODELS[n], patterns, time_unit=unit) for n in names}
     spend_patterns = summary.spend_patterns()
     positive = spend_patterns["monetary_value"] > 0
     counts["repeaters_nonpositive_spend"] = int(spend_patterns.loc[~positive, "n_customers"].sum())
     spend_data = spend_patterns.loc[positive].reset_index(drop=True)
-    gg = _fit(GammaGamma, spend_data, weights_col="n_customers")
+    gg = _fit(GammaGamma, spend_data, time_unit=unit)
     try:
         gg.population_mean_spend  # noqa: B018 - raises when q <= 1
     except ValueError as exc:
         raise CRMLabInputError(str(exc)) from None
-
-    monthly = monthly_rate(yearly_discount_rate)
     duration = (
         (summary.observation_day - summary.calibration_day) / summary.unit_days
         if summary.has_holdout
         else None
     )
     metrics = None
-    if summary.has_holdout:
-        frame = patterns[["frequency", "recency", "T"]].copy()
-        frame.attrs["time_unit"] = time_unit
+    if duration is not None:
+        frame = patterns[["frequency", "recency", "T"]]
         metrics = {
             n: tables.holdout_metrics(
-                patterns.assign(expected_holdout=m.expected_purchases(frame, duration).to_numpy())
+                patterns.assign(
+                    expected_holdout=m.expected_purchases(frame, duration, time_unit=unit)
+                )
             )
             for n, m in fitted.items()
         }
@@ -295,136 +399,97 @@ def analyze(
             why = "highest log-likelihood (no holdout given; all have four parameters)"
     else:
         chosen, why = model, "chosen by the user"
-    tm = fitted[chosen]
-    progress("uncertainty", f"model {chosen} ({why})")
+    return Fits(fitted, gg, spend_data, chosen, why, metrics, duration)
+
+
+@dataclass
+class PatternScores:
+    """What :func:`estimate_uncertainty` computed: scored patterns, covariances, equity."""
+
+    patterns: pd.DataFrame
+    cov_model: np.ndarray
+    cov_spend: np.ndarray
+    equity: dict
+
+
+def estimate_uncertainty(
+    summary: TransactionSummary,
+    patterns: pd.DataFrame,
+    fits: Fits,
+    options: dict,
+    n_draws: int,
+) -> PatternScores:
+    """Stage 4: score each pattern once (with gradients) and put an interval on customer equity.
+
+    With a holdout, the chosen model's per-customer holdout errors (MAE, RMSE) are added to
+    ``fits.metrics``.
+    """
+    tm, gg = fits.model, fits.spend
     cov_tm = fit_log_covariance(tm)
     cov_gg = fit_log_covariance(gg)
     best = pattern_scores(
         tm,
         patterns,
-        horizon_months=horizon_months,
-        monthly_discount=monthly,
-        duration_holdout=duration,
+        time_unit=summary.time_unit,
+        horizon_months=options["horizon_months"],
+        monthly_discount=options["monthly_discount_rate"],
+        duration_holdout=fits.duration,
         covariance_log=np.nan_to_num(cov_tm),
     )
-    if metrics is not None:
+    if fits.metrics is not None:
         summary.backend.register("crm_pattern_scores", best)
         errs = summary.query(q.holdout_errors_sql()).iloc[0]
-        metrics[chosen].update({"mae": float(errs["mae"]), "rmse": float(errs["rmse"])})
+        fits.metrics[fits.chosen].update({"mae": float(errs["mae"]), "rmse": float(errs["rmse"])})
     equity = customer_equity_interval(
         tm,
         gg,
         best,
         cov_tm,
         cov_gg,
-        margin,
-        horizon_months,
-        monthly,
+        options["margin"],
+        options["horizon_months"],
+        options["monthly_discount_rate"],
         n_draws,
-        random_state,
-        duration,
+        options["random_state"],
+        fits.duration,
+        time_unit=summary.time_unit,
     )
+    return PatternScores(best, cov_tm, cov_gg, equity)
 
-    progress("diagnostics")
+
+def diagnose(
+    summary: TransactionSummary, patterns: pd.DataFrame, fits: Fits, scores: PatternScores
+) -> tuple[dict, pd.DataFrame, dict]:
+    """Stage 5: the report's tables, the trust checks and the value concentration."""
+    tm = fits.model
     period = tables.period_transactions(tm, patterns)
     track = tables.tracking(tm, summary)
     conc = tables.concentration(summary)
-    spend_corr = _weighted_corr(spend_data)
     trust = trust_checks(
         patterns=patterns,
         model=tm,
         period_table=period,
         tracking_table=track,
-        metrics=None if metrics is None else metrics[chosen],
-        spend_correlation=spend_corr,
-        unit_days=summary.unit_days,
+        metrics=None if fits.metrics is None else fits.metrics[fits.chosen],
+        spend_correlation=_weighted_corr(fits.spend_data),
+        time_unit=summary.time_unit,
     )
     result_tables = {
         "period_transactions": period,
         "tracking": track,
         "lorenz": conc["lorenz"],
-        "parameters": _parameter_table(fitted, gg),
+        "parameters": _parameter_table(fits.models, fits.spend),
     }
-    if metrics is not None:
-        result_tables["calibration_holdout"] = tables.calibration_holdout(best)
-        result_tables["calibration_holdout"].attrs["duration_holdout"] = duration
-    for table in result_tables.values():
-        table.attrs.setdefault("time_unit", time_unit)
+    if fits.metrics is not None:
+        result_tables["calibration_holdout"] = tables.calibration_holdout(
+            scores.patterns, time_unit=summary.time_unit, duration_holdout=fits.duration
+        )
+    return result_tables, trust, conc
 
-    progress("scoring", f"{counts['n_scored']:,} customers in chunks")
-    cuts = _rfm_cuts(summary)
-    ctx = ScoringContext(
-        spend_params=dict(gg.params_),
-        spend_covariance_log=np.nan_to_num(cov_gg),
-        margin=float(margin),
-        customer_col=customer_col,
-        has_holdout=summary.has_holdout,
-        rfm_cuts=cuts,
-    )
-    keep = [
-        "frequency",
-        "recency_days",
-        "T_days",
-        "p_alive",
-        "expected_purchases",
-        "det",
-        "det_log_var",
-    ]
-    summary.backend.register("crm_pattern_scores", best[keep])
-    from crmlab.research.outputs import score_customers
 
-    score_customers(summary, ctx, out_dir, csv=csv)
-
-    progress("report")
-    info = {
-        "crmlab_version": _version(),
-        "engine": summary.engine,
-        "inputs": _manifest(source),
-        "columns": {"customer": customer_col, "date": date_col, "amount": amount_col},
-        "date_format": date_format,
-        "time_unit": time_unit,
-        "unit_days": summary.unit_days,
-        "periods": {
-            "first_order": str(summary.first_date),
-            "calibration_end": str(summary.calibration_end),
-            "observation_end": str(summary.observation_end),
-            "holdout": summary.has_holdout,
-        },
-        "options": {
-            "margin": float(margin),
-            "yearly_discount_rate": float(yearly_discount_rate),
-            "monthly_discount_rate": monthly,
-            "horizon_months": int(horizon_months),
-            "model": model,
-            "allow_returns": bool(allow_returns),
-            "random_state": random_state,
-        },
-        "counts": counts,
-        "chosen_model": chosen,
-        "chosen_because": why,
-        "models": {n: _model_info(m, cov_tm if n == chosen else None) for n, m in fitted.items()},
-        "spend_model": _model_info(gg, cov_gg),
-        "holdout_metrics": metrics,
-        "equity": equity,
-        "concentration": {"gini": conc["gini"], "top20_share": conc["top20_share"]},
-        "rfm_cuts": cuts,
-        "trust": trust.to_dict(orient="records"),
-    }
-    models = {**fitted, "spend": gg}
-    result = AnalysisResult(
-        summary=summary,
-        models=models,
-        model_name=chosen,
-        metrics=metrics,
-        equity=equity,
-        tables=result_tables,
-        trust=trust,
-        info=info,
-        out=out_dir,
-    )
-    write_outputs(result, render=report)
-    progress("done", str(result.report_path or out_dir))
-    return result
+def write_results(result: AnalysisResult, *, render: bool) -> None:
+    """Stage 7 (after the engine scored the customers): ``model.json``, tables and the report."""
+    write_outputs(result, render=render)
 
 
 def _weighted_corr(spend: pd.DataFrame) -> float:
@@ -436,7 +501,7 @@ def _weighted_corr(spend: pd.DataFrame) -> float:
     return float(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1]))
 
 
-def _rfm_cuts(summary) -> dict:
+def _rfm_cuts(summary: TransactionSummary) -> dict:
     probs = (0.2, 0.4, 0.6, 0.8)
     cuts = {}
     for col in ("days_since_last", "frequency", "revenue_cal"):

@@ -16,12 +16,12 @@ the estimates' covariance.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from crmlab.clv import customer_lifetime_value
-from crmlab.research.uncertainty import log_params, model_at
+from crmlab.research.uncertainty import Z90, discounted_transactions, log_params, model_at
 from crmlab.segmentation import name_segments
 from crmlab.transactions import time_unit_days
 
@@ -31,11 +31,8 @@ __all__ = [
     "score_batch",
     "output_columns",
     "monthly_rate",
-    "Z90",
 ]
 
-#: Standard-normal quantile of a two-sided 90% interval.
-Z90 = 1.6448536269514722
 _STEP = 1e-4  # relative step of the finite differences on the log-parameters
 #: Up to this many patterns the gradient of log DET is exact (the whole discounted horizon per
 #: parameter); beyond it, the gradient of log E[X(horizon)] stands in for it (12 times cheaper).
@@ -47,17 +44,11 @@ def monthly_rate(yearly: float) -> float:
     return float((1.0 + yearly) ** (1.0 / 12.0) - 1.0)
 
 
-def _det(model, frame: pd.DataFrame, horizon_months: int, monthly: float) -> np.ndarray:
-    """Discounted expected transactions over the horizon (CLV per unit of margin x spend)."""
-    return customer_lifetime_value(
-        model, 1.0, frame, horizon=horizon_months, discount_rate=monthly, time_unit="M"
-    ).to_numpy()
-
-
 def pattern_scores(
     model,
     patterns: pd.DataFrame,
     *,
+    time_unit: str,
     horizon_months: int,
     monthly_discount: float,
     duration_holdout: float | None = None,
@@ -70,7 +61,9 @@ def pattern_scores(
     model : fitted transaction model
         BetaGeo, ModifiedBetaGeo or ParetoNBD.
     patterns : DataFrame
-        ``frequency``, ``recency``, ``T`` (in the model's time unit), plus the key columns.
+        ``frequency``, ``recency``, ``T`` (in ``time_unit``), plus the key columns.
+    time_unit : str
+        Unit of ``recency`` and ``T`` in ``patterns`` (checked against the model's).
     horizon_months : int
         CLV horizon in months (30.4375 days).
     monthly_discount : float
@@ -89,16 +82,24 @@ def pattern_scores(
         :data:`EXACT_GRADIENT_PATTERNS` patterns that of ``log expected_purchases``), ``det_log_var`` and
         ``hold_grad_k`` (derivative of ``expected_holdout``).
     """
-    frame = patterns[["frequency", "recency", "T"]].copy()
-    frame.attrs["time_unit"] = model.time_unit_
+    frame = patterns[["frequency", "recency", "T"]]
+    unit = time_unit
     out = patterns.copy()
     t_horizon = horizon_months * time_unit_days("M") / time_unit_days(model.time_unit_)
-    out["p_alive"] = model.probability_alive(frame).to_numpy()
-    out["expected_purchases"] = model.expected_purchases(frame, t_horizon).to_numpy()
-    det = _det(model, frame, horizon_months, monthly_discount)
+
+    def det_of(m: Any) -> np.ndarray:
+        return discounted_transactions(m, frame, horizon_months, monthly_discount, time_unit=unit)
+
+    out["p_alive"] = model.probability_alive(frame, time_unit=unit).to_numpy()
+    out["expected_purchases"] = model.expected_purchases(
+        frame, t_horizon, time_unit=unit
+    ).to_numpy()
+    det = det_of(model)
     out["det"] = det
     if duration_holdout is not None and duration_holdout > 0:
-        out["expected_holdout"] = model.expected_purchases(frame, duration_holdout).to_numpy()
+        out["expected_holdout"] = model.expected_purchases(
+            frame, duration_holdout, time_unit=unit
+        ).to_numpy()
     if covariance_log is not None:
         exact = len(frame) <= EXACT_GRADIENT_PATTERNS
         theta = log_params(model)
@@ -109,15 +110,15 @@ def pattern_scores(
             alt = model_at(model, shifted)
             with np.errstate(divide="ignore", invalid="ignore"):
                 if exact:
-                    det_k = _det(alt, frame, horizon_months, monthly_discount)
+                    det_k = det_of(alt)
                     grads.append((np.log(det_k) - np.log(det)) / _STEP)
                 else:  # the discount factors barely change log-derivatives over the horizon
-                    e_k = alt.expected_purchases(frame, t_horizon).to_numpy()
+                    e_k = alt.expected_purchases(frame, t_horizon, time_unit=unit).to_numpy()
                     grads.append(
                         (np.log(e_k) - np.log(out["expected_purchases"].to_numpy())) / _STEP
                     )
             if "expected_holdout" in out:
-                hold_k = alt.expected_purchases(frame, duration_holdout).to_numpy()
+                hold_k = alt.expected_purchases(frame, duration_holdout, time_unit=unit).to_numpy()
                 out[f"hold_grad_{k}"] = (hold_k - out["expected_holdout"].to_numpy()) / _STEP
         g = np.nan_to_num(np.column_stack(grads))
         for k in range(g.shape[1]):

@@ -40,13 +40,25 @@ def period_transactions(model, patterns: pd.DataFrame, max_frequency: int = 7) -
         freq, weights=patterns["n_customers"].to_numpy(dtype=float), minlength=max_frequency + 1
     )
     labels = [str(x) for x in xs] + [f"{max_frequency}+"]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {"frequency": labels, "actual": actual, "model": expected},
     ).set_index("frequency")
+    out.attrs["time_unit"] = model.time_unit_
+    return out
 
 
-def calibration_holdout(scored: pd.DataFrame, max_frequency: int = 7) -> pd.DataFrame:
-    """Mean holdout purchases by calibration frequency: actual against the model's expectation."""
+def calibration_holdout(
+    scored: pd.DataFrame,
+    max_frequency: int = 7,
+    *,
+    time_unit: str | None = None,
+    duration_holdout: float | None = None,
+) -> pd.DataFrame:
+    """Mean holdout purchases by calibration frequency: actual against the model's expectation.
+
+    ``time_unit`` and ``duration_holdout`` (the holdout's length in that unit), when given, are
+    stamped in ``attrs`` for the figure.
+    """
     freq = np.minimum(scored["frequency"].to_numpy(), max_frequency)
     n = scored["n_customers"].to_numpy(dtype=float)
     actual = np.bincount(freq, weights=scored["sum_frequency_holdout"], minlength=max_frequency + 1)
@@ -64,6 +76,8 @@ def calibration_holdout(scored: pd.DataFrame, max_frequency: int = 7) -> pd.Data
                 name="frequency",
             ),
         )
+    if time_unit is not None:
+        out.attrs.update({"time_unit": time_unit, "duration_holdout": duration_holdout})
     return out
 
 
@@ -98,9 +112,7 @@ def tracking(model, summary) -> pd.DataFrame:
     """
     unit = time_unit_days(summary.time_unit)
     daily = summary.query(q.daily_sql(summary.observation_day))
-    firsts = summary.query(
-        "SELECT first_day, COUNT(*) AS n_customers FROM crm_customers GROUP BY first_day"
-    )
+    firsts = summary.query(q.cohort_sizes_sql())
     start = int(summary.first_date.astype(np.int64))
     end = summary.observation_day
     n_periods = int(np.ceil((end - start + 1) / unit))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab.transactions import time_unit_days
+
 __all__ = ["trust_checks", "VERDICTS"]
 
 VERDICTS = ("ok", "caution", "do not trust")
@@ -27,7 +29,7 @@ def trust_checks(
     tracking_table: pd.DataFrame,
     metrics: dict | None,
     spend_correlation: float,
-    unit_days: float,
+    time_unit: str,
 ) -> pd.DataFrame:
     """Run the checks and return one row per check (``check``, ``value``, ``verdict``, ``reason``).
 
@@ -45,8 +47,8 @@ def trust_checks(
         Holdout metrics of the chosen model (None without a holdout).
     spend_correlation : float
         Correlation of frequency and mean spend among repeat buyers.
-    unit_days : float
-        Length of the time unit in days.
+    time_unit : str
+        Unit of ``recency`` and ``T`` in ``patterns`` (gaps are also shown in days).
     """
     rows = []
     n = patterns["n_customers"].to_numpy(dtype=float)
@@ -122,7 +124,7 @@ def trust_checks(
             _row(
                 "time unit vs buying cycle",
                 f"median time between purchases {median_gap:.1f} units "
-                f"({median_gap * unit_days:.0f} days)",
+                f"({median_gap * time_unit_days(time_unit):.0f} days)",
                 verdict,
                 "With less than one time unit between purchases the unit is too coarse for the "
                 "buying cycle; choose a shorter unit (e.g. days).",

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "Z90",
     "BOOTSTRAP_BUDGET",
+    "discounted_transactions",
     "customer_equity_interval",
     "fit_log_covariance",
     "log_covariance",
@@ -27,9 +29,33 @@ __all__ = [
     "total_expected_purchases",
 ]
 
+#: Standard-normal quantile of a two-sided 90% interval.
+Z90 = 1.6448536269514722
+
 #: patterns x draws above which totals use the delta method instead of the bootstrap (each
 #: draw re-evaluates every pattern over the whole horizon).
 BOOTSTRAP_BUDGET = 200_000
+
+
+def discounted_transactions(
+    model: Any, frame: pd.DataFrame, horizon_months: int, monthly: float, *, time_unit: str
+) -> np.ndarray:
+    """Discounted expected transactions over the horizon (CLV per unit of margin x spend).
+
+    ``frame`` holds ``frequency``, ``recency`` and ``T`` in ``time_unit``; the horizon is in
+    months and ``monthly`` the discount rate per month.
+    """
+    from crmlab.clv import customer_lifetime_value
+
+    return customer_lifetime_value(
+        model,
+        1.0,
+        frame,
+        horizon=horizon_months,
+        discount_rate=monthly,
+        time_unit="M",
+        data_time_unit=time_unit,
+    ).to_numpy()
 
 
 def model_at(model: Any, theta: np.ndarray) -> Any:
@@ -210,17 +236,17 @@ def customer_equity_interval(
     n_draws: int,
     seed: Any,
     duration: float | None,
+    *,
+    time_unit: str,
 ) -> dict:
     """Customer equity and the base's expected holdout purchases, with 90% intervals.
 
-    ``best`` holds the scored patterns (``n_customers``, ``n_spend``, ``sum_spend``, ``det``,
+    ``best`` holds the scored patterns (``frequency``, ``recency``, ``T`` in ``time_unit`` (``n_customers``, ``n_spend``, ``sum_spend``, ``det``,
     ``det_grad_k``, ``hold_grad_k``, ...). Equity is ``margin * sum_p det_p * spend_p`` where
     ``spend_p`` is the Gamma-Gamma expected spend summed over the pattern's customers. The
     interval is a parametric bootstrap of both models when ``patterns x n_draws`` is at most
     :data:`BOOTSTRAP_BUDGET`, otherwise the delta method on the log scale.
     """
-    from crmlab.research.scoring import Z90, _det
-
     n = best["n_customers"].to_numpy(dtype=float)
     x = best["frequency"].to_numpy(dtype=float)
     n_spend = best["n_spend"].to_numpy(dtype=float)
@@ -243,12 +269,11 @@ def customer_equity_interval(
         return out
     if n_draws > 0 and len(best) * n_draws <= BOOTSTRAP_BUDGET:
         rng = np.random.default_rng(seed)
-        frame = best[["frequency", "recency", "T"]].copy()
-        frame.attrs["time_unit"] = tm.time_unit_
+        frame = best[["frequency", "recency", "T"]]
         dets = parametric_bootstrap(
             tm,
             cov_tm,
-            lambda m: _det(m, frame, horizon, monthly),
+            lambda m: discounted_transactions(m, frame, horizon, monthly, time_unit=time_unit),
             n_draws=n_draws,
             random_state=rng,
         )
@@ -268,7 +293,9 @@ def customer_equity_interval(
             hold = parametric_bootstrap(
                 tm,
                 cov_tm,
-                lambda m: float(np.dot(n, m.expected_purchases(frame, duration).to_numpy())),
+                lambda m: float(
+                    np.dot(n, m.expected_purchases(frame, duration, time_unit=time_unit))
+                ),
                 n_draws=n_draws,
                 random_state=rng,
             )

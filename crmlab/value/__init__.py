@@ -14,19 +14,13 @@ Three ways of ranking customers, from simple to rich:
    the current x potential **value matrix** (客户价值矩阵), :func:`value_matrix`; and the short
    list of key accounts (重点客户), :func:`key_accounts`.
 
-The package's files say what they hold: :mod:`~crmlab.value.concentration` (top share, Lorenz,
+The package"s files say what they hold: :mod:`~crmlab.value.concentration` (top share, Lorenz,
 Gini, ABC), :mod:`~crmlab.value.metrics` (single metrics per customer),
 :mod:`~crmlab.value.weights` (normalisation, entropy and AHP weights) and
 :mod:`~crmlab.value.scoring` (pyramid, scorecard, value matrix, key accounts). Every public name
 is re-exported here, so ``from crmlab.value import gini`` works.
 """
 
-from __future__ import annotations
+import lazy_loader as lazy
 
-from crmlab.value import concentration, metrics, scoring, weights
-from crmlab.value.concentration import *  # noqa: F403  (each module's __all__)
-from crmlab.value.metrics import *  # noqa: F403  (each module's __all__)
-from crmlab.value.scoring import *  # noqa: F403  (each module's __all__)
-from crmlab.value.weights import *  # noqa: F403  (each module's __all__)
-
-__all__ = [*concentration.__all__, *metrics.__all__, *weights.__all__, *scoring.__all__]
+__getattr__, __dir__, __all__ = lazy.attach_stub(__name__, __file__)

@@ -1,0 +1,23 @@
+# The names crmlab.clv loads on first use (lazy_loader.attach_stub reads this file).
+from .bgbb import BetaGeoBetaBinom as BetaGeoBetaBinom
+from .bgnbd import BetaGeo as BetaGeo
+from .cohorts import cohort_table as cohort_table
+from .evaluation import calibration_holdout_report as calibration_holdout_report
+from .evaluation import conditional_expectation_table as conditional_expectation_table
+from .evaluation import frequency_recency_matrix as frequency_recency_matrix
+from .evaluation import period_transactions_table as period_transactions_table
+from .evaluation import probability_alive_matrix as probability_alive_matrix
+from .evaluation import retention_table as retention_table
+from .evaluation import tracking_table as tracking_table
+from .formulas import clv_drivers as clv_drivers
+from .formulas import clv_sensitivity as clv_sensitivity
+from .formulas import coca_cola_value as coca_cola_value
+from .formulas import customer_equity as customer_equity
+from .formulas import historical_value as historical_value
+from .formulas import per_period_rate as per_period_rate
+from .formulas import simple_clv as simple_clv
+from .gammagamma import GammaGamma as GammaGamma
+from .lifetime_value import customer_lifetime_value as customer_lifetime_value
+from .mbgnbd import ModifiedBetaGeo as ModifiedBetaGeo
+from .paretonbd import ParetoNBD as ParetoNBD
+from .sbg import ShiftedBetaGeometric as ShiftedBetaGeometric

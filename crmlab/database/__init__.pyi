@@ -1,0 +1,25 @@
+# The names crmlab.database loads on first use (lazy_loader.attach_stub reads this file).
+from . import connection as connection
+from . import quality as quality
+from . import summaries as summaries
+from . import windows as windows
+from .connection import SQL as SQL
+from .connection import connect as connect
+from .connection import explain as explain
+from .connection import load_crm_extract as load_crm_extract
+from .connection import load_transactions as load_transactions
+from .connection import run as run
+from .connection import table_overview as table_overview
+from .quality import EXTRACT_CHECKS as EXTRACT_CHECKS
+from .quality import TRANSACTION_CHECKS as TRANSACTION_CHECKS
+from .quality import Check as Check
+from .quality import check_rows as check_rows
+from .quality import clean_extract as clean_extract
+from .quality import run_checks as run_checks
+from .summaries import customer_360 as customer_360
+from .summaries import rfm_summary as rfm_summary
+from .summaries import rfm_table as rfm_table
+from .windows import cohort_table as cohort_table
+from .windows import nth_purchase as nth_purchase
+from .windows import purchase_sequence as purchase_sequence
+from .windows import running_revenue as running_revenue

@@ -1,0 +1,21 @@
+# The names crmlab.datasets loads on first use (lazy_loader.attach_stub reads this file).
+from .loaders import load_cdnow as load_cdnow
+from .loaders import load_donations as load_donations
+from .loaders import load_hr_attrition as load_hr_attrition
+from .loaders import load_telco_churn as load_telco_churn
+from .registry import REGISTRY as REGISTRY
+from .registry import DatasetError as DatasetError
+from .registry import data_home as data_home
+from .registry import describe as describe
+from .registry import fetch as fetch
+from .synthetic_crm import CRMExtract as CRMExtract
+from .synthetic_crm import simulate_crm_extract as simulate_crm_extract
+from .synthetic_firm import FIRM_EXPORT as FIRM_EXPORT
+from .synthetic_firm import simulate_firm_export as simulate_firm_export
+from .synthetic_internal import CHAIN_TRUE_PARAMS as CHAIN_TRUE_PARAMS
+from .synthetic_internal import simulate_service_profit_chain as simulate_service_profit_chain
+from .synthetic_loyalty import LOYALTY_TRUE_PARAMS as LOYALTY_TRUE_PARAMS
+from .synthetic_loyalty import simulate_loyalty_survey as simulate_loyalty_survey
+from .synthetic_transactions import simulate_transaction_log as simulate_transaction_log
+from .synthetic_value import simulate_b2b_accounts as simulate_b2b_accounts
+from .synthetic_value import simulate_membership_cards as simulate_membership_cards

@@ -1,0 +1,21 @@
+# The names crmlab.engines loads on first use (lazy_loader.attach_stub reads this file).
+from . import backend as backend
+from . import checks as checks
+from . import duckdb_backend as duckdb_backend
+from . import pandas_backend as pandas_backend
+from . import registry as registry
+from . import sources as sources
+from . import spark_backend as spark_backend
+from . import sql as sql
+from . import summary as summary
+from .backend import Backend as Backend
+from .duckdb_backend import DuckDBBackend as DuckDBBackend
+from .pandas_backend import PandasBackend as PandasBackend
+from .registry import ENGINES as ENGINES
+from .registry import summarize as summarize
+from .sources import resolve_files as resolve_files
+from .spark_backend import SparkBackend as SparkBackend
+from .spark_backend import spark_session as spark_session
+from .sql import compile_sql as compile_sql
+from .summary import SQLBackend as SQLBackend
+from .summary import TransactionSummary as TransactionSummary

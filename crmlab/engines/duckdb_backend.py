@@ -1,0 +1,172 @@
+"""The DuckDB engine: the summary in an embedded database, multi-threaded and out of core.
+
+Files are read through DuckDB's Python relation API (paths and column names are arguments,
+never SQL text); settings are bound as parameters; table names are quoted by SQLGlot.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from crmlab.engines.sql import quote, quote_table
+from crmlab.engines.summary import SQLBackend
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from crmlab.engines.sources import InputFiles
+
+__all__ = ["DuckDBBackend"]
+
+
+class DuckDBBackend(SQLBackend):
+    """Run the summary in an embedded DuckDB database (multi-threaded, out of core).
+
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection, optional
+        Use this connection (its settings are left alone); default a new in-memory database.
+    memory_limit : str, optional
+        DuckDB's memory limit for a new connection, e.g. ``"4GB"``; default ``CRMLAB_MEMORY_LIMIT``
+        or half of the machine's memory. Beyond it DuckDB spills to ``temp_directory``.
+    temp_directory : str, optional
+        Folder for spilled data (default: a fresh folder under the system temp folder).
+    threads : int, optional
+        Threads for a new connection (default: DuckDB's, all cores).
+    """
+
+    name = "duckdb"
+    help = "embedded DuckDB (default): CSV / Parquet straight from disk, out of core"
+    dialect = "duckdb"
+
+    def __init__(
+        self,
+        connection: Any = None,
+        *,
+        memory_limit: str | None = None,
+        temp_directory: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        import duckdb
+
+        self.own_connection = connection is None
+        if connection is None:
+            connection = duckdb.connect()
+            limit = memory_limit or os.environ.get("CRMLAB_MEMORY_LIMIT") or _half_memory()
+            if limit:
+                connection.execute("SET memory_limit = ?", [str(limit)])
+            self._tmp = temp_directory or tempfile.mkdtemp(prefix="crmlab-duckdb-")
+            connection.execute("SET temp_directory = ?", [str(self._tmp)])
+            connection.execute("SET preserve_insertion_order = false")
+            if threads:
+                connection.execute(f"SET threads = {int(threads)}")
+        self.con = connection
+
+    @classmethod
+    def open(
+        cls, *, connection: Any = None, spark: Any = None, spark_master: str | None = None
+    ) -> DuckDBBackend:
+        """A backend on ``connection`` (default a new in-memory database)."""
+        return cls(connection)
+
+    # -- input ---------------------------------------------------------------------------------
+    def read_files(self, files: InputFiles, *, text_columns: list[str], file_col: str) -> None:
+        """Expose ``files`` as ``crm_raw`` with each row's file name in ``file_col``.
+
+        ``text_columns`` are read as text from CSV files (ids keep their leading zeros).
+        """
+        paths = [str(p) for p in files.paths]
+        if files.format == "parquet":
+            relation = self.con.sql(  # paths and column name bound as parameters
+                "SELECT * FROM read_parquet($paths, union_by_name = true, filename = $file_col)",
+                params={"paths": paths, "file_col": file_col},
+            )
+        else:
+            relation = self.con.read_csv(
+                paths,
+                header=True,
+                union_by_name=True,
+                filename=file_col,
+                dtype={c: "VARCHAR" for c in text_columns},
+            )
+        self.register("crm_raw", relation)
+
+    def read_frame(self, frame: pd.DataFrame) -> None:
+        """Expose a pandas frame as ``crm_raw``."""
+        self.register("crm_raw", frame)
+
+    def read_table(self, relation: Any) -> None:
+        """Expose a DuckDB relation, or the name of a table or view, as ``crm_raw``."""
+        if isinstance(relation, str):
+            self.view("crm_raw", f"SELECT * FROM {quote_table(relation)}")
+        else:
+            self.register("crm_raw", relation)
+
+    def read_parquet(self, name: str, path: str | Path) -> None:
+        """Expose a Parquet file, or a folder of Parquet parts (as Spark writes), as ``name``."""
+        path = Path(path)
+        self.register(
+            name, self.con.read_parquet(str(path / "*.parquet") if path.is_dir() else str(path))
+        )
+
+    def has_tables(self) -> bool:
+        """Whether names are looked up in the user's connection (one was given)."""
+        return not self.own_connection
+
+    def columns(self, name: str) -> list[str]:
+        """Column names of a relation."""
+        return list(self.con.sql(f"SELECT * FROM {quote(name)} LIMIT 0").columns)
+
+    def holds_instants(self, name: str, column: str) -> bool:
+        """Whether ``column`` of ``name`` is a ``TIMESTAMP WITH TIME ZONE`` (any precision)."""
+        rows = self.con.sql(f"DESCRIBE SELECT * FROM {quote(name)}").fetchall()
+        types = {row[0]: str(row[1]).upper() for row in rows}
+        kind = types.get(column, "")
+        return kind.startswith("TIMESTAMPTZ") or "WITH TIME ZONE" in kind
+
+    # -- queries -------------------------------------------------------------------------------
+    def register(self, name: str, frame: Any) -> None:
+        """Make a pandas frame, Arrow table or DuckDB relation queryable as ``name``."""
+        self.con.register(f"{name}__src", frame)
+        self.view(name, f"SELECT * FROM {quote(name + '__src')}")
+
+    def view(self, name: str, sql: str) -> None:
+        """Define ``name`` as a view of ``sql`` (evaluated when used)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {quote(name)} AS {sql}")
+
+    def table(self, name: str, sql: str) -> None:
+        """Compute ``sql`` once and keep it as the table ``name``."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {quote(name)} AS {sql}")
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` and return the (small) result as a pandas frame."""
+        return self.con.sql(sql).df()
+
+    def arrow_batches(self, sql: str, rows: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+        """Run ``sql`` and yield its result as Arrow record batches of at most ``rows`` rows."""
+        yield from self.con.sql(sql).to_arrow_reader(rows)
+
+    # -- output --------------------------------------------------------------------------------
+    def write_parquet(self, sql: str, path: Path) -> Path:
+        """Write the result of ``sql`` to the Parquet file ``path``."""
+        self.con.sql(sql).write_parquet(str(path))
+        return path
+
+    def close(self) -> None:
+        """Close the connection if this backend opened it."""
+        if self.own_connection:
+            self.con.close()
+
+
+def _half_memory() -> str | None:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return f"{max(1, int(total / 2**30 / 2))}GB"

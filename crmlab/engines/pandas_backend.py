@@ -1,0 +1,123 @@
+"""The pandas engine: the summary by :func:`crmlab.transactions.rfm_summary`, for small data.
+
+The teaching implementation (numpy arrays in memory) computes the summary; DuckDB then runs the
+small queries of :mod:`crmlab.engines.sql` (patterns, curves, the scoring join) on those pandas
+frames in place. Days are counted once, in whole days, and divided by the unit as the SQL
+engines divide them, so the three engines agree bit for bit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab.engines.checks import require_columns
+from crmlab.engines.duckdb_backend import DuckDBBackend
+from crmlab.engines.sources import resolve_files
+from crmlab.engines.summary import (
+    SUMMARY_COLUMNS,
+    SummaryRequest,
+    TransactionSummary,
+    input_kind,
+)
+from crmlab.errors import CRMLabInputError
+from crmlab.transactions import log_summary, time_unit_days, validate_transactions
+
+__all__ = ["PandasBackend"]
+
+
+class PandasBackend(DuckDBBackend):
+    """The summary computed in pandas (:func:`~crmlab.transactions.rfm_summary`).
+
+    Reads CSV / Parquet files or a pandas frame, with the full
+    :class:`~crmlab.transactions.LogFormat` keywords (``date_format``, ``dayfirst``, ``tz``).
+    """
+
+    name = "pandas"
+    help = "pandas (rfm_summary in memory): small data and teaching"
+
+    @classmethod
+    def open(
+        cls, *, connection: Any = None, spark: Any = None, spark_master: str | None = None
+    ) -> PandasBackend:
+        """A backend with its own in-memory DuckDB database for the queries after the summary."""
+        return cls()
+
+    def summarize(self, source: Any, request: SummaryRequest) -> TransactionSummary:
+        """Read ``source`` into pandas and summarise it with ``rfm_summary``, counting in days."""
+        r = request
+        raw = _read(source, r.customer_col)
+        require_columns(list(raw.columns), r.customer_col, r.date_col, r.amount_col, "")
+        log = validate_transactions(raw, allow_negative=r.allow_returns, **r.log_format())
+        day = log.day.astype(np.int64)
+        obs, cal = r.periods(int(day.min()), int(day.max()))
+        in_days = log_summary(
+            log,
+            observation_end=r.observation_end,
+            calibration_end=r.calibration_end,
+            time_unit="D",
+        )
+        unit = time_unit_days(r.time_unit)
+        amount = np.zeros(len(day)) if log.amount is None else log.amount
+        orders = pd.DataFrame({"customer": log.customer.to_numpy(), "day": day, "amount": amount})
+        revenue = orders[orders["day"] <= cal].groupby("customer")["amount"].sum()
+        recency_days = in_days["recency"].to_numpy().astype(np.int64)
+        t_days = in_days["T"].to_numpy().astype(np.int64)
+        holdout = r.calibration_end is not None
+
+        def column(name: str, default: float, kept: bool = True) -> Any:
+            return in_days[name].to_numpy() if kept and name in in_days else default
+
+        out = pd.DataFrame(
+            {
+                "customer": in_days.index.to_numpy(),
+                "frequency": in_days["frequency"].to_numpy(),
+                "recency": recency_days / unit,
+                "T": t_days / unit,
+                "monetary_value": column("monetary_value", 0.0),
+                "frequency_holdout": column("frequency_holdout", 0, holdout),
+                "monetary_value_holdout": column("monetary_value_holdout", 0.0, holdout),
+                "duration_holdout": (obs - cal) / unit,
+                "revenue_cal": revenue.reindex(in_days.index).to_numpy(),
+                "first_day": cal - t_days,
+                "days_since_last": t_days - recency_days,
+                "recency_days": recency_days,
+                "T_days": t_days,
+            },
+            columns=["customer", *SUMMARY_COLUMNS],
+        )
+        self.register("crm_summary", out)
+        self.register("crm_tx", orders)
+        firsts = orders.groupby("customer", as_index=False)["day"].min()
+        self.register("crm_customers", firsts.rename(columns={"day": "first_day"}))
+        counts = {
+            "n_rows": len(day),
+            "n_customers_in_log": int(orders["customer"].nunique()),
+            "n_customers": len(out),
+            "n_purchase_days": int(orders.groupby(["customer", "day"]).ngroups),
+            "merged_same_day_rows": int(in_days.attrs["merged_same_day_rows"]),
+            "customers_first_after_calibration": int(
+                in_days.attrs["customers_first_after_calibration"]
+            ),
+            "negative_amount_rows": int((amount < 0).sum()),
+        }
+        return TransactionSummary.of(self, r, int(day.min()), cal, obs, counts)
+
+
+def _read(source: Any, customer_col: str) -> pd.DataFrame:
+    kind = input_kind(source)
+    if kind == "frame":
+        return source
+    if kind != "files":
+        raise CRMLabInputError(
+            "engine='pandas' reads files or a pandas frame. Fix: use engine='duckdb' for a DuckDB "
+            "table or engine='spark' for a Spark DataFrame."
+        )
+    files = resolve_files(source)
+    if files.format == "parquet":
+        return pd.concat([pd.read_parquet(p) for p in files.paths], ignore_index=True)
+    return pd.concat(
+        [pd.read_csv(p, dtype={customer_col: str}) for p in files.paths], ignore_index=True
+    )

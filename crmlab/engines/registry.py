@@ -1,0 +1,135 @@
+"""The engines by name (:data:`ENGINES`) and :func:`summarize`, which runs the summary on one.
+
+A new engine is a :class:`~crmlab.engines.backend.Backend` subclass and one entry here:
+``summarize``, ``analyze(engine=...)`` and the ``crmlab analyze --engine`` choices and help
+all read :data:`ENGINES`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crmlab.engines.backend import Backend
+from crmlab.engines.duckdb_backend import DuckDBBackend
+from crmlab.engines.pandas_backend import PandasBackend
+from crmlab.engines.spark_backend import SparkBackend
+from crmlab.engines.summary import SummaryRequest, TransactionSummary
+from crmlab.errors import CRMLabInputError
+from crmlab.transactions import time_unit_days
+
+__all__ = ["ENGINES", "engine_help", "open_backend", "summarize"]
+
+#: The engines, by the name ``engine=`` / ``--engine`` takes; the first is the default.
+ENGINES: dict[str, type[Backend]] = {
+    DuckDBBackend.name: DuckDBBackend,
+    SparkBackend.name: SparkBackend,
+    PandasBackend.name: PandasBackend,
+}
+
+
+def engine_help() -> str:
+    """One line per engine, ``name: help`` (for the CLI and the docs)."""
+    return "; ".join(f"{name}: {cls.help}" for name, cls in ENGINES.items())
+
+
+def open_backend(
+    engine: str,
+    source: Any = None,
+    *,
+    connection: Any = None,
+    spark: Any = None,
+    spark_master: str | None = None,
+) -> Backend:
+    """The backend for ``engine``, or for the engine ``source`` lives on (a Spark DataFrame).
+
+    Raises
+    ------
+    CRMLabInputError
+        For an engine name not in :data:`ENGINES`, listing those that are.
+    """
+    owner = next((cls for cls in ENGINES.values() if cls.owns(source)), None)
+    if owner is not None:
+        session = getattr(source, "sparkSession", None)
+        return owner.open(connection=connection, spark=spark or session, spark_master=spark_master)
+    if engine not in ENGINES:
+        raise CRMLabInputError(
+            f"engine must be one of {', '.join(ENGINES)}, got {engine!r}. Fix: {engine_help()}."
+        )
+    return ENGINES[engine].open(connection=connection, spark=spark, spark_master=spark_master)
+
+
+def summarize(
+    source: Any,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None = None,
+    date_format: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
+    calibration_end: Any = None,
+    observation_end: Any = None,
+    time_unit: str = "W",
+    allow_returns: bool = False,
+    engine: str = "duckdb",
+    connection: Any = None,
+    spark: Any = None,
+    spark_master: str | None = None,
+) -> TransactionSummary:
+    """Summarise a transaction log into one buy-till-you-die row per customer, on an engine.
+
+    The numbers are those of :func:`crmlab.transactions.rfm_summary` (same-day orders merged,
+    times in ``time_unit`` from each customer's first purchase day) on every engine. Zone-aware
+    dates give the purchase day on the wall clock of their own zone, as there (or of ``tz``): a
+    pandas column's zone, or a Parquet column's zone from its schema; instants in a database
+    table, which keep no zone, are read in UTC.
+
+    Parameters
+    ----------
+    source : path, glob, folder, list of them, DataFrame, DuckDB relation, table name or Spark DataFrame
+        The orders: CSV (also compressed) or Parquet files, a pandas frame, a DuckDB relation or
+        the name of a table in ``connection``, or a Spark DataFrame (then ``engine="spark"``).
+    customer_col, date_col, amount_col : str
+        The input's column names (``amount_col=None``: no amounts, monetary columns are 0).
+    date_format : str, optional
+        strftime format of text dates, e.g. ``"%d.%m.%Y"``; default: ISO dates or native dates.
+    dayfirst : bool, optional
+        For text dates that are not ISO 8601 without ``date_format``: one format for the whole
+        column is derived from the first date (see :class:`~crmlab.transactions.LogFormat`).
+    tz : str, optional
+        Time zone to convert zone-aware dates to before days are counted.
+    calibration_end, observation_end : date-like, optional
+        As in ``rfm_summary``: the holdout runs from the day after ``calibration_end`` to
+        ``observation_end`` (default the last order day).
+    time_unit : {"D", "W", "M", "Y"}
+        Unit of ``recency`` and ``T``.
+    allow_returns : bool
+        Accept negative amounts (returns); by default they are an error.
+    engine : str
+        A name in :data:`ENGINES` ("duckdb", "spark", "pandas").
+    connection : duckdb.DuckDBPyConnection, optional
+        DuckDB connection to use (and to look table names up in).
+    spark : SparkSession, optional
+        Spark session to use with ``engine="spark"``.
+    spark_master : str, optional
+        Master URL for a new Spark session.
+
+    Returns
+    -------
+    TransactionSummary
+
+    Raises
+    ------
+    CRMLabInputError
+        For bad input: the message names the file, the column, how many rows, an offending
+        value and the fix.
+    """
+    time_unit_days(time_unit)  # an unknown unit is refused before anything is read
+    request = SummaryRequest(  # in the order of its fields
+        *(customer_col, date_col, amount_col, date_format, dayfirst, tz),
+        *(calibration_end, observation_end, time_unit, allow_returns),
+    )
+    backend = open_backend(
+        engine, source, connection=connection, spark=spark, spark_master=spark_master
+    )
+    return backend.summarize(source, request)

@@ -1,0 +1,23 @@
+# The names crmlab.loyalty loads on first use (lazy_loader.attach_stub reads this file).
+from . import behaviour as behaviour
+from . import programmes as programmes
+from . import recovery as recovery
+from . import scales as scales
+from .behaviour import regression_table as regression_table
+from .behaviour import repurchase_by_loyalty as repurchase_by_loyalty
+from .programmes import assign_tiers as assign_tiers
+from .programmes import points_programme_economics as points_programme_economics
+from .programmes import tier_summary as tier_summary
+from .recovery import complaint_groups as complaint_groups
+from .recovery import recovery_paradox as recovery_paradox
+from .recovery import service_recovery_summary as service_recovery_summary
+from .scales import DEFAULT_FACTORS as DEFAULT_FACTORS
+from .scales import DEFAULT_REVERSED as DEFAULT_REVERSED
+from .scales import LoyaltyIndex as LoyaltyIndex
+from .scales import cronbach_alpha as cronbach_alpha
+from .scales import likert_codes as likert_codes
+from .scales import loyalty_index as loyalty_index
+from .scales import nps as nps
+from .scales import nps_breakdown as nps_breakdown
+from .scales import reliability_table as reliability_table
+from .scales import reverse_code as reverse_code

@@ -1,0 +1,25 @@
+# The names crmlab.value loads on first use (lazy_loader.attach_stub reads this file).
+from . import concentration as concentration
+from . import metrics as metrics
+from . import scoring as scoring
+from . import weights as weights
+from .concentration import abc_classes as abc_classes
+from .concentration import concentration_table as concentration_table
+from .concentration import gini as gini
+from .concentration import lorenz_curve as lorenz_curve
+from .concentration import top_share as top_share
+from .metrics import customer_metrics as customer_metrics
+from .metrics import top_by_metric as top_by_metric
+from .scoring import DEFAULT_TIERS as DEFAULT_TIERS
+from .scoring import MATRIX_ACTIONS as MATRIX_ACTIONS
+from .scoring import key_accounts as key_accounts
+from .scoring import value_matrix as value_matrix
+from .scoring import value_pyramid as value_pyramid
+from .scoring import value_scorecard as value_scorecard
+from .weights import RANDOM_INDEX as RANDOM_INDEX
+from .weights import AHPResult as AHPResult
+from .weights import ahp_weights as ahp_weights
+from .weights import check_weights as check_weights
+from .weights import entropy_weights as entropy_weights
+from .weights import normalise_indicators as normalise_indicators
+from .weights import pairwise_matrix as pairwise_matrix
