@@ -5,7 +5,9 @@ Run from the repository root::
     crmlab lessons [--out build/lessons] [--jobs N] [--timeout S] [--no-html] [NOTEBOOK ...]
     crmlab exercises build [--check] [--dir exercises] [--students-only DIR]
     crmlab grade SUBMISSIONS_DIR --exercise NN [--out grades.csv] [--timeout S] [--jobs N]
-                 [--memory MB] [--feedback DIR] [--summary FILE] [--executed DIR]
+                 [--memory MB] [--feedback DIR] [--summary FILE] [--executed DIR] [--roster CSV]
+                 [--format canvas|moodle] [--only FILE] [--overrides CSV] [--deadline T]
+                 [--late-penalty P] [--language en|zh] [--trusted-submissions] ...
     crmlab check-notebooks [PATH ...]
     crmlab book [--out build/book] [--executed build/lessons] [--strict] [NOTEBOOK ...]
     crmlab analyze INPUT... --customer-col C --date-col D [--amount-col A] --out DIR [...]
@@ -93,6 +95,17 @@ def _grade(args: argparse.Namespace) -> int:
             feedback_dir=args.feedback,
             summary=args.summary,
             executed_dir=args.executed,
+            trusted_submissions=args.trusted_submissions,
+            roster=args.roster,
+            formats=args.format or ("csv",),
+            only=args.only,
+            overrides=args.overrides,
+            deadline=args.deadline,
+            late_penalty=args.late_penalty,
+            language=args.language,
+            check_setup=not args.no_setup_check,
+            solution=args.solution,
+            assignment=args.assignment,
         )
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -172,16 +185,55 @@ def _parser() -> argparse.ArgumentParser:
     )
     b.set_defaults(func=_exercises_build)
 
-    p = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
+    p = sub.add_parser(
+        "grade",
+        help="grade a folder of submitted notebooks, each in its own sandbox",
+        description="Grade submitted notebooks of one exercise set. Each runs in a bubblewrap "
+        "sandbox (no network, read-only package and data, private /tmp and HOME); without "
+        "bubblewrap nothing is graded unless --trusted-submissions.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
     p.add_argument("--exercise", required=True, help="exercise set number, e.g. 01")
-    p.add_argument("--out", default="grades.csv", help="gradebook CSV to write")
+    p.add_argument("--out", default="grades.csv", help="full gradebook CSV (UTF-8 with BOM)")
     p.add_argument("--timeout", type=float, default=60, help="seconds per submission")
-    p.add_argument("--jobs", type=int, default=None, help="submissions at once (default: cores)")
-    p.add_argument("--memory", type=int, default=4096, help="MiB of memory per submission")
-    p.add_argument("--feedback", default=None, help="feedback folder (default: OUT_feedback)")
-    p.add_argument("--summary", default=None, help="mistake summary (default: OUT_summary.md)")
+    p.add_argument("--jobs", type=int, default=None, help="submissions at once (None: all cores)")
+    p.add_argument(
+        "--memory", type=int, default=4096, help="MiB per kernel (at most the hard ulimit -v)"
+    )
+    p.add_argument("--feedback", default=None, help="feedback folder (None: OUT_feedback/)")
+    p.add_argument("--summary", default=None, help="mistake summary (None: OUT_summary.md)")
     p.add_argument("--executed", default=None, help="keep executed copies in this folder")
+    p.add_argument("--roster", default=None, help="roster CSV: id and name columns")
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=["csv", "canvas", "moodle"],
+        default=None,
+        help="also write OUT_canvas.csv / OUT_moodle.csv for the LMS import (repeatable; "
+        "None: the gradebook only)",
+    )
+    p.add_argument(
+        "--assignment", default=None, help="score column in LMS exports (None: 'Exercise set NN')"
+    )
+    p.add_argument("--only", default=None, metavar="FILE", help="regrade one file into OUT")
+    p.add_argument("--overrides", default=None, help="CSV: student, question, points, comment")
+    p.add_argument("--deadline", default=None, help="e.g. 2026-12-20T23:59 (local time)")
+    p.add_argument("--late-penalty", default="0%", help="'10%%/day' (per started day) or '20%%'")
+    p.add_argument("--language", choices=["en", "zh"], default="en", help="feedback language")
+    p.add_argument(
+        "--solution",
+        default=None,
+        help="solution notebook for the setup check (None: exercises/solutions/NN_*)",
+    )
+    p.add_argument(
+        "--no-setup-check", action="store_true", help="skip running the solution notebook first"
+    )
+    p.add_argument(
+        "--trusted-submissions",
+        action="store_true",
+        help="grade WITHOUT a sandbox when bubblewrap is unavailable (every row says so)",
+    )
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("book", help="build the static site of the lessons (offline)")

@@ -36,11 +36,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Limits", "SandboxResult", "run_submission"]
+from crmlab.exercises.isolation import WORKDIR, bwrap_command
+
+__all__ = ["Limits", "SandboxResult", "memory_ceiling_mb", "run_submission"]
 
 _MARKER_ENV = "CRMLAB_SANDBOX_RUN"
 _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
@@ -87,6 +90,8 @@ class SandboxResult:
         Wall time of the run.
     executed : dict or None
         The executed notebook (nbformat JSON), if asked for.
+    errors : list of dict
+        The cells that raised (the run goes on after an error): ``cell``, ``ename``, ``evalue``.
     """
 
     records: list[dict[str, Any]]
@@ -95,6 +100,19 @@ class SandboxResult:
     cell_index: int | None = None
     seconds: float = 0.0
     executed: dict[str, Any] | None = field(default=None, repr=False)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def memory_ceiling_mb() -> int | None:
+    """The hard address-space limit of this process in MiB (``ulimit -Hv``), or None if none.
+
+    A kernel's memory limit can be set at most this high; the grader lowers a larger request to
+    it and says so.
+    """
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    return None if hard == resource.RLIM_INFINITY else max(1, hard // 2**20)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +237,13 @@ def _signal_name(status: int) -> str:
 
 
 def run_submission(
-    notebook: bytes, limits: Limits, *, keep_executed: bool = False
+    notebook: bytes,
+    limits: Limits,
+    *,
+    keep_executed: bool = False,
+    isolate: bool = True,
+    replace: Mapping[str, str | os.PathLike] | None = None,
+    hide: tuple[str | os.PathLike, ...] = (),
 ) -> SandboxResult:
     """Run one notebook (its bytes) in a sandbox; never raises for anything the notebook does.
 
@@ -233,6 +257,16 @@ def run_submission(
         Time, memory, output and process limits.
     keep_executed : bool
         Also return the executed notebook.
+    isolate : bool
+        Run the supervisor (and so the kernel) in a bubblewrap sandbox
+        (:func:`crmlab.exercises.isolation.bwrap_command`); False only for trusted submissions.
+    replace, hide : optional
+        Files replaced and folders hidden inside the sandbox (see ``bwrap_command``).
+
+    Raises
+    ------
+    SandboxUnavailable
+        ``isolate`` is True and bubblewrap cannot be used here.
 
     Returns
     -------
@@ -245,30 +279,35 @@ def run_submission(
         os.chmod(tmp, 0o700)
         work = tmp / "work"  # the kernel's working directory: empty, private to this run
         work.mkdir()
+        command = [sys.executable, "-m", "crmlab.exercises.sandbox"]
+        if isolate:
+            command = bwrap_command(
+                command, work, env={_MARKER_ENV: marker}, replace=replace or {}, hide=hide
+            )
         config = {
             "key": key.hex(),
             "marker": marker,
-            "workdir": str(work),
+            "workdir": WORKDIR if isolate else str(work),
             "notebook": notebook.decode("utf-8"),  # sent, not written: nothing to tamper with
             "limits": limits.__dict__,
             "keep_executed": keep_executed,
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crmlab.exercises.sandbox"],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # only bwrap's own messages: the supervisor closes it
             cwd=tmp,
             start_new_session=True,
         )
         try:
-            out, _ = proc.communicate(
+            out, err = proc.communicate(
                 json.dumps(config).encode(), timeout=limits.timeout + _STARTUP_GRACE
             )
             outer_timeout = False
         except subprocess.TimeoutExpired:
             _kill([proc.pid])
-            out, _ = proc.communicate()
+            out, err = proc.communicate()
             outer_timeout = True
         messages = _read_messages(out, key)
         kernel = next((m["kernel_pid"] for m in messages if "kernel_pid" in m), None)
@@ -286,18 +325,23 @@ def run_submission(
             cell_index=final.get("cell_index"),
             seconds=seconds,
             executed=final.get("executed"),
+            errors=list(final.get("errors") or []),
         )
+    status = proc.returncode
+    if isolate and status is not None and status > 128:  # bwrap reports a signal as 128 + n
+        status = -(status - 128)
     if outer_timeout:
         why = f"the run did not finish within {limits.timeout:g} s and was stopped"
-    elif proc.returncode < 0:
+    elif status < 0:
         why = (
-            f"the process running this submission was killed ({_signal_name(proc.returncode)}), "
+            f"the process running this submission was killed ({_signal_name(status)}), "
             "probably by the submission itself (e.g. killing its parent process)"
         )
+    elif isolate and err.strip() and not messages:
+        first = err.decode(errors="replace").strip().splitlines()[0][:200]
+        why = f"the sandbox could not be started ({first})"
     else:
-        why = (
-            f"the process running this submission ended without a result (status {proc.returncode})"
-        )
+        why = f"the process running this submission ended without a result (status {status})"
     started = next((m for m in reversed(messages) if "cell" in m), None)
     cell = started["cell"] if started else None
     records = [m["record"] for m in messages if "record" in m]
@@ -345,6 +389,19 @@ def _records(nb: Any) -> list[dict[str, Any]]:
                 and isinstance(record.get("answer"), dict)
             ):  # a record without an answer (a status, a signature) is nothing to judge
                 found.append({"qid": record["qid"][:50], "answer": record.get("answer")})
+    return found
+
+
+def _errors(nb: Any) -> list[dict[str, Any]]:
+    """The cells whose run raised: index, exception name and the first line of its message."""
+    found = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                lines = str(output.get("evalue") or "").strip().splitlines()
+                ename = str(output.get("ename") or "Error")[:80]
+                found.append({"cell": index, "ename": ename, "evalue": (lines or [""])[0][:200]})
+                break
     return found
 
 
@@ -411,6 +468,7 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
         timeout_func=lambda cell: max(0.01, deadline[0] - time.monotonic()),
         startup_timeout=60,
         shutdown_kernel="immediate",
+        allow_errors=True,  # every question is judged on its own: a failed cell stops nothing
         on_notebook_start=started,
         extra_arguments=["--HistoryManager.enabled=False"],
     )
@@ -467,14 +525,13 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
         note = state["stopped"]
     if state["stopped"] and completed:  # stopped in the very last moment
         completed, note = False, state["stopped"]
-    if note and state["cell"] is not None:
-        note = f"{note} (in cell {state['cell']})"
     send(
         {
             "completed": completed,
             "note": note,
-            "cell_index": state["cell"],
+            "cell_index": state["cell"] if note else None,
             "records": _records(nb),
+            "errors": _errors(nb),
             "executed": nb if config.get("keep_executed") else None,
         }
     )
