@@ -392,7 +392,7 @@ def _records(nb: Any) -> list[dict[str, Any]]:
     return found
 
 
-def _errors(nb: Any) -> list[dict[str, Any]]:
+def _errors(nb: Any, limits: dict[str, Any]) -> list[dict[str, Any]]:
     """The cells whose run raised: index, exception name and the first line of its message."""
     found = []
     for index, cell in enumerate(nb.get("cells", [])):
@@ -400,6 +400,8 @@ def _errors(nb: Any) -> list[dict[str, Any]]:
             if output.get("output_type") == "error":
                 lines = str(output.get("evalue") or "").strip().splitlines()
                 ename = str(output.get("ename") or "Error")[:80]
+                if ename == "MemoryError":
+                    lines = [f"the memory limit ({limits['memory_mb']} MiB) was reached"]
                 found.append({"cell": index, "ename": ename, "evalue": (lines or [""])[0][:200]})
                 break
     return found
@@ -531,7 +533,7 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
             "note": note,
             "cell_index": state["cell"] if note else None,
             "records": _records(nb),
-            "errors": _errors(nb),
+            "errors": _errors(nb, limits),
             "executed": nb if config.get("keep_executed") else None,
         }
     )
