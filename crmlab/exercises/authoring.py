@@ -235,7 +235,31 @@ def sync_prompts(nb: Any, module: Any, where: str = "notebook") -> bool:
         if nb.cells[i - 1].source != text:
             nb.cells[i - 1].source = text
             changed = True
+    for i, cell in enumerate(nb.cells):  # written questions: the cell before the answer cell
+        qid = _written_qid(cell)
+        if qid is None or qid not in questions or qid in seen:
+            continue
+        seen.add(qid)
+        if i == 0 or nb.cells[i - 1].cell_type != "markdown":
+            raise AuthoringError(
+                f"{where}, cell {i}: put a markdown cell before the answer cell of {qid}; the "
+                "build writes the question's prompt into it."
+            )
+        text = question_markdown(questions[qid])
+        if nb.cells[i - 1].source != text:
+            nb.cells[i - 1].source = text
+            changed = True
     return changed
+
+
+def _written_qid(cell: Any) -> str | None:
+    """The question id of a written answer cell (``**Your answer (qN):**``), else None."""
+    from crmlab.exercises.written import _HEADING
+
+    if cell.cell_type != "markdown":
+        return None
+    m = _HEADING.match(cell.source.partition("\n")[0])
+    return m[1] if m else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,7 +325,12 @@ def _render(nb: Any, path: Path) -> tuple[str, str]:
                     f"{where}: solution markers belong in code cells, not in a {cell.cell_type} "
                     "cell; move the block into a code cell."
                 )
-            student.insert(0, _clean_cell(cell, cell.source, i))
+            text = cell.source
+            if (qid := _written_qid(cell)) is not None:  # the student writes here
+                from crmlab.exercises.written import PLACEHOLDER, answer_heading
+
+                text = f"{answer_heading(qid)}\n\n{PLACEHOLDER}"
+            student.insert(0, _clean_cell(cell, text, i))
             solution.insert(0, _clean_cell(cell, cell.source, i))
     if not any(BEGIN.match(line) for c in code for line in c.splitlines()):
         raise AuthoringError(

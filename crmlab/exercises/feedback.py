@@ -34,6 +34,8 @@ _TEXT = {
         "hint": "- Hint: {hint}",
         "error": "- Not judged: this question's cell (or one before it) failed, or the run stopped there; see the note.",
         "unchecked": "- Not checked: run `ex.{qid}.check(answer)` in your notebook.",
+        "written": "- Your written answer is marked by your instructor.",
+        "unwritten": "- No answer: write it in the markdown cell below the question.",
         "never": "Your notebook could not be run ({note}), so no question was checked: 0 / {total:g}.",
         "status": {s.value: s.value for s in Status},
     },
@@ -48,11 +50,14 @@ _TEXT = {
         "hint": "- 提示：{hint}",
         "error": "- 未评分：本题所在的单元格（或之前的单元格）出错，或运行在此处停止；见说明。",
         "unchecked": "- 未检查：请在笔记本中运行 `ex.{qid}.check(answer)`。",
+        "written": "- 你的书面回答由老师批改。",
+        "unwritten": "- 未作答：请在题目下方的 Markdown 单元格中写下你的回答。",
         "never": "你的笔记本无法运行（{note}），因此没有检查任何题目：0 / {total:g}。",
         "status": {
             "correct": "正确 correct",
             "partial": "部分正确 partial",
             "incorrect": "错误 incorrect",
+            "to be marked": "待批改 to be marked",
             "not attempted": "未作答 not attempted",
             "error": "出错 error",
         },
@@ -114,7 +119,9 @@ def feedback_text(
         if q.qid in answers:
             lines.append(t["answer"].format(answer=format_answer(answers[q.qid])))
         verdict = verdicts.get(q.qid)
-        if verdict is not None and status != Status.CORRECT:
+        if not q.judged:
+            lines.append(t["written"] if (row.get("written") or {}).get(q.qid) else t["unwritten"])
+        elif verdict is not None and status != Status.CORRECT:
             lines.append(t["hint"].format(hint=_plain(verdict.message)))
         elif status == Status.ERROR:
             lines.append(t["error"])

@@ -43,6 +43,7 @@ from crmlab.exercises.report import console_summary, write_outputs
 from crmlab.exercises.sandbox import Limits, SandboxResult, memory_ceiling_mb, run_submission
 from crmlab.exercises.students import Roster
 from crmlab.exercises.submissions import Submission, collect
+from crmlab.exercises.written import written_answers
 from crmlab.runner import _cpu_count
 
 __all__ = ["GradeRow", "SetupError", "grade", "neutralise", "question_ids", "questions_for"]
@@ -156,18 +157,19 @@ def default_solution(number: str) -> Path | None:
 # --------------------------------------------------------------------------------------------
 # judging one run
 # --------------------------------------------------------------------------------------------
-def _check_cells(data: bytes | None) -> dict[str, int]:
-    """Question id -> index of the first code cell that checks it."""
+def _notebook(data: bytes | None) -> Any:
     import nbformat
 
-    found: dict[str, int] = {}
-    if data is None:
-        return found
     try:
-        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+        return nbformat.reads(data.decode("utf-8"), as_version=4) if data is not None else None
     except Exception:  # the grader already said it is not a notebook
-        return found
-    for i, cell in enumerate(nb.cells):
+        return None
+
+
+def _check_cells(nb: Any) -> dict[str, int]:
+    """Question id -> index of the first code cell that checks it."""
+    found: dict[str, int] = {}
+    for i, cell in enumerate(getattr(nb, "cells", [])):
         if cell.cell_type == "code":
             for qid in CHECK_CALL.findall(cell.source):
                 found.setdefault(qid, i)
@@ -200,6 +202,8 @@ def _judge_run(
     answers: dict[str, Any] = {}
     statuses: dict[str, Status] = {}
     for q in questions:
+        if not q.judged:  # a written answer: collected from the file, marked by hand
+            continue
         if q.qid in last:
             answers[q.qid] = last[q.qid]
             verdicts[q.qid] = q.judge_record(last[q.qid])
@@ -231,6 +235,10 @@ def _row(
     note: str,
     sandbox: str,
 ) -> GradeRow:
+    texts = written_answers(_notebook(sub.data), questions) if sub.data is not None else {}
+    for q in questions:
+        if not q.judged and sub.data is not None:
+            statuses[q.qid] = Status.TO_BE_MARKED if texts.get(q.qid) else Status.NOT_ATTEMPTED
     ident = sub.identity
     row: GradeRow = {
         "student_id": ident.student_id,
@@ -249,6 +257,7 @@ def _row(
     row["late"] = ""
     row["note"] = note
     row["sandbox"] = sandbox
+    row["written"] = texts
     return row
 
 
@@ -258,9 +267,15 @@ def _finish(
     """Apply the instructor's overrides and the late penalty; set ``score``."""
     keys = {row["student_id"], row["name"], row["file"], Path(row["file"]).stem} - {""}
     notes = [row["note"]] if row["note"] else []
+    maximum = {q.qid: q.points for q in questions}
     for o in overrides:
         if o.student in keys:
             row[f"{o.question} points"] = o.points
+            if row[o.question] == Status.TO_BE_MARKED:  # a written answer, marked
+                full, none = o.points >= maximum[o.question], o.points <= 0
+                row[o.question] = (
+                    Status.CORRECT if full else Status.INCORRECT if none else Status.PARTIAL
+                )
             notes.append(
                 f"{o.question}: {o.points:g} points by the instructor"
                 + (f" ({o.comment})" if o.comment else "")
@@ -453,7 +468,8 @@ def grade(  # noqa: C901 - one story, from checks to outputs
                     result = SandboxResult(
                         [], False, f"the grader could not run it ({type(exc).__name__}: {exc})"
                     )
-                results[sub.file] = (result, _judge_run(questions, result, _check_cells(sub.data)))
+                checks = _check_cells(_notebook(sub.data))
+                results[sub.file] = (result, _judge_run(questions, result, checks))
                 if progress:
                     status = "ok  " if result.completed else "STOP"
                     print(
@@ -544,7 +560,7 @@ def _setup_check(number: str, questions: Sequence[Question], solution, run) -> s
         )
     data = path.read_bytes()
     result = run(data)
-    checks = _check_cells(data)
+    checks = _check_cells(_notebook(data))
     verdicts, _, statuses, note = _judge_run(questions, result, checks)
     auto = [q for q in questions if getattr(q, "judged", True)]
     wrong = [q.qid for q in auto if statuses[q.qid] != Status.CORRECT]

@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -63,13 +63,20 @@ class Status(StrEnum):
     CORRECT = "correct"
     PARTIAL = "partial"
     INCORRECT = "incorrect"
+    TO_BE_MARKED = "to be marked"
     NOT_ATTEMPTED = "not attempted"
     ERROR = "error"
 
     @property
     def icon(self) -> str:
         """The mark shown beside the status in messages and feedback."""
-        icons = {"correct": "✅", "partial": "🟡", "incorrect": "❌", "not attempted": "⬜"}
+        icons = {
+            "correct": "✅",
+            "partial": "🟡",
+            "incorrect": "❌",
+            "to be marked": "📝",
+            "not attempted": "⬜",
+        }
         return icons.get(self.value, "⚠️")
 
 
@@ -307,6 +314,7 @@ class Question:
     columns: Sequence[str] | None = None
     points: float = 1.0
     rounding_credit: float = 0.0
+    judged: ClassVar[bool] = True  # checked by code (a written question is marked by hand)
     _cache: dict = field(default_factory=dict, repr=False)
     _hint_index: int = field(default=0, repr=False)
 

@@ -7,6 +7,8 @@ costs the class its feedback or summary.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -85,6 +87,15 @@ def write_outputs(
                 write_feedback(target, text)
             except (OSError, ValueError) as exc:
                 problems.append(f"feedback for {_plain(row['file'], 60)} not written ({exc})")
+    written = [q for q in questions if not q.judged]
+    if written and paths.get("out") is not None and not regrade:
+        stem = paths["out"].with_suffix("")
+        folder = stem.with_name(stem.name + "_written")
+        try:
+            _write_written(folder, written, table)
+            paths["written"] = folder
+        except OSError as exc:
+            problems.append(f"the written answers {folder} could not be written ({exc})")
     if paths.get("summary") is not None and not regrade:
         lines = summary_text(number, table, questions, verdicts, answers)
         extra = _class_lines(subs, skipped, roster)
@@ -113,6 +124,40 @@ def write_outputs(
     return problems
 
 
+def _write_written(folder: Path, written: Sequence[Question], table) -> None:
+    """One Markdown file per written question (every student's answer) and a marking sheet."""
+    sheet = []
+    for q in written:
+        lines = [f"# {q.qid} · {q.title}", "", q.prompt.strip(), ""]
+        if getattr(q, "guidance", ""):
+            lines += [f"*For the marker:* {q.guidance}", ""]
+        lines.append(
+            f"Points: {q.points:g}. Put the marks in marking_sheet.csv, then grade again "
+            "with --overrides marking_sheet.csv."
+        )
+        for row in table:
+            text = (row.get("written") or {}).get(q.qid)
+            who = row["student_id"] or row["file"]
+            lines += ["", f"## {_plain(row['name'], 80)} ({_plain(who, 60)})", ""]
+            lines.append(text.replace("\n#", "\n\\#") if text else "*(no answer)*")
+            if text:
+                sheet.append(
+                    {
+                        "student": who,
+                        "name": row["name"],
+                        "question": q.qid,
+                        "points": "",
+                        "comment": "",
+                    }
+                )
+        atomic_write(folder / f"{q.qid}.md", ("\n".join(lines) + "\n").encode("utf-8"))
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=["student", "name", "question", "points", "comment"])
+    writer.writeheader()
+    writer.writerows({k: neutralise(v) for k, v in r.items()} for r in sheet)
+    atomic_write(folder / "marking_sheet.csv", ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+
+
 def console_summary(
     table, qids, seconds: float, paths, subs, skipped, roster, notices, problems
 ) -> str:
@@ -131,7 +176,7 @@ def console_summary(
     lines += [f"  - {line}" for line in _class_lines(subs, skipped, roster)]
     lines += [f"Note: {text}" for text in notices]
     lines += [f"PROBLEM: {text}" for text in problems]
-    for key in ("out", "feedback", "summary"):
+    for key in ("out", "feedback", "summary", "written"):
         if paths.get(key) is not None:
             lines.append(f"Wrote {paths[key]}")
     for path in paths.get("exports", []):
