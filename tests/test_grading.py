@@ -447,6 +447,8 @@ def test_gradebook_csv_is_safe_for_spreadsheets(graded):
     assert list(table[0]) == [
         "student_id",
         "name",
+        "login",
+        "section",
         "file",
         *QIDS,
         *points,
@@ -549,6 +551,19 @@ def test_a_hard_memory_limit_below_the_request_is_used_and_said(tmp_path):
     with open(tmp_path / "g.csv", newline="", encoding="utf-8-sig") as fh:
         (row,) = csv.DictReader(fh)
     assert [row[q] for q in QIDS] == ALL_CORRECT and row["score"] == "5"
+
+
+def test_a_setup_that_fails_the_solution_stops_before_the_class(tmp_path, capsys):
+    """Too little memory for the solution notebook: a clear error, nobody graded, nothing written."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nbformat.write(_load("light"), folder / "perfect.ipynb")
+    out = tmp_path / "out" / "grades.csv"
+    args = ["grade", str(folder), "--exercise", "01", "--out", str(out), "--memory", "200"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "the solution notebook 01_relationship_marketing.ipynb does not score full marks" in err
+    assert "Raise --memory or --timeout" in err and not out.parent.exists()
 
 
 def test_question_ids_and_unknown_sets():

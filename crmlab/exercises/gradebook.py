@@ -1,7 +1,7 @@
 """The gradebook: its rows, points and penalties, and the files it is written to.
 
 Columns of the full gradebook (``--out``; UTF-8 with a byte-order mark, so spreadsheets read
-Chinese names): ``student_id``, ``name``, ``file``, one status column per question (``q1`` ...:
+Chinese names): ``student_id``, ``name``, ``login`` and ``section`` (from the roster), ``file``, one status column per question (``q1`` ...:
 correct, partial, incorrect, not attempted, error), one points column per question
 (``q1 points`` ...), ``score`` (points after overrides and the late penalty), ``total`` (points
 possible), ``late`` (empty, or how late), ``note`` and ``sandbox``. Text from submissions is
@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from crmlab.exercises.students import identify
 
 __all__ = [
     "CSV_TEXT_LIMIT",
@@ -83,6 +85,8 @@ def columns(qids: Sequence[str]) -> list[str]:
     return [
         "student_id",
         "name",
+        "login",
+        "section",
         "file",
         *qids,
         *(f"{q} points" for q in qids),
@@ -154,8 +158,10 @@ def write_exports(
             table = [
                 {
                     "Student": r["name"],
-                    "ID": r["student_id"] if r.get("source") == "canvas" else "",
-                    "SIS User ID": r["student_id"] if r.get("source") != "canvas" else "",
+                    "ID": r["student_id"] if identify(r["file"]).source == "canvas" else "",
+                    "SIS User ID": r["student_id"]
+                    if identify(r["file"]).source != "canvas"
+                    else "",
                     "SIS Login ID": r.get("login", ""),
                     "Section": r.get("section", ""),
                     assignment: r["score"],

@@ -459,7 +459,8 @@ def grade(  # noqa: C901 - one story, from checks to outputs
         with ThreadPoolExecutor(workers) as pool:
             futures = {pool.submit(run, s.data): s for s in todo}
             for q in questions:  # while the kernels run: the references, in this process
-                q._reference()
+                if q.judged:
+                    q._reference()
             for future in as_completed(futures):
                 sub = futures[future]
                 try:
