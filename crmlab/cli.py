@@ -50,12 +50,28 @@ def _lessons(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _numbers(text: str | None) -> list[str] | None:
+    """``"03,04"`` -> ``["03", "04"]`` (None for None); a non-number is a usage error."""
+    if text is None:
+        return None
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if not t.isdigit()]
+    if bad:
+        raise ValueError(f"set numbers look like 03,04; got {bad[0]!r}.")
+    return items
+
+
 def _exercises_build(args: argparse.Namespace) -> int:
     from crmlab.exercises.authoring import AuthoringError, build_all, build_students
 
     try:
         if args.students_only is not None:
-            written = build_students(args.students_only, args.dir)
+            written = build_students(
+                args.students_only,
+                args.dir,
+                sets=_numbers(args.sets),
+                assessed=_numbers(args.assessed),
+            )
             print(
                 f"wrote {len(written)} student version(s) to {args.students_only} (no solutions)."
             )
@@ -182,6 +198,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         default=None,
         help="write only the student versions into DIR (a hand-out without solutions)",
+    )
+    b.add_argument("--sets", default=None, help="with --students-only: sets to write, e.g. 03,04")
+    b.add_argument(
+        "--assessed",
+        default=None,
+        help="with --students-only: sets handed out as assessed (no reference or solution), "
+        "e.g. 04",
     )
     b.set_defaults(func=_exercises_build)
 

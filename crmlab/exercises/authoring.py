@@ -412,21 +412,60 @@ def build_all(
 
 
 def build_students(
-    out_dir: str | os.PathLike, exercises_dir: str | os.PathLike = "exercises"
+    out_dir: str | os.PathLike,
+    exercises_dir: str | os.PathLike = "exercises",
+    *,
+    sets: list[str] | None = None,
+    assessed: list[str] | None = None,
 ) -> list[Path]:
-    """Write only the student versions of every set into ``out_dir`` (no solutions folder).
+    """Write only the student versions into ``out_dir`` (no solutions folder).
 
     For a hand-out that carries no solution notebooks; ``crmlab exercises build --students-only
-    DIR`` calls it.
+    DIR [--sets 03,04] [--assessed 04]`` calls it.
+
+    Parameters
+    ----------
+    out_dir : path
+        The hand-out folder.
+    exercises_dir : path
+        The exercises folder (with ``source/``).
+    sets : list of str, optional
+        Set numbers to write (default all).
+    assessed : list of str, optional
+        Sets handed out as assessed: their notebooks import the set from
+        :mod:`crmlab.exercises.assessed`, whose ``reference()`` and ``solution()`` are not
+        available.
+
+    Raises
+    ------
+    ValueError
+        A set number that has no source, or ``out_dir`` is the exercises folder.
     """
     folder = _source_dir(exercises_dir)
     out = Path(out_dir)
     if out.resolve() in (Path(exercises_dir).resolve(), folder.resolve()):
         raise ValueError(f"{out} holds the exercise sources; give a separate hand-out folder.")
+    sources = sorted(folder.glob("*.ipynb"))
+    known = {p.name[:2] for p in sources}
+    wanted = {f"{int(n):02d}" for n in sets} if sets else known
+    marked = {f"{int(n):02d}" for n in assessed or []}
+    unknown = sorted((wanted | marked) - known)
+    if unknown:
+        raise ValueError(
+            f"no exercise set {', '.join(unknown)}; known sets: {', '.join(sorted(known))}."
+        )
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sorted(folder.glob("*.ipynb")):
+    for source in sources:
+        number = source.name[:2]
+        if number not in wanted:
+            continue
         student, _ = render_exercise(source)
+        if number in marked:
+            student = student.replace(
+                f"from crmlab.exercises import lesson{number} as ex",
+                f"from crmlab.exercises.assessed import lesson{number} as ex",
+            )
         target = out / source.name
         target.write_bytes(student.encode("utf-8"))
         written.append(target)
