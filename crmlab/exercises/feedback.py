@@ -22,7 +22,7 @@ from crmlab.exercises.questions import Question, Status
 __all__ = ["format_answer", "never_ran", "summary_text", "feedback_text"]
 
 _LIMIT = 300
-_TEXT = {
+_TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "title": "Feedback on {file}",
         "score": "Score: **{score:g} / {total:g}**.",

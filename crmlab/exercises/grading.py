@@ -125,8 +125,8 @@ def _check_writable_dir(path: Path, what: str) -> None:
     _check_writable_file(path / "x", what)
 
 
-def _output_paths(out, feedback_dir, summary, executed_dir) -> dict[str, Path | None]:
-    paths: dict[str, Path | None] = {"out": None, "feedback": None, "summary": None}
+def _output_paths(out, feedback_dir, summary, executed_dir) -> dict[str, Any]:
+    paths: dict[str, Any] = {"out": None, "feedback": None, "summary": None}
     if out is not None:
         paths["out"] = out_path = Path(out)
         _check_writable_file(out_path, "--out")

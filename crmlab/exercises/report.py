@@ -129,8 +129,9 @@ def _write_written(folder: Path, written: Sequence[Question], table) -> None:
     sheet = []
     for q in written:
         lines = [f"# {q.qid} · {q.title}", "", q.prompt.strip(), ""]
-        if getattr(q, "guidance", ""):
-            lines += [f"*For the marker:* {q.guidance}", ""]
+        guidance = getattr(q, "guidance", "")
+        if guidance:
+            lines += [f"*For the marker:* {guidance}", ""]
         lines.append(
             f"Points: {q.points:g}. Put the marks in marking_sheet.csv, then grade again "
             "with --overrides marking_sheet.csv."

@@ -1,24 +1,29 @@
 """Run one submitted notebook in a sandbox and collect the answers its checks recorded.
 
 :func:`run_submission` (in the grader's process) makes a fresh temporary folder and starts a
-*supervisor* process for the notebook (``python -m crmlab.exercises.sandbox``) in a session of
-its own. The supervisor
+*supervisor* process for the notebook (``python -m crmlab.exercises.sandbox``) inside a
+bubblewrap sandbox of its own (:func:`crmlab.exercises.isolation.bwrap_command`: own user, PID,
+network and IPC namespaces, read-only system, package and data, private ``/tmp`` and ``HOME``,
+the temporary folder as the only writable place). The supervisor
 
 - makes itself a child subreaper and non-dumpable (so processes the notebook starts, even
   detached ones, are re-parented to it, and the notebook cannot read its memory or pipes);
-- starts the ``python3`` kernel with an empty private folder as working directory, the
-  environment variable ``CRMLAB_GRADING=record`` (``check`` records answers instead of judging them) and
-  limits: address space (``RLIMIT_AS``), size of files written (``RLIMIT_FSIZE``), no core
-  files; it counts the processes below it and stops the run when there are too many, and stops
-  storing output (and the run) beyond the output limit;
-- executes the cells in order (nbclient) within one time budget for the whole notebook;
+- starts the ``python3`` kernel in that folder, with the environment variable
+  ``CRMLAB_GRADING=record`` (``check`` records answers instead of judging them) and limits:
+  address space (``RLIMIT_AS``), size of files written (``RLIMIT_FSIZE``), no core files; it
+  counts the processes below it and stops the run when there are too many, and stops storing
+  output (and the run) beyond the output limit;
+- executes every cell in order (nbclient, errors allowed: a failing cell is reported and the
+  run goes on) within one time budget for the whole notebook;
 - kills every process below it at the end, and sends back, signed with a key it received on
-  standard input, the answers recorded and a note on how the run ended.
+  standard input, the answers recorded, the cells that failed and a note on how the run ended.
 
-If the supervisor dies (a submission that kills its parent), the grader kills what is left of
-the run (its session, the kernel's session, and any process carrying the run's marker in its
-environment) and records an error with a note; other submissions are not affected. The
-originals are read once by the grader and never opened by the sandbox.
+Kernel and supervisor both live in the sandbox, so nothing of one run (a connection file, a
+port, a process) is visible to another. If the supervisor dies (a submission that kills its
+parent), the sandbox's PID namespace ends with it, the grader kills what is left of the run (its
+session, the kernel's session, and any process carrying the run's marker in its environment)
+and records an error with a note; other submissions are not affected. The originals are read
+once by the grader and never opened by the sandbox.
 """
 
 from __future__ import annotations

@@ -127,7 +127,8 @@ def _valid(data: bytes) -> str:
 def _submitted(name: str, mtime: float | None) -> datetime | None:
     if m := _STAMP.search(name):
         try:
-            return datetime(*(int(g) for g in m.groups()))  # type: ignore[misc]
+            year, month, day, hour, minute = (int(g) for g in m.groups())
+            return datetime(year, month, day, hour, minute)
         except ValueError:
             pass
     return datetime.fromtimestamp(mtime) if mtime is not None else None
