@@ -214,40 +214,69 @@ def _parser() -> argparse.ArgumentParser:
         description="Grade submitted notebooks of one exercise set. Each runs in a bubblewrap "
         "sandbox (no network, read-only package and data, private /tmp and HOME); without "
         "bubblewrap nothing is graded unless --trusted-submissions.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
     p.add_argument("--exercise", required=True, help="exercise set number, e.g. 01")
-    p.add_argument("--out", default="grades.csv", help="full gradebook CSV (UTF-8 with BOM)")
-    p.add_argument("--timeout", type=float, default=60, help="seconds per submission")
-    p.add_argument("--jobs", type=int, default=None, help="submissions at once (None: all cores)")
     p.add_argument(
-        "--memory", type=int, default=4096, help="MiB per kernel (at most the hard ulimit -v)"
+        "--out",
+        default="grades.csv",
+        help="full gradebook CSV, UTF-8 with BOM (default: grades.csv)",
     )
-    p.add_argument("--feedback", default=None, help="feedback folder (None: OUT_feedback/)")
-    p.add_argument("--summary", default=None, help="mistake summary (None: OUT_summary.md)")
-    p.add_argument("--executed", default=None, help="keep executed copies in this folder")
-    p.add_argument("--roster", default=None, help="roster CSV: id and name columns")
+    p.add_argument("--timeout", type=float, default=60, help="seconds per submission (default: 60)")
+    p.add_argument(
+        "--jobs", type=int, default=None, help="submissions at once (default: all cores)"
+    )
+    p.add_argument(
+        "--memory",
+        type=int,
+        default=4096,
+        help="MiB per kernel, at most the hard ulimit -v (default: 4096)",
+    )
+    p.add_argument("--feedback", default=None, help="feedback folder (default: OUT_feedback/)")
+    p.add_argument("--summary", default=None, help="mistake summary (default: OUT_summary.md)")
+    p.add_argument(
+        "--executed", default=None, help="keep executed copies in this folder (default: none kept)"
+    )
+    p.add_argument(
+        "--roster", default=None, help="roster CSV with id and name columns (default: none)"
+    )
     p.add_argument(
         "--format",
         action="append",
         choices=["csv", "canvas", "moodle"],
         default=None,
-        help="also write OUT_canvas.csv / OUT_moodle.csv for the LMS import (repeatable; "
-        "None: the gradebook only)",
+        help="also write OUT_canvas.csv / OUT_moodle.csv for the LMS import, repeatable "
+        "(default: the gradebook only)",
     )
     p.add_argument(
-        "--assignment", default=None, help="score column in LMS exports (None: 'Exercise set NN')"
+        "--assignment",
+        default=None,
+        help="score column in LMS exports (default: 'Exercise set NN')",
     )
-    p.add_argument("--only", default=None, metavar="FILE", help="regrade one file into OUT")
-    p.add_argument("--overrides", default=None, help="CSV: student, question, points, comment")
-    p.add_argument("--deadline", default=None, help="e.g. 2026-12-20T23:59 (local time)")
-    p.add_argument("--late-penalty", default="0%", help="'10%%/day' (per started day) or '20%%'")
-    p.add_argument("--language", choices=["en", "zh"], default="en", help="feedback language")
+    p.add_argument(
+        "--only",
+        default=None,
+        metavar="FILE",
+        help="regrade one file into the existing OUT (default: all files)",
+    )
+    p.add_argument(
+        "--overrides", default=None, help="CSV: student, question, points, comment (default: none)"
+    )
+    p.add_argument(
+        "--deadline", default=None, help="e.g. 2026-12-20T23:59, local time (default: none)"
+    )
+    p.add_argument(
+        "--late-penalty",
+        default="0%",
+        help="'10%%/day' (per started day) or '20%%' flat (default: 0%%)",
+    )
+    p.add_argument(
+        "--language", choices=["en", "zh"], default="en", help="feedback language (default: en)"
+    )
     p.add_argument(
         "--solution",
         default=None,
-        help="solution notebook for the setup check (None: exercises/solutions/NN_*)",
+        help="solution notebook for the setup check (default: exercises/solutions/NN_*)",
     )
     p.add_argument(
         "--no-setup-check", action="store_true", help="skip running the solution notebook first"

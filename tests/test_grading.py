@@ -584,6 +584,10 @@ def test_question_ids_and_unknown_sets():
         (["--exercise", "98"], "there is no exercise set 98"),
         (["--out", "{folder}"], "is a folder"),
         (["--out", "{file}/grades.csv"], "cannot be created"),
+        (["--out", "/proc/x.csv"], "not a place for files"),
+        (["--late-penalty", "10%/day"], "needs a --deadline"),
+        (["--deadline", "friday"], "like 2026-12-20T23:59"),
+        (["--roster", "{folder}/none.csv"], "no such file"),
         (["--jobs", "0"], "jobs must be at least 1"),
     ],
 )

@@ -245,3 +245,17 @@ def test_hand_outs_of_chosen_sets_and_assessed_ones(tmp_path):
     assert "from crmlab.exercises import lesson03 as ex" in text["03"]
     with pytest.raises(ValueError, match="no exercise set 42"):
         build_students(tmp_path / "h", ROOT / "exercises", sets=["42"])
+
+
+def test_grade_help_states_every_default():
+    import argparse
+
+    from crmlab.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    actions = sub.choices["grade"]._actions
+    options = [a for a in actions if a.option_strings and a.nargs != 0 and a.dest != "exercise"]
+    assert len(options) >= 15
+    assert all("(default:" in (a.help or "") for a in options), [
+        a.dest for a in options if "(default:" not in (a.help or "")
+    ]

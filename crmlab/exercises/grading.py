@@ -490,6 +490,7 @@ def grade(  # noqa: C901 - one story, from checks to outputs
         table.append(row)
         verdicts[sub.file], answers[sub.file] = v, a
     if only is not None:
+        paths["summary"] = None  # a regrade leaves the class summary as it was
         mine = table[0]
         kept = [r for r in previous if r["file"] != neutralise(mine["file"])]
         position = next(
