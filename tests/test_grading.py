@@ -38,20 +38,14 @@ from crmlab.cli import main
 from crmlab.exercises import ANSWER_MIME
 from crmlab.exercises.authoring import render_exercise
 from crmlab.exercises.grading import grade, neutralise, question_ids
-from crmlab.exercises.isolation import sandbox_problem
 from crmlab.exercises.report import feedback_name
 
-from conftest import ROOT
+from conftest import ROOT, requires_sandbox
 
-_NO_SANDBOX = sandbox_problem()
 pytestmark = [
     pytest.mark.notebooks,
     pytest.mark.xdist_group("grading"),
-    pytest.mark.skipif(
-        _NO_SANDBOX is not None,
-        reason=f"{_NO_SANDBOX}: grading needs bubblewrap (Debian/Ubuntu: apt-get install "
-        "bubblewrap; .ci/run installs it)",
-    ),
+    requires_sandbox(),
 ]
 PACKAGE = ROOT / "crmlab"
 GRADER_HOME = Path.home()

@@ -259,3 +259,18 @@ def test_grade_help_states_every_default():
     assert all("(default:" in (a.help or "") for a in options), [
         a.dest for a in options if "(default:" not in (a.help or "")
     ]
+
+
+def test_two_files_of_one_student_and_identical_files_are_flagged(tmp_path):
+    from crmlab.exercises.report import _class_lines
+
+    nb = nbformat.writes(nbformat.v4.new_notebook()).encode()
+    (tmp_path / "smithjohn_12345_1_hw.ipynb").write_bytes(nb)
+    (tmp_path / "smithjohn_12345_2_hw-1.ipynb").write_bytes(nb + b"\n")
+    (tmp_path / "twin.ipynb").write_bytes(nb)
+    lines = _class_lines(*collect(tmp_path), None)
+    assert lines == [
+        "identical submissions (same sha256): smithjohn_12345_1_hw.ipynb, twin.ipynb",
+        "2 files from student 12345: smithjohn_12345_1_hw.ipynb, smithjohn_12345_2_hw-1.ipynb "
+        "(each graded; keep one)",
+    ]

@@ -226,30 +226,28 @@ def sync_prompts(nb: Any, module: Any, where: str = "notebook") -> bool:
             raise AuthoringError(
                 f"{where}, cell {i}: checks {qid}, which {module.__name__} does not define."
             )
-        if i == 0 or nb.cells[i - 1].cell_type != "markdown":
-            raise AuthoringError(
-                f"{where}, cell {i}: put a markdown cell before the check of {qid}; the build "
-                "writes the question's prompt into it."
-            )
-        text = question_markdown(questions[qid])
-        if nb.cells[i - 1].source != text:
-            nb.cells[i - 1].source = text
-            changed = True
+        changed |= _write_prompt(nb, i, questions[qid], f"{where}, cell {i}", "check")
     for i, cell in enumerate(nb.cells):  # written questions: the cell before the answer cell
         qid = _written_qid(cell)
         if qid is None or qid not in questions or qid in seen:
             continue
         seen.add(qid)
-        if i == 0 or nb.cells[i - 1].cell_type != "markdown":
-            raise AuthoringError(
-                f"{where}, cell {i}: put a markdown cell before the answer cell of {qid}; the "
-                "build writes the question's prompt into it."
-            )
-        text = question_markdown(questions[qid])
-        if nb.cells[i - 1].source != text:
-            nb.cells[i - 1].source = text
-            changed = True
+        changed |= _write_prompt(nb, i, questions[qid], f"{where}, cell {i}", "answer cell")
     return changed
+
+
+def _write_prompt(nb: Any, i: int, question: Any, where: str, what: str) -> bool:
+    """Write ``question``'s markdown into the cell before cell ``i``; True if it changed."""
+    if i == 0 or nb.cells[i - 1].cell_type != "markdown":
+        raise AuthoringError(
+            f"{where}: put a markdown cell before the {what} of {question.qid}; the build "
+            "writes the question's prompt into it."
+        )
+    text = question_markdown(question)
+    if nb.cells[i - 1].source == text:
+        return False
+    nb.cells[i - 1].source = text
+    return True
 
 
 def _written_qid(cell: Any) -> str | None:

@@ -43,6 +43,16 @@ def _class_lines(subs, skipped, roster) -> list[str]:
         lines.append(
             f"identical submissions (same sha256): {', '.join(_plain(f, 80) for f in files)}"
         )
+    by_student: dict[str, list[str]] = defaultdict(list)
+    for s in subs:
+        if s.identity.student_id:
+            by_student[s.identity.student_id].append(s.file)
+    for sid, files in by_student.items():
+        if len(files) > 1:
+            lines.append(
+                f"{len(files)} files from student {_plain(sid, 30)}: "
+                f"{', '.join(_plain(f, 80) for f in files)} (each graded; keep one)"
+            )
     for s in skipped:
         lines.append(f"skipped {_plain(s.file, 80)}: {s.reason}")
     if roster is not None:
