@@ -288,7 +288,8 @@ def _machine_attacks() -> dict:
         "real = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(real)\n"
         "ex.q3.check(real.q3.expected())",
         "q4": "import glob\n"
-        f"ex.q4.check(len(glob.glob({str(PACKAGE)!r} + '/exercises/__pycache__/lesson01*.pyc')))",
+        f"pyc = glob.glob({str(PACKAGE)!r} + '/exercises/__pycache__/lesson01*.pyc')\n"
+        "ex.q4.check(sum(len(open(p, 'rb').read()) for p in pyc))",
         "q5": "from crmlab.exercises import lesson01\nex.q5.check(lesson01._referral())",
     }
     for qid, source in cells.items():

@@ -543,8 +543,10 @@ def _runner(number: str, limits: Limits, isolate: bool, scratch: Path, keep: boo
         stub.write_text(stub_source(number), encoding="utf-8")
         stub.chmod(0o444)
         module = _module_path(number).resolve()
-        options["replace"] = {str(module): stub}
-        options["hide"] = (str(module.parent / "__pycache__"),)
+        empty = scratch / "empty.pyc"  # in place of the real module's bytecode: nothing
+        empty.write_bytes(b"")
+        compiled = module.parent.glob(f"__pycache__/lesson{number}.*.pyc")
+        options["replace"] = {str(module): stub, **{str(p): empty for p in compiled}}
 
     def run(data: bytes) -> SandboxResult:
         return run_submission(data, limits, **options)
