@@ -98,7 +98,7 @@ def _exercises_build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from crmlab.exercises.grading import grade
+    from crmlab.exercises.grading import OutputsIncomplete, grade
 
     try:
         grade(
@@ -126,6 +126,9 @@ def _grade(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OutputsIncomplete as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

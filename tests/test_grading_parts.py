@@ -274,3 +274,28 @@ def test_two_files_of_one_student_and_identical_files_are_flagged(tmp_path):
         "2 files from student 12345: smithjohn_12345_1_hw.ipynb, smithjohn_12345_2_hw-1.ipynb "
         "(each graded; keep one)",
     ]
+
+
+@pytest.mark.notebooks
+def test_a_gradebook_that_cannot_be_written_costs_nothing_else(tmp_path):
+    """Without the sandbox a notebook can put a folder where the gradebook goes (attack 4): the
+    feedback and summary are still written, and the run says what is missing."""
+    from crmlab.exercises.grading import OutputsIncomplete
+
+    out = tmp_path / "out" / "grades.csv"
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(f"import os\nos.makedirs({str(out)!r})")]
+    )
+    (tmp_path / "subs").mkdir()
+    nbformat.write(nb, tmp_path / "subs" / "a.ipynb")
+    with pytest.raises(OutputsIncomplete, match="the gradebook .* could not be written"):
+        grade(
+            tmp_path / "subs",
+            "01",
+            out,
+            progress=False,
+            trusted_submissions=True,
+            check_setup=False,
+        )
+    assert (tmp_path / "out" / "grades_feedback" / "a.md").is_file()
+    assert (tmp_path / "out" / "grades_summary.md").is_file()

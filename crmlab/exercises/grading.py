@@ -46,7 +46,15 @@ from crmlab.exercises.submissions import Submission, collect
 from crmlab.exercises.written import written_answers
 from crmlab.runner import _cpu_count
 
-__all__ = ["GradeRow", "SetupError", "grade", "neutralise", "question_ids", "questions_for"]
+__all__ = [
+    "GradeRow",
+    "OutputsIncomplete",
+    "SetupError",
+    "grade",
+    "neutralise",
+    "question_ids",
+    "questions_for",
+]
 
 GradeRow = dict[str, Any]
 """One gradebook row (columns: :func:`crmlab.exercises.gradebook.columns`)."""
@@ -56,6 +64,10 @@ TRUSTED = "none (--trusted-submissions)"
 
 class SetupError(ValueError):
     """The set's solution notebook does not score full marks under the grading limits."""
+
+
+class OutputsIncomplete(RuntimeError):
+    """Some output (gradebook, feedback, summary) could not be written; the rest was."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -387,6 +399,8 @@ def grade(  # noqa: C901 - one story, from checks to outputs
         solution notebook does not score full marks.
     FileNotFoundError
         No such folder, or no notebook in it.
+    OutputsIncomplete
+        After grading, when some output could not be written (each other one was).
     """
     number = _exercise_number(exercise)
     questions = questions_for(number)
@@ -530,6 +544,11 @@ def grade(  # noqa: C901 - one story, from checks to outputs
             table, qids, time.monotonic() - started, paths, subs, skipped, people, notices, problems
         )
         print(text, file=sys.stdout)
+    if problems:
+        raise OutputsIncomplete(
+            f"{len(problems)} output(s) could not be written: {problems[0]}"
+            + (" (and more, listed above)" if len(problems) > 1 else "")
+        )
     return table_out
 
 
