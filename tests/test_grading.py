@@ -37,7 +37,7 @@ import pytest
 from crmlab.cli import main
 from crmlab.exercises import ANSWER_MIME
 from crmlab.exercises.authoring import render_exercise
-from crmlab.exercises.grading import grade, neutralise, question_ids
+from crmlab.exercises.grading import grade, neutralise, question_ids, questions_for
 from crmlab.exercises.report import feedback_name
 
 from conftest import ROOT, requires_sandbox
@@ -622,7 +622,8 @@ def test_every_set_solution_correct_and_student_not_attempted(name, tmp_path):
     solution, student = grade(
         tmp_path, name[:2], None, timeout=120, progress=False, check_setup=False
     )
-    qids = question_ids(name[:2])
+    questions = questions_for(name[:2])
+    full = ["correct" if q.judged else "to be marked" for q in questions]  # written: by hand
     assert solution["note"] == "" and student["note"] == ""
-    assert [solution[q] for q in qids] == ["correct"] * len(qids)
-    assert [student[q] for q in qids] == ["not attempted"] * len(qids)
+    assert [solution[q.qid] for q in questions] == full
+    assert [student[q.qid] for q in questions] == ["not attempted"] * len(questions)
