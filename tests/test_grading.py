@@ -262,6 +262,18 @@ for p in OUT_PATHS:
 """
 
 
+_PEEK = """
+import glob, os
+found = glob.glob(os.path.dirname(PACKAGE) + '/exercises/**/*.ipynb', recursive=True)
+found += glob.glob(HOME + '/**/*.ipynb', recursive=True) + glob.glob('/tmp/**/*.ipynb', recursive=True)
+found += [  # any notebook but those shipped inside packages
+    p for p in glob.glob('/work/**/*.ipynb', recursive=True)
+    if '/site-packages/' not in p and not p.startswith(PACKAGE + '/')
+]
+assert not found, found[:3]
+"""
+
+
 def _machine_attacks() -> dict:
     """Issue 22's attacks on the machine the grader runs on (the file-name ones: ``graded``)."""
     patch = "import crmlab.exercises.questions as Q\nQ.Question.check = lambda self, a: None"
@@ -274,6 +286,7 @@ def _machine_attacks() -> dict:
         "persist": _after("light", "q1", known, _PERSIST),  # a startup file for later kernels
         "tamper": _after("light", "q1", known, _TAMPER),  # change the package's references
         "destroy": _after("light", "q1", known, _DESTROY),  # the gradebook: delete, put a folder
+        "peek": _after("light", "q1", known, _PEEK),  # the solutions, the grader's notebooks
     }
     for n in (1, 2):  # honest and slow: they run while the hijacker looks for kernels
         subs[f"hijack_victim{n}"] = _after("light", None)
@@ -493,6 +506,7 @@ def test_the_machine_attacks_change_nothing(graded):
         "persist",
         "tamper",
         "destroy",
+        "peek",
     ):
         assert (_statuses(rows[name]), rows[name]["note"]) == (ALL_CORRECT, ""), name
     before, after = graded["package"]

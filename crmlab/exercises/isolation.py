@@ -97,18 +97,23 @@ def _package_root() -> Path:
 def read_only_paths() -> list[Path]:
     """What the sandbox sees, read-only: system folders, Python, the venv, crmlab, the data.
 
-    Every existing entry of ``sys.path`` is included (so the sandbox imports exactly the
-    packages the grader imports), the folder holding the ``crmlab`` package in use, and the
-    data folder (``CRMLAB_DATA`` or the per-user cache). Paths inside another listed path are
-    left out.
+    The entries of ``sys.path`` inside the Python installation and the virtual environment
+    (the standard library, site-packages), the ``crmlab`` package folder itself (not the
+    checkout around it: its ``exercises/solutions`` stay out of sight), and the data folder
+    (``CRMLAB_DATA`` or the per-user cache). Paths inside another listed path are left out.
     """
     from crmlab.datasets.registry import data_home
 
+    prefixes = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     candidates = [Path(p) for p in _SYSTEM]
     candidates += [Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)]
     candidates += [Path(sys.executable).parent, Path(os.path.realpath(sys.executable)).parent]
-    candidates += [Path(p) for p in sys.path if p and os.path.isabs(p)]
-    candidates += [_package_root(), data_home()]
+    for entry in sys.path:
+        if entry and os.path.isabs(entry):
+            real = Path(entry).resolve()
+            if any(real == p or p in real.parents for p in prefixes):
+                candidates.append(Path(entry))
+    candidates += [_package_root() / "crmlab", data_home()]
     found: list[Path] = []
     for path in candidates:
         if path.exists():
