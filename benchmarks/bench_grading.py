@@ -1,14 +1,15 @@
-"""Grading time for a class: 30 generated submissions of exercise set 05, default jobs.
+"""Grading time for a class with and without the bubblewrap sandbox: 30 submissions of set 05.
 
 The submissions are made from the solution notebook of set 05 (seeded): 16 correct (some with
 answers rounded as the questions state), 12 with one to three typical mistakes (percent for a
 fraction, wrong sign, a fraction for percent, an answer off by 5%), and 2 hostile ones (one kills
 its parent process; one deletes every notebook within reach and leaves a detached process
-behind). They are graded with ``crmlab.exercises.grading.grade`` and the default number of jobs.
+behind).
 
-Anchor, measured in the same run: executing the solution notebook once with papermill
-(``crmlab.runner.run_notebooks``, no sandbox, no judging). The ratio says what grading one
-submission costs compared with simply running it, given the jobs in parallel.
+Measured in one run, default jobs, no setup check: the 28 honest submissions graded with the
+sandbox (each in its own ``bwrap``) and without it (``trusted_submissions=True``, the anchor);
+the ratio of the two is what the sandbox costs per submission (goal: under 1.20). The two
+hostile ones are then graded with the sandbox only, and their notes printed.
 
 Run: ``.venv/bin/python benchmarks/bench_grading.py`` (CRMLAB_DATA pointing at the data mirror).
 """
@@ -69,39 +70,37 @@ def _submission(rng: random.Random, kind: str):
     return nb
 
 
-def main() -> None:
+def _timed(folder: Path, out: Path, trusted: bool) -> tuple[float, list]:
     from crmlab.exercises.grading import grade
-    from crmlab.runner import run_notebooks
 
+    start = time.perf_counter()
+    rows = grade(folder, "05", out, progress=False, trusted_submissions=trusted, check_setup=False)
+    return time.perf_counter() - start, rows
+
+
+def main() -> None:
     rng = random.Random(5)
     kinds = ["correct"] * 10 + ["rounded"] * 6 + ["wrong"] * 12 + ["kill_parent", "sabotage"]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "submissions"
-        folder.mkdir()
+        honest, hostile = Path(tmp) / "a" / "b" / "honest", Path(tmp) / "hostile"
+        honest.mkdir(parents=True)
+        hostile.mkdir()
         for i, kind in enumerate(kinds):
+            folder = hostile if kind in ("kill_parent", "sabotage") else honest
             nbformat.write(_submission(rng, kind), folder / f"student{i:02d}_{kind}.ipynb")
+        plain, plain_rows = _timed(honest, Path(tmp) / "plain.csv", trusted=True)
+        boxed, boxed_rows = _timed(honest, Path(tmp) / "boxed.csv", trusted=False)
+        _, hostile_rows = _timed(hostile, Path(tmp) / "hostile.csv", trusted=False)
 
-        start = time.perf_counter()
-        (anchor,) = run_notebooks([SOLUTION], Path(tmp) / "anchor", progress=False)
-        anchor_seconds = time.perf_counter() - start
-        assert anchor.ok, anchor.problem
-
-        start = time.perf_counter()
-        rows = grade(folder, "05", Path(tmp) / "grades.csv", progress=False)
-        seconds = time.perf_counter() - start
-
+    n = len(boxed_rows)
     jobs = len(os.sched_getaffinity(0))
-    scores = [r["score"] for r in rows]
-    per_submission = seconds * jobs / len(rows)
-    print(f"graded {len(rows)} submissions of set 05 with {jobs} jobs in {seconds:.1f} s")
-    print(f"  scores: {sorted(scores)}")
-    print(f"  anchor (one papermill run of the solution, no sandbox): {anchor_seconds:.1f} s")
-    print(
-        f"  grading cost per submission (x jobs): {per_submission:.1f} s = "
-        f"{per_submission / anchor_seconds:.2f} x the anchor"
-    )
-    hostile = [r for r in rows if "kill_parent" in r["file"] or "sabotage" in r["file"]]
-    for r in hostile:
+    same = [r["score"] for r in boxed_rows] == [r["score"] for r in plain_rows]
+    print(f"{n} honest submissions of set 05, {jobs} jobs:")
+    print(f"  without sandbox (anchor): {plain:.1f} s = {plain * jobs / n:.2f} s per submission")
+    print(f"  with bubblewrap sandbox : {boxed:.1f} s = {boxed * jobs / n:.2f} s per submission")
+    print(f"  sandbox / anchor: {boxed / plain:.2f} (goal < 1.20); same scores: {same}")
+    print(f"  scores: {sorted(r['score'] for r in boxed_rows)}")
+    for r in hostile_rows:
         print(f"  {r['file']}: score {r['score']}, note: {r['note'] or '-'}")
 
 

@@ -5,7 +5,9 @@ Run from the repository root::
     crmlab lessons [--out build/lessons] [--jobs N] [--timeout S] [--no-html] [NOTEBOOK ...]
     crmlab exercises build [--check] [--dir exercises] [--students-only DIR]
     crmlab grade SUBMISSIONS_DIR --exercise NN [--out grades.csv] [--timeout S] [--jobs N]
-                 [--memory MB] [--feedback DIR] [--summary FILE] [--executed DIR]
+                 [--memory MB] [--feedback DIR] [--summary FILE] [--executed DIR] [--roster CSV]
+                 [--format canvas|moodle] [--only FILE] [--overrides CSV] [--deadline T]
+                 [--late-penalty P] [--language en|zh] [--trusted-submissions] ...
     crmlab check-notebooks [PATH ...]
     crmlab book [--out build/book] [--executed build/lessons] [--strict] [NOTEBOOK ...]
     crmlab analyze INPUT... --customer-col C --date-col D [--amount-col A] --out DIR [...]
@@ -54,12 +56,28 @@ def _lessons(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _numbers(text: str | None) -> list[str] | None:
+    """``"03,04"`` -> ``["03", "04"]`` (None for None); a non-number is a usage error."""
+    if text is None:
+        return None
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if not t.isdigit()]
+    if bad:
+        raise ValueError(f"set numbers look like 03,04; got {bad[0]!r}.")
+    return items
+
+
 def _exercises_build(args: argparse.Namespace) -> int:
     from crmlab.exercises.authoring import AuthoringError, build_all, build_students
 
     try:
         if args.students_only is not None:
-            written = build_students(args.students_only, args.dir)
+            written = build_students(
+                args.students_only,
+                args.dir,
+                sets=_numbers(args.sets),
+                assessed=_numbers(args.assessed),
+            )
             print(
                 f"wrote {len(written)} student version(s) to {args.students_only} (no solutions)."
             )
@@ -86,7 +104,7 @@ def _exercises_build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from crmlab.exercises.grading import grade
+    from crmlab.exercises.grading import OutputsIncomplete, grade
 
     try:
         grade(
@@ -99,10 +117,24 @@ def _grade(args: argparse.Namespace) -> int:
             feedback_dir=args.feedback,
             summary=args.summary,
             executed_dir=args.executed,
+            trusted_submissions=args.trusted_submissions,
+            roster=args.roster,
+            formats=args.format or ("csv",),
+            only=args.only,
+            overrides=args.overrides,
+            deadline=args.deadline,
+            late_penalty=args.late_penalty,
+            language=args.language,
+            check_setup=not args.no_setup_check,
+            solution=args.solution,
+            assignment=args.assignment,
         )
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OutputsIncomplete as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -176,18 +208,93 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="write only the student versions into DIR (a hand-out without solutions)",
     )
+    b.add_argument("--sets", default=None, help="with --students-only: sets to write, e.g. 03,04")
+    b.add_argument(
+        "--assessed",
+        default=None,
+        help="with --students-only: sets handed out as assessed (no reference or solution), "
+        "e.g. 04",
+    )
     b.set_defaults(func=_exercises_build)
 
-    p = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV")
+    p = sub.add_parser(
+        "grade",
+        help="grade a folder of submitted notebooks, each in its own sandbox",
+        description="Grade submitted notebooks of one exercise set. Each runs in a bubblewrap "
+        "sandbox (no network, read-only package and data, private /tmp and HOME); without "
+        "bubblewrap nothing is graded unless --trusted-submissions.",
+    )
     p.add_argument("submissions", metavar="SUBMISSIONS_DIR")
     p.add_argument("--exercise", required=True, help="exercise set number, e.g. 01")
-    p.add_argument("--out", default="grades.csv", help="gradebook CSV to write")
-    p.add_argument("--timeout", type=float, default=60, help="seconds per submission")
-    p.add_argument("--jobs", type=int, default=None, help="submissions at once (default: cores)")
-    p.add_argument("--memory", type=int, default=4096, help="MiB of memory per submission")
-    p.add_argument("--feedback", default=None, help="feedback folder (default: OUT_feedback)")
+    p.add_argument(
+        "--out",
+        default="grades.csv",
+        help="full gradebook CSV, UTF-8 with BOM (default: grades.csv)",
+    )
+    p.add_argument("--timeout", type=float, default=60, help="seconds per submission (default: 60)")
+    p.add_argument(
+        "--jobs", type=int, default=None, help="submissions at once (default: all cores)"
+    )
+    p.add_argument(
+        "--memory",
+        type=int,
+        default=4096,
+        help="MiB per kernel, at most the hard ulimit -v (default: 4096)",
+    )
+    p.add_argument("--feedback", default=None, help="feedback folder (default: OUT_feedback/)")
     p.add_argument("--summary", default=None, help="mistake summary (default: OUT_summary.md)")
-    p.add_argument("--executed", default=None, help="keep executed copies in this folder")
+    p.add_argument(
+        "--executed", default=None, help="keep executed copies in this folder (default: none kept)"
+    )
+    p.add_argument(
+        "--roster", default=None, help="roster CSV with id and name columns (default: none)"
+    )
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=["csv", "canvas", "moodle"],
+        default=None,
+        help="also write OUT_canvas.csv / OUT_moodle.csv for the LMS import, repeatable "
+        "(default: the gradebook only)",
+    )
+    p.add_argument(
+        "--assignment",
+        default=None,
+        help="score column in LMS exports (default: 'Exercise set NN')",
+    )
+    p.add_argument(
+        "--only",
+        default=None,
+        metavar="FILE",
+        help="regrade one file into the existing OUT (default: all files)",
+    )
+    p.add_argument(
+        "--overrides", default=None, help="CSV: student, question, points, comment (default: none)"
+    )
+    p.add_argument(
+        "--deadline", default=None, help="e.g. 2026-12-20T23:59, local time (default: none)"
+    )
+    p.add_argument(
+        "--late-penalty",
+        default="0%",
+        help="'10%%/day' (per started day) or '20%%' flat (default: 0%%)",
+    )
+    p.add_argument(
+        "--language", choices=["en", "zh"], default="en", help="feedback language (default: en)"
+    )
+    p.add_argument(
+        "--solution",
+        default=None,
+        help="solution notebook for the setup check (default: exercises/solutions/NN_*)",
+    )
+    p.add_argument(
+        "--no-setup-check", action="store_true", help="skip running the solution notebook first"
+    )
+    p.add_argument(
+        "--trusted-submissions",
+        action="store_true",
+        help="grade WITHOUT a sandbox when bubblewrap is unavailable (every row says so)",
+    )
     p.set_defaults(func=_grade)
 
     p = sub.add_parser("book", help="build the static site of the lessons (offline)")

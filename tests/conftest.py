@@ -143,3 +143,15 @@ def executed_lesson(tmp_path_factory):
         return _EXECUTED[path]
 
     return run
+
+
+def requires_sandbox():
+    """Skip marker for tests that grade (every submission runs in a bubblewrap sandbox)."""
+    from crmlab.exercises.isolation import sandbox_problem
+
+    problem = sandbox_problem()
+    return pytest.mark.skipif(
+        problem is not None,
+        reason=f"{problem}: grading needs bubblewrap (Debian/Ubuntu: apt-get install "
+        "bubblewrap; .ci/run installs it)",
+    )

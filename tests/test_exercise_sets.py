@@ -35,7 +35,7 @@ from conftest import ROOT
 
 SETS = sorted(p.stem for p in (ROOT / "crmlab" / "exercises").glob("lesson[0-9][0-9].py"))
 MODULES = {name: importlib.import_module(f"crmlab.exercises.{name}") for name in SETS}
-QUESTIONS = [(name, q) for name in SETS for q in questions_of(MODULES[name])]
+QUESTIONS = [(name, q) for name in SETS for q in questions_of(MODULES[name]) if q.judged]
 IDS = [f"{name[-2:]}-{q.qid}" for name, q in QUESTIONS]
 WRONG_TYPES = ["a sentence", pd.DataFrame({"x": [1, 2]}), [1, 2, 3], {"a": 1}, object()]
 
@@ -90,6 +90,9 @@ def test_set_follows_the_template(name):
     assert "Question(\n    qid=" in source, "Questions take keyword arguments"
     for q in qs:
         assert q.title and q.unit and q.prompt.strip() and q.hints, q.qid
+        if not q.judged:  # a written question: a model answer, marked by hand
+            assert q.solution_code.strip() and q.guidance, q.qid
+            continue
         assert "answer =" in q.solution_code, f"{name}.{q.qid} must assign `answer`"
         assert all(isinstance(m, Mistake) and m.test is None for m in q.mistakes), q.qid
 
@@ -115,7 +118,7 @@ def test_solution_code_gives_correct_answers_in_the_notebook(name):
     for cell in cells[:first]:
         if cell.cell_type == "code":
             exec(cell.source, namespace)
-    for q in questions_of(MODULES[name]):
+    for q in [q for q in questions_of(MODULES[name]) if q.judged]:
         namespace.pop("answer", None)
         exec(q.solution_code, namespace)
         result = q.evaluate(namespace["answer"])
@@ -129,6 +132,9 @@ def test_rounded_reference_is_correct_and_perturbed_is_not(name, q):
     rounded = _rounded(q, ref)
     assert q.evaluate(rounded).status == "correct", (rounded, q.answer_format)
     result = q.evaluate(_perturbed(q, ref))
+    if q.rounding_credit:  # 1.5 units off is right at one digit less: partial credit
+        assert (result.status, result.credit) == ("partial", q.rounding_credit)
+        return
     assert result.status == "incorrect", (_perturbed(q, ref), q.answer_format)
     assert q.answer_format in result.message or result.mistake is not None
 
@@ -141,8 +147,9 @@ def test_each_mistake_gets_its_hint(name, q):
         wrong = mistake.example(ref)
         for answer in (wrong, _rounded_mistake(q, wrong)):
             result = q.evaluate(answer)
-            assert (result.status, result.mistake) == ("incorrect", k), (k, answer, result)
-            assert result.message == mistake.hint
+            status = "partial" if mistake.credit else "incorrect"
+            assert (result.status, result.mistake) == (status, k), (k, answer, result)
+            assert result.message == mistake.hint and result.credit == mistake.credit
 
 
 @pytest.mark.parametrize(("name", "q"), QUESTIONS, ids=IDS)

@@ -225,7 +225,7 @@ def test_statuses_are_plain_words_in_gradebooks_and_each_has_its_own_icon():
 
     out = io.StringIO()
     csv.writer(out).writerow(list(Status))
-    assert out.getvalue().strip() == "correct,incorrect,not attempted,error"
+    assert out.getvalue().strip() == ("correct,partial,incorrect,to be marked,not attempted,error")
     assert json.loads(json.dumps({"q1": Status.ERROR})) == {"q1": "error"}
     assert len({s.icon for s in Status}) == len(Status)
     assert make(0.5).evaluate(0.5).line.startswith(Status.CORRECT.icon)

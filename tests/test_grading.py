@@ -10,15 +10,24 @@ monkeypatching the comparison, an answer object that claims to equal anything, a
 deleting classmates' files, forging the sandbox's result, detached processes, sys.exit,
 os._exit, a killed kernel, killing the parent, the memory, output and process limits, a
 notebook that runs forever, spreadsheet formula injection (file name and exception name), and
-a file that is not a notebook.
+a file that is not a notebook; and the attacks on the grading machine (issue 22), graded with two
+jobs: hijacking other kernels, persisting into later runs through HOME, changing the package's
+references, destroying the gradebook, a file name that is not UTF-8, symbolic links (to a secret
+file and to a classmate), asking the package for the answers. The eighth (a hard ``ulimit -v``
+below the memory limit) has its own test. Every submission runs in a bubblewrap sandbox; without
+one these tests are skipped (``apt-get install bubblewrap``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,11 +37,20 @@ import pytest
 from crmlab.cli import main
 from crmlab.exercises import ANSWER_MIME
 from crmlab.exercises.authoring import render_exercise
-from crmlab.exercises.grading import grade, neutralise, question_ids
+from crmlab.exercises.grading import grade, neutralise, question_ids, questions_for
+from crmlab.exercises.report import feedback_name
 
-from conftest import ROOT
+from conftest import ROOT, requires_sandbox
 
-pytestmark = [pytest.mark.notebooks, pytest.mark.xdist_group("grading")]
+pytestmark = [
+    pytest.mark.notebooks,
+    pytest.mark.xdist_group("grading"),
+    requires_sandbox(),
+]
+PACKAGE = ROOT / "crmlab"
+GRADER_HOME = Path.home()
+PERSIST = GRADER_HOME / ".ipython" / "profile_default" / "startup" / f"00-crm-{os.getpid()}.py"
+SECRET = f"TOPSECRET-{os.getpid()}-do-not-show"
 
 EXERCISES = ROOT / "exercises"
 SET01 = "01_relationship_marketing.ipynb"
@@ -173,6 +191,123 @@ def _corpus() -> dict:
         f"children = [subprocess.Popen(['sleep', '985.{_TAG}']) for _ in range(40)]\ntime.sleep(5)",
     )
     subs["forever"] = _after("light", "q3", "while True:\n    pass")
+    subs.update(_machine_attacks())
+    return subs
+
+
+_HIJACK = """
+import glob, json, os, re, time
+from jupyter_client import BlockingKernelClient
+from jupyter_core.paths import jupyter_runtime_dir
+def connection_files(cmd):
+    return set(re.findall(r'-f\\x00([^\\x00]+\\.json)', cmd))
+mine = connection_files(open('/proc/self/cmdline', 'rb').read().decode(errors='replace'))
+hit = set()
+end = time.time() + 8
+while time.time() < end:
+    files = set(glob.glob(jupyter_runtime_dir() + '/kernel-*.json'))
+    files |= set(glob.glob(HOME + '/.local/share/jupyter/runtime/*.json'))
+    files |= set(glob.glob('/tmp/**/*.json', recursive=True))
+    for p in glob.glob('/proc/[0-9]*/cmdline'):
+        try:
+            cmd = open(p, 'rb').read().decode(errors='replace')
+        except OSError:
+            continue
+        files |= connection_files(cmd)
+    for f in files - hit - mine:
+        try:
+            c = BlockingKernelClient(connection_file=f)
+            c.load_connection_file()
+            c.start_channels()
+            c.execute(PATCH)
+            hit.add(f)
+        except Exception:
+            pass
+    time.sleep(0.2)
+"""
+_PERSIST = """
+import os
+for home in (os.path.expanduser('~'), HOME):
+    d = os.path.join(home, '.ipython/profile_default/startup')
+    try:
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, NAME), 'w').write(PATCH)
+    except OSError:
+        pass
+"""
+_TAMPER = """
+import glob
+targets = [ex.__file__, PACKAGE + '/exercises/lesson01.py']
+targets += glob.glob(PACKAGE + '/**/*.py', recursive=True)[:3]
+for t in targets:
+    try:
+        open(t, 'a').write('\\n# tampered\\n')
+    except OSError:
+        pass
+"""
+_DESTROY = """
+import glob, os, shutil
+for p in glob.glob('/tmp/**/grades*', recursive=True) + glob.glob(HOME + '/**/grades*.csv'):
+    shutil.rmtree(p, ignore_errors=True)
+    try:
+        os.remove(p)
+    except OSError:
+        pass
+for p in OUT_PATHS:
+    try:
+        shutil.rmtree(os.path.dirname(p), ignore_errors=True)
+        os.makedirs(p, exist_ok=True)
+    except OSError:
+        pass
+"""
+
+
+_PEEK = """
+import glob, os
+found = glob.glob(os.path.dirname(PACKAGE) + '/exercises/**/*.ipynb', recursive=True)
+found += glob.glob(HOME + '/**/*.ipynb', recursive=True) + glob.glob('/tmp/**/*.ipynb', recursive=True)
+found += [  # any notebook but those shipped inside packages
+    p for p in glob.glob('/work/**/*.ipynb', recursive=True)
+    if '/site-packages/' not in p and not p.startswith(PACKAGE + '/')
+]
+assert not found, found[:3]
+"""
+
+
+def _machine_attacks() -> dict:
+    """Issue 22's attacks on the machine the grader runs on (the file-name ones: ``graded``)."""
+    patch = "import crmlab.exercises.questions as Q\nQ.Question.check = lambda self, a: None"
+    known = (
+        f"HOME = {str(GRADER_HOME)!r}\nPATCH = {patch!r}\nPACKAGE = {str(PACKAGE)!r}\n"
+        f"NAME = {PERSIST.name!r}"
+    )
+    subs = {
+        "hijack": _after("light", "q1", known, _HIJACK),  # other kernels: find and patch them
+        "persist": _after("light", "q1", known, _PERSIST),  # a startup file for later kernels
+        "tamper": _after("light", "q1", known, _TAMPER),  # change the package's references
+        "destroy": _after("light", "q1", known, _DESTROY),  # the gradebook: delete, put a folder
+        "peek": _after("light", "q1", known, _PEEK),  # the solutions, the grader's notebooks
+    }
+    for n in (1, 2):  # honest and slow: they run while the hijacker looks for kernels
+        subs[f"hijack_victim{n}"] = _after("light", None)
+        subs[f"hijack_victim{n}"].cells.insert(1, _code("import time\ntime.sleep(4)"))
+    nb = _load("light")  # ask the package for the answers
+    real = str(PACKAGE / "exercises" / "lesson01.py")
+    cells = {
+        "q1": "ex.q1.check(ex.q1.reference())",
+        "q2": "ex.q2.solution()\nex.q2.check(ex.q2.expected())",
+        "q3": "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('real', {real!r})\n"
+        "real = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(real)\n"
+        "ex.q3.check(real.q3.expected())",
+        "q4": "import glob\n"
+        f"pyc = glob.glob({str(PACKAGE)!r} + '/exercises/__pycache__/lesson01*.pyc')\n"
+        "ex.q4.check(sum(len(open(p, 'rb').read()) for p in pyc))",
+        "q5": "from crmlab.exercises import lesson01\nex.q5.check(lesson01._referral())",
+    }
+    for qid, source in cells.items():
+        nb.cells[_check_cell(nb, qid)].source = source
+    subs["answers"] = nb
     return subs
 
 
@@ -192,26 +327,48 @@ def _survivors() -> list[str]:
     return found
 
 
+def _package_digest() -> dict[str, str]:
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(PACKAGE.rglob("*.py"))
+    }
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("class")
     folder = base / "submissions"
     folder.mkdir()
+    out = base / "out" / "grades.csv"
+    out_paths = [str(out), str(out.parent / "grades_feedback" / "solution.md")]
     for name, nb in _corpus().items():
+        if name == "destroy":
+            nb.cells.insert(1, _code(f"OUT_PATHS = {out_paths!r}"))
         nbformat.write(nb, folder / f"{name}.ipynb")
     (folder / "invalid.ipynb").write_text("this is not JSON")
-    (folder / "notes.txt").write_text("not a notebook name: ignored")
-    before = _digest(folder)
-    out = base / "out" / "grades.csv"
+    (folder / "notes.txt").write_text("not a notebook name: skipped, and listed")
+    light = nbformat.writes(_load("light")).encode()
+    (folder / os.fsdecode(b"M\xfcller.ipynb")).write_bytes(light)  # a name that is not UTF-8
+    (folder / "twin.ipynb").write_bytes(light)  # identical to it: flagged
+    secret = base / "secret.txt"
+    secret.write_text(SECRET)
+    (folder / "evil.ipynb").symlink_to(secret)
+    (folder / "copycat.ipynb").symlink_to(folder / "solution.ipynb")
+    before, package_before = _digest(folder), _package_digest()
+    home_before = PERSIST.exists()
     # The sandboxes live in this test's own folder, so the sabotage submission's relative paths
     # ('../../*/*.ipynb', '../../../classmate.ipynb') cannot reach other tests' files.
     sandboxes = base / "sandboxes" / "tmp"
     sandboxes.mkdir(parents=True)
     saved = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = os.environ["TMPDIR"] = str(sandboxes)
+    console = io.StringIO()
     try:
-        rows = grade(folder, "01", out, timeout=TIMEOUT, progress=False)
+        with contextlib.redirect_stdout(console), contextlib.redirect_stderr(console):
+            rows = grade(folder, "01", out, timeout=TIMEOUT, jobs=2, progress=True)
     finally:
+        persisted = PERSIST.exists() and not home_before
+        if persisted:  # never leave it behind for later runs, even when the test fails
+            PERSIST.unlink()
         tempfile.tempdir = saved[0]
         if saved[1] is None:
             del os.environ["TMPDIR"]
@@ -224,6 +381,9 @@ def graded(tmp_path_factory):
         "after": _digest(folder),
         "survivors": _survivors(),
         "base": base,
+        "console": console.getvalue(),
+        "package": (package_before, _package_digest()),
+        "persisted": persisted,
     }
 
 
@@ -259,11 +419,11 @@ def test_sabotage_neither_harms_others_nor_forges_a_result(graded):
 @pytest.mark.parametrize(
     ("name", "statuses", "note"),
     [
-        ("sys_exit", ["correct"] + ["error"] * 4, "the notebook called sys.exit()"),
+        ("sys_exit", ALL_CORRECT, "SystemExit: 0 (in a cell before q2's check)"),
         ("os_exit", ["correct"] * 2 + ["error"] * 3, "the kernel exited (status 3)"),
         ("killed_kernel", ["correct"] + ["error"] * 4, "the kernel was killed (SIGKILL)"),
         ("kill_parent", ["correct"] + ["error"] * 4, "process running this submission was killed"),
-        ("memory", ["correct"] + ["error"] * 4, "the memory limit (4096 MiB) was reached"),
+        ("memory", ALL_CORRECT, "MemoryError: the memory limit (4096 MiB) was reached"),
         ("output", ["correct"] + ["error"] * 4, "the output limit (20 MiB) was exceeded"),
         ("processes", ["correct"] + ["error"] * 4, "too many processes (limit 32)"),
         ("forever", ["correct"] * 3 + ["error"] * 2, f"timeout after {TIMEOUT} s"),
@@ -276,10 +436,10 @@ def test_a_run_that_stops_early_says_why(graded, name, statuses, note):
     assert note in row["note"]
 
 
-def test_a_raising_submission_keeps_the_checks_before_it(graded):
+def test_a_failing_cell_stops_nothing_and_is_named_by_question(graded):
     row = graded["rows"]["=HYPERLINK(1)"]
-    assert _statuses(row) == ["correct", "correct", "error", "error", "error"]
-    assert row["note"].startswith('=HYPERLINK("http://x.example"): x (in cell')
+    assert _statuses(row) == ALL_CORRECT  # the run goes on after the error
+    assert row["note"] == '=HYPERLINK("http://x.example"): x (in a cell before q3\'s check)'
 
 
 def test_deleted_and_reordered_cells_are_matched_by_question_id(graded):
@@ -289,9 +449,24 @@ def test_deleted_and_reordered_cells_are_matched_by_question_id(graded):
 
 
 def test_gradebook_csv_is_safe_for_spreadsheets(graded):
-    with open(graded["out"], newline="", encoding="utf-8") as fh:
+    with open(graded["out"], newline="", encoding="utf-8-sig") as fh:
         table = list(csv.DictReader(fh))
-    assert list(table[0]) == ["file", *QIDS, "score", "total", "note"]
+    points = [f"{q} points" for q in QIDS]
+    assert list(table[0]) == [
+        "student_id",
+        "name",
+        "login",
+        "section",
+        "file",
+        *QIDS,
+        *points,
+        "score",
+        "total",
+        "late",
+        "note",
+        "sandbox",
+    ]
+    assert {r["sandbox"] for r in table} == {"bubblewrap"}
     assert len(table) == len(graded["rows"])
     for row in table:
         for value in row.values():
@@ -304,7 +479,8 @@ def test_gradebook_csv_is_safe_for_spreadsheets(graded):
 
 def test_feedback_files_and_mistake_summary(graded):
     feedback = graded["out"].parent / "grades_feedback"
-    assert sorted(p.stem for p in feedback.glob("*.md")) == sorted(graded["rows"])
+    files = [r["file"] for r in graded["rows"].values()]
+    assert sorted(p.name for p in feedback.glob("*.md")) == sorted(map(feedback_name, files))
     text = (feedback / "reordered.md").read_text(encoding="utf-8")
     assert "Score: **3 / 5**" in text
     assert "## q4 · Ten points" in text and "❌ incorrect" in text
@@ -315,6 +491,88 @@ def test_feedback_files_and_mistake_summary(graded):
     summary = (graded["out"].parent / "grades_summary.md").read_text(encoding="utf-8")
     q4 = summary.split("## q4")[1].split("## q5")[0]
     assert "| 1 | you left out discounting" in q4
+
+
+def test_the_machine_attacks_change_nothing(graded):
+    rows = graded["rows"]
+    for name in (
+        "solution",
+        "rounded",
+        "twin",
+        "M\\xfcller",
+        "hijack_victim1",
+        "hijack_victim2",
+        "hijack",
+        "persist",
+        "tamper",
+        "destroy",
+        "peek",
+    ):
+        assert (_statuses(rows[name]), rows[name]["note"]) == (ALL_CORRECT, ""), name
+    before, after = graded["package"]
+    assert after == before  # no file of the package changed
+    assert not graded["persisted"]  # nothing in the grader's HOME for later runs
+    assert graded["out"].is_file()  # the gradebook, its feedback and summary are intact
+    assert (graded["out"].parent / "grades_feedback" / "solution.md").is_file()
+
+
+def test_symlinks_are_refused_and_nothing_of_their_target_is_shown(graded):
+    for name in ("evil", "copycat"):  # to a secret file, to a classmate's notebook
+        row = graded["rows"][name]
+        assert _statuses(row) == ["error"] * 5
+        assert row["note"].startswith("not a regular file (a symbolic link)")
+    out = graded["out"].parent
+    texts = [p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()]
+    assert texts and not any(SECRET in t for t in [*texts, graded["console"]])
+
+
+def test_odd_names_duplicates_and_skipped_files_are_reported(graded):
+    summary = (graded["out"].parent / "grades_summary.md").read_text(encoding="utf-8")
+    for text in (summary, graded["console"]):
+        assert "identical submissions (same sha256): M\\xfcller.ipynb, twin.ipynb" in text
+        assert "skipped notes.txt: not a notebook" in text
+    assert "! evil.ipynb: not a regular file" in graded["console"]
+
+
+def test_the_package_reveals_no_answer_in_a_graded_run(graded):
+    row = graded["rows"]["answers"]  # reference(), solution(), expected, the file, the helpers
+    assert _statuses(row) == ["error", "error", "error", "incorrect", "error"]
+    assert "RuntimeError: q1.reference() is not available" in row["note"]
+
+
+def test_a_hard_memory_limit_below_the_request_is_used_and_said(tmp_path):
+    """Under ``ulimit -v 3000000`` a 4096 MiB request is lowered, and perfect work stays perfect."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nbformat.write(_load("light"), folder / "perfect.ipynb")
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3000000 * 1024, 3000000 * 1024))\n"
+        "from crmlab.cli import main\n"
+        f"sys.exit(main(['grade', {str(folder)!r}, '--exercise', '01', '--out', "
+        f"{str(tmp_path / 'g.csv')!r}, '--jobs', '1']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "memory limit lowered from 4096 to 2929 MiB" in done.stdout
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8-sig") as fh:
+        (row,) = csv.DictReader(fh)
+    assert [row[q] for q in QIDS] == ALL_CORRECT and row["score"] == "5"
+
+
+def test_a_setup_that_fails_the_solution_stops_before_the_class(tmp_path, capsys):
+    """Too little memory for the solution notebook: a clear error, nobody graded, nothing written."""
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nbformat.write(_load("light"), folder / "perfect.ipynb")
+    out = tmp_path / "out" / "grades.csv"
+    args = ["grade", str(folder), "--exercise", "01", "--out", str(out), "--memory", "200"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "the solution notebook 01_relationship_marketing.ipynb does not score full marks" in err
+    assert "Raise --memory or --timeout" in err and not out.parent.exists()
 
 
 def test_question_ids_and_unknown_sets():
@@ -335,6 +593,10 @@ def test_question_ids_and_unknown_sets():
         (["--exercise", "98"], "there is no exercise set 98"),
         (["--out", "{folder}"], "is a folder"),
         (["--out", "{file}/grades.csv"], "cannot be created"),
+        (["--out", "/proc/x.csv"], "not a place for files"),
+        (["--late-penalty", "10%/day"], "needs a --deadline"),
+        (["--deadline", "friday"], "like 2026-12-20T23:59"),
+        (["--roster", "{folder}/none.csv"], "no such file"),
         (["--jobs", "0"], "jobs must be at least 1"),
     ],
 )
@@ -371,8 +633,11 @@ def test_every_set_solution_correct_and_student_not_attempted(name, tmp_path):
     student, solution = render_exercise(EXERCISES / "source" / name)  # = the generated files
     (tmp_path / "solution.ipynb").write_text(solution, encoding="utf-8")
     (tmp_path / "student.ipynb").write_text(student, encoding="utf-8")
-    solution, student = grade(tmp_path, name[:2], None, timeout=120, progress=False)
-    qids = question_ids(name[:2])
+    solution, student = grade(
+        tmp_path, name[:2], None, timeout=120, progress=False, check_setup=False
+    )
+    questions = questions_for(name[:2])
+    full = ["correct" if q.judged else "to be marked" for q in questions]  # written: by hand
     assert solution["note"] == "" and student["note"] == ""
-    assert [solution[q] for q in qids] == ["correct"] * len(qids)
-    assert [student[q] for q in qids] == ["not attempted"] * len(qids)
+    assert [solution[q.qid] for q in questions] == full
+    assert [student[q.qid] for q in questions] == ["not attempted"] * len(questions)

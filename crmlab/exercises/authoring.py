@@ -226,16 +226,38 @@ def sync_prompts(nb: Any, module: Any, where: str = "notebook") -> bool:
             raise AuthoringError(
                 f"{where}, cell {i}: checks {qid}, which {module.__name__} does not define."
             )
-        if i == 0 or nb.cells[i - 1].cell_type != "markdown":
-            raise AuthoringError(
-                f"{where}, cell {i}: put a markdown cell before the check of {qid}; the build "
-                "writes the question's prompt into it."
-            )
-        text = question_markdown(questions[qid])
-        if nb.cells[i - 1].source != text:
-            nb.cells[i - 1].source = text
-            changed = True
+        changed |= _write_prompt(nb, i, questions[qid], f"{where}, cell {i}", "check")
+    for i, cell in enumerate(nb.cells):  # written questions: the cell before the answer cell
+        qid = _written_qid(cell)
+        if qid is None or qid not in questions or qid in seen:
+            continue
+        seen.add(qid)
+        changed |= _write_prompt(nb, i, questions[qid], f"{where}, cell {i}", "answer cell")
     return changed
+
+
+def _write_prompt(nb: Any, i: int, question: Any, where: str, what: str) -> bool:
+    """Write ``question``'s markdown into the cell before cell ``i``; True if it changed."""
+    if i == 0 or nb.cells[i - 1].cell_type != "markdown":
+        raise AuthoringError(
+            f"{where}: put a markdown cell before the {what} of {question.qid}; the build "
+            "writes the question's prompt into it."
+        )
+    text = question_markdown(question)
+    if nb.cells[i - 1].source == text:
+        return False
+    nb.cells[i - 1].source = text
+    return True
+
+
+def _written_qid(cell: Any) -> str | None:
+    """The question id of a written answer cell (``**Your answer (qN):**``), else None."""
+    from crmlab.exercises.written import _HEADING
+
+    if cell.cell_type != "markdown":
+        return None
+    m = _HEADING.match(cell.source.partition("\n")[0])
+    return m[1] if m else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,7 +323,12 @@ def _render(nb: Any, path: Path) -> tuple[str, str]:
                     f"{where}: solution markers belong in code cells, not in a {cell.cell_type} "
                     "cell; move the block into a code cell."
                 )
-            student.insert(0, _clean_cell(cell, cell.source, i))
+            text = cell.source
+            if (qid := _written_qid(cell)) is not None:  # the student writes here
+                from crmlab.exercises.written import PLACEHOLDER, answer_heading
+
+                text = f"{answer_heading(qid)}\n\n{PLACEHOLDER}"
+            student.insert(0, _clean_cell(cell, text, i))
             solution.insert(0, _clean_cell(cell, cell.source, i))
     if not any(BEGIN.match(line) for c in code for line in c.splitlines()):
         raise AuthoringError(
@@ -383,21 +410,60 @@ def build_all(
 
 
 def build_students(
-    out_dir: str | os.PathLike, exercises_dir: str | os.PathLike = "exercises"
+    out_dir: str | os.PathLike,
+    exercises_dir: str | os.PathLike = "exercises",
+    *,
+    sets: list[str] | None = None,
+    assessed: list[str] | None = None,
 ) -> list[Path]:
-    """Write only the student versions of every set into ``out_dir`` (no solutions folder).
+    """Write only the student versions into ``out_dir`` (no solutions folder).
 
     For a hand-out that carries no solution notebooks; ``crmlab exercises build --students-only
-    DIR`` calls it.
+    DIR [--sets 03,04] [--assessed 04]`` calls it.
+
+    Parameters
+    ----------
+    out_dir : path
+        The hand-out folder.
+    exercises_dir : path
+        The exercises folder (with ``source/``).
+    sets : list of str, optional
+        Set numbers to write (default all).
+    assessed : list of str, optional
+        Sets handed out as assessed: their notebooks import the set from
+        :mod:`crmlab.exercises.assessed`, whose ``reference()`` and ``solution()`` are not
+        available.
+
+    Raises
+    ------
+    ValueError
+        A set number that has no source, or ``out_dir`` is the exercises folder.
     """
     folder = _source_dir(exercises_dir)
     out = Path(out_dir)
     if out.resolve() in (Path(exercises_dir).resolve(), folder.resolve()):
         raise ValueError(f"{out} holds the exercise sources; give a separate hand-out folder.")
+    sources = sorted(folder.glob("*.ipynb"))
+    known = {p.name[:2] for p in sources}
+    wanted = {f"{int(n):02d}" for n in sets} if sets else known
+    marked = {f"{int(n):02d}" for n in assessed or []}
+    unknown = sorted((wanted | marked) - known)
+    if unknown:
+        raise ValueError(
+            f"no exercise set {', '.join(unknown)}; known sets: {', '.join(sorted(known))}."
+        )
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sorted(folder.glob("*.ipynb")):
+    for source in sources:
+        number = source.name[:2]
+        if number not in wanted:
+            continue
         student, _ = render_exercise(source)
+        if number in marked:
+            student = student.replace(
+                f"from crmlab.exercises import lesson{number} as ex",
+                f"from crmlab.exercises.assessed import lesson{number} as ex",
+            )
         target = out / source.name
         target.write_bytes(student.encode("utf-8"))
         written.append(target)

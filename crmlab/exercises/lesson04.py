@@ -21,8 +21,9 @@ import pandas as pd
 
 from crmlab.exercises.mistakes import Mistake, gave_percent
 from crmlab.exercises.questions import Precision, Question
+from crmlab.exercises.written import WrittenQuestion
 
-__all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5"]
+__all__ = ["SETTINGS", "load", "q1", "q2", "q3", "q4", "q5", "q6"]
 
 #: The numbers the questions use (``data_sample`` is the notebook's parameter).
 SETTINGS: dict[str, Any] = {
@@ -174,6 +175,7 @@ answer = simple_clv(20, 0.90, monthly_discount)""",
             value=lambda: _q2(Q2["yearly_discount"] / 12),
             hint="close: dividing the yearly rate by 12 is an approximation. Compound instead: "
             "(1 + 0.12) ** (1/12) - 1.",
+            credit=0.5,  # the right method with a declared approximation: half the points
         ),
         Mistake(
             value=lambda: _q2(0.0),
@@ -266,9 +268,10 @@ q4 = Question(
     prompt=(
         "The lesson's cohort table is monthly. Build it by **quarter** instead: what fraction of "
         "the 1997 Q1 cohort (customers whose first purchase was in January-March 1997) bought "
-        "something in the following quarter (age 1)? Why is it higher than the monthly rate?"
+        "something in the following quarter (age 1)?"
     ),
     expected=lambda: float(_first_row("retention")[1]),
+    rounding_credit=0.5,  # the right table read, rounded too far: half the points
     hints=(
         "Count each customer once per quarter, however many orders they placed.",
         "`cohort_table(tx, period='Q', values='retention')` has one row per cohort and one "
@@ -316,6 +319,7 @@ q5 = Question(
     qid="q5",
     title="Historical value (历史价值)",
     unit="dollars per customer",
+    points=2.0,
     prompt=(
         "Take a margin of 30% of revenue and compound every CDNOW order to 1998-06-30 at 10% a "
         "year. What is the mean historical value per customer?"
@@ -349,4 +353,26 @@ answer = hv.mean()""",
             "customers (and compound).",
         ),
     ),
+)
+
+
+# --- q6: why (a written answer) ----------------------------------------------------------------
+q6 = WrittenQuestion(
+    qid="q6",
+    title="Why quarterly retention is higher",
+    prompt=(
+        "Why is the quarterly retention of question 4 higher than the monthly retention of the "
+        "lesson's cohort table (January 1997 cohort, age 1)? Answer in two or three sentences."
+    ),
+    hints=(
+        "Compare what a customer must do to count as retained: buy again within one month, or "
+        "within one quarter.",
+    ),
+    solution_code="""\
+A quarter is three times as long as a month, so a customer has three months, not one, to buy
+again and count as retained; CDNOW's customers buy rarely, so many return within a quarter but
+not within the very next month. The cohort is also larger (January to March first buyers), and
+each customer counts once per quarter however many orders they place.""",
+    guidance="Full marks: a longer window (3 months vs 1) gives infrequent buyers more time to "
+    "return. Half: only 'more customers' or 'more orders' without the window.",
 )

@@ -39,12 +39,16 @@ class Mistake:
         See above.
     factor : float, optional
         See above.
+    credit : float
+        Share of the question's points this near-miss earns (default 0; e.g. 0.5 for the
+        right method with a declared approximation). A mistake with credit is "partial".
     """
 
     test: Callable[[Any, Any], bool] | None = None
     hint: str = ""
     value: Callable[[], Any] | None = None
     factor: float | None = None
+    credit: float = 0.0
 
     def __post_init__(self) -> None:
         given = [x is not None for x in (self.test, self.value, self.factor)]

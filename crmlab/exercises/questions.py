@@ -22,7 +22,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -61,14 +61,23 @@ class Status(StrEnum):
     """
 
     CORRECT = "correct"
+    PARTIAL = "partial"
     INCORRECT = "incorrect"
+    TO_BE_MARKED = "to be marked"
     NOT_ATTEMPTED = "not attempted"
     ERROR = "error"
 
     @property
     def icon(self) -> str:
         """The mark shown beside the status in messages and feedback."""
-        return {"correct": "✅", "incorrect": "❌", "not attempted": "⬜"}.get(self.value, "⚠️")
+        icons = {
+            "correct": "✅",
+            "partial": "🟡",
+            "incorrect": "❌",
+            "to be marked": "📝",
+            "not attempted": "⬜",
+        }
+        return icons.get(self.value, "⚠️")
 
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = Status.CORRECT, Status.INCORRECT, Status.NOT_ATTEMPTED
@@ -83,17 +92,21 @@ class CheckResult:
     qid : str
         The question.
     status : Status
-        Correct, incorrect or not attempted.
+        Correct, partial, incorrect or not attempted.
     message : str
         What the student reads ("well done.", a hint about the likely mistake, ...).
     mistake : int or None
         Index of the :class:`Mistake` the answer matched, if any.
+    credit : float
+        Share of the question's points earned: 1 when correct, a declared fraction for a
+        recognised near-miss (partial), else 0.
     """
 
     qid: str
     status: Status
     message: str
     mistake: int | None = None
+    credit: float = 0.0
 
     @property
     def line(self) -> str:
@@ -282,6 +295,11 @@ class Question:
         Common wrong answers with a specific hint each; checked in order.
     columns : sequence of str, optional
         For DataFrame answers: the columns to compare (others are ignored).
+    points : float
+        What a correct answer is worth in the gradebook (default 1).
+    rounding_credit : float
+        Share of the points for an answer right at one significant figure (or decimal place)
+        fewer than stated, i.e. the right method rounded too far (default 0: no partial credit).
     """
 
     qid: str
@@ -294,6 +312,9 @@ class Question:
     solution_code: str = ""
     mistakes: Sequence[Mistake] = ()
     columns: Sequence[str] | None = None
+    points: float = 1.0
+    rounding_credit: float = 0.0
+    judged: ClassVar[bool] = True  # checked by code (a written question is marked by hand)
     _cache: dict = field(default_factory=dict, repr=False)
     _hint_index: int = field(default=0, repr=False)
 
@@ -302,16 +323,30 @@ class Question:
         """What the question expects, e.g. "a fraction, 3 significant figures"."""
         return ", ".join(p for p in (self.unit, self.precision.describe()) if p)
 
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.points) and self.points > 0):
+            raise ValueError(f"{self.qid}: points must be positive, got {self.points!r}.")
+        credits = [self.rounding_credit, *(m.credit for m in self.mistakes)]
+        if not all(0 <= c < 1 for c in credits):
+            raise ValueError(f"{self.qid}: partial credit must lie in [0, 1), got {credits}.")
+
     # --- reference answer -------------------------------------------------------------
     def reference(self) -> Any:
-        """The reference answer (computed from the data once, then cached)."""
+        """The reference answer (computed from the data once, then cached).
+
+        Not available in a graded run: the grader computes it in its own process.
+        """
+        _not_in_graded_run(self.qid, "reference()")
+        return self._reference()
+
+    def _reference(self) -> Any:
         if "reference" not in self._cache:
             self._cache["reference"] = self.expected()
         return self._cache["reference"]
 
     def _judged_reference(self) -> Any:
         if "judged" not in self._cache:
-            self._cache["judged"] = _roundtrip(self.reference())
+            self._cache["judged"] = _roundtrip(self._reference())
         return self._cache["judged"]
 
     def _mistake_value(self, k: int) -> Any:
@@ -335,9 +370,23 @@ class Question:
         except Exception as exc:  # never show a traceback to the student
             ok, problem = False, f"your answer could not be compared ({type(exc).__name__})."
         if ok:
-            return CheckResult(self.qid, CORRECT, "well done.")
+            return CheckResult(self.qid, CORRECT, "well done.", credit=1.0)
         if problem:
             return CheckResult(self.qid, INCORRECT, problem)
+        coarser = self._coarser()
+        if self.rounding_credit > 0 and coarser is not None:
+            try:
+                near = _compare(answer, expected, coarser, self.columns)[0]
+            except Exception:  # not comparable at the coarser precision either
+                near = False
+            if near:
+                return CheckResult(
+                    self.qid,
+                    Status.PARTIAL,
+                    f"the method looks right but the answer is rounded too far: give "
+                    f"{self.precision.describe()}.",
+                    credit=self.rounding_credit,
+                )
         for k, mistake in enumerate(self.mistakes):
             try:
                 if mistake.value is not None:
@@ -355,12 +404,22 @@ class Question:
                     continue
             except Exception:  # a mistake that cannot apply is simply skipped
                 continue
+            if hit and mistake.credit > 0:
+                return CheckResult(self.qid, Status.PARTIAL, mistake.hint, k, mistake.credit)
             if hit:
                 return CheckResult(self.qid, INCORRECT, mistake.hint, k)
         tip = " Try .hint()." if self.hints else ""
         return CheckResult(
             self.qid, INCORRECT, f"not the expected answer ({self.answer_format}).{tip}"
         )
+
+    def _coarser(self) -> Precision | None:
+        """The stated precision less one digit (None when there is none to drop)."""
+        if self.precision.sig is not None and self.precision.sig > 1:
+            return Precision(sig=self.precision.sig - 1)
+        if self.precision.decimals is not None and self.precision.decimals > 0:
+            return Precision(decimals=self.precision.decimals - 1)
+        return None
 
     def judge_record(self, record: Any) -> CheckResult:
         """Judge an encoded answer (the ``answer`` of a record ``check`` displayed)."""
@@ -398,11 +457,17 @@ class Question:
         print(f"💡 {self.qid} hint {i + 1}/{len(self.hints)}{again}: {self.hints[i]}{last}")
 
     def solution(self) -> None:
-        """Print code that computes the answer."""
+        """Print code that computes the answer (not in a graded run)."""
+        _not_in_graded_run(self.qid, "solution()")
         print(f"📘 {self.qid} solution:\n{self.solution_code.strip()}")
 
     def __repr__(self) -> str:
         return f"<Question {self.qid}: {self.title} ({self.answer_format})>"
+
+
+def _not_in_graded_run(qid: str, what: str) -> None:
+    if os.environ.get(GRADING_ENV) == "record":
+        raise RuntimeError(f"{qid}.{what} is not available in a graded run.")
 
 
 def _display_record(qid: str, answer: Any) -> None:

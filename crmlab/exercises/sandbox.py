@@ -1,24 +1,29 @@
 """Run one submitted notebook in a sandbox and collect the answers its checks recorded.
 
 :func:`run_submission` (in the grader's process) makes a fresh temporary folder and starts a
-*supervisor* process for the notebook (``python -m crmlab.exercises.sandbox``) in a session of
-its own. The supervisor
+*supervisor* process for the notebook (``python -m crmlab.exercises.sandbox``) inside a
+bubblewrap sandbox of its own (:func:`crmlab.exercises.isolation.bwrap_command`: own user, PID,
+network and IPC namespaces, read-only system, package and data, private ``/tmp`` and ``HOME``,
+the temporary folder as the only writable place). The supervisor
 
 - makes itself a child subreaper and non-dumpable (so processes the notebook starts, even
   detached ones, are re-parented to it, and the notebook cannot read its memory or pipes);
-- starts the ``python3`` kernel with an empty private folder as working directory, the
-  environment variable ``CRMLAB_GRADING=record`` (``check`` records answers instead of judging them) and
-  limits: address space (``RLIMIT_AS``), size of files written (``RLIMIT_FSIZE``), no core
-  files; it counts the processes below it and stops the run when there are too many, and stops
-  storing output (and the run) beyond the output limit;
-- executes the cells in order (nbclient) within one time budget for the whole notebook;
+- starts the ``python3`` kernel in that folder, with the environment variable
+  ``CRMLAB_GRADING=record`` (``check`` records answers instead of judging them) and limits:
+  address space (``RLIMIT_AS``), size of files written (``RLIMIT_FSIZE``), no core files; it
+  counts the processes below it and stops the run when there are too many, and stops storing
+  output (and the run) beyond the output limit;
+- executes every cell in order (nbclient, errors allowed: a failing cell is reported and the
+  run goes on) within one time budget for the whole notebook;
 - kills every process below it at the end, and sends back, signed with a key it received on
-  standard input, the answers recorded and a note on how the run ended.
+  standard input, the answers recorded, the cells that failed and a note on how the run ended.
 
-If the supervisor dies (a submission that kills its parent), the grader kills what is left of
-the run (its session, the kernel's session, and any process carrying the run's marker in its
-environment) and records an error with a note; other submissions are not affected. The
-originals are read once by the grader and never opened by the sandbox.
+Kernel and supervisor both live in the sandbox, so nothing of one run (a connection file, a
+port, a process) is visible to another. If the supervisor dies (a submission that kills its
+parent), the sandbox's PID namespace ends with it, the grader kills what is left of the run (its
+session, the kernel's session, and any process carrying the run's marker in its environment)
+and records an error with a note; other submissions are not affected. The originals are read
+once by the grader and never opened by the sandbox.
 """
 
 from __future__ import annotations
@@ -36,11 +41,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Limits", "SandboxResult", "run_submission"]
+from crmlab.exercises.isolation import WORKDIR, bwrap_command
+
+__all__ = ["Limits", "SandboxResult", "memory_ceiling_mb", "run_submission"]
 
 _MARKER_ENV = "CRMLAB_SANDBOX_RUN"
 _PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
@@ -87,6 +95,8 @@ class SandboxResult:
         Wall time of the run.
     executed : dict or None
         The executed notebook (nbformat JSON), if asked for.
+    errors : list of dict
+        The cells that raised (the run goes on after an error): ``cell``, ``ename``, ``evalue``.
     """
 
     records: list[dict[str, Any]]
@@ -95,6 +105,19 @@ class SandboxResult:
     cell_index: int | None = None
     seconds: float = 0.0
     executed: dict[str, Any] | None = field(default=None, repr=False)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def memory_ceiling_mb() -> int | None:
+    """The hard address-space limit of this process in MiB (``ulimit -Hv``), or None if none.
+
+    A kernel's memory limit can be set at most this high; the grader lowers a larger request to
+    it and says so.
+    """
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    return None if hard == resource.RLIM_INFINITY else max(1, hard // 2**20)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +242,13 @@ def _signal_name(status: int) -> str:
 
 
 def run_submission(
-    notebook: bytes, limits: Limits, *, keep_executed: bool = False
+    notebook: bytes,
+    limits: Limits,
+    *,
+    keep_executed: bool = False,
+    isolate: bool = True,
+    replace: Mapping[str, str | os.PathLike] | None = None,
+    hide: tuple[str | os.PathLike, ...] = (),
 ) -> SandboxResult:
     """Run one notebook (its bytes) in a sandbox; never raises for anything the notebook does.
 
@@ -233,6 +262,16 @@ def run_submission(
         Time, memory, output and process limits.
     keep_executed : bool
         Also return the executed notebook.
+    isolate : bool
+        Run the supervisor (and so the kernel) in a bubblewrap sandbox
+        (:func:`crmlab.exercises.isolation.bwrap_command`); False only for trusted submissions.
+    replace, hide : optional
+        Files replaced and folders hidden inside the sandbox (see ``bwrap_command``).
+
+    Raises
+    ------
+    SandboxUnavailable
+        ``isolate`` is True and bubblewrap cannot be used here.
 
     Returns
     -------
@@ -245,30 +284,35 @@ def run_submission(
         os.chmod(tmp, 0o700)
         work = tmp / "work"  # the kernel's working directory: empty, private to this run
         work.mkdir()
+        command = [sys.executable, "-m", "crmlab.exercises.sandbox"]
+        if isolate:
+            command = bwrap_command(
+                command, work, env={_MARKER_ENV: marker}, replace=replace or {}, hide=hide
+            )
         config = {
             "key": key.hex(),
             "marker": marker,
-            "workdir": str(work),
+            "workdir": WORKDIR if isolate else str(work),
             "notebook": notebook.decode("utf-8"),  # sent, not written: nothing to tamper with
             "limits": limits.__dict__,
             "keep_executed": keep_executed,
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crmlab.exercises.sandbox"],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,  # only bwrap's own messages: the supervisor closes it
             cwd=tmp,
             start_new_session=True,
         )
         try:
-            out, _ = proc.communicate(
+            out, err = proc.communicate(
                 json.dumps(config).encode(), timeout=limits.timeout + _STARTUP_GRACE
             )
             outer_timeout = False
         except subprocess.TimeoutExpired:
             _kill([proc.pid])
-            out, _ = proc.communicate()
+            out, err = proc.communicate()
             outer_timeout = True
         messages = _read_messages(out, key)
         kernel = next((m["kernel_pid"] for m in messages if "kernel_pid" in m), None)
@@ -286,18 +330,23 @@ def run_submission(
             cell_index=final.get("cell_index"),
             seconds=seconds,
             executed=final.get("executed"),
+            errors=list(final.get("errors") or []),
         )
+    status = proc.returncode
+    if isolate and status is not None and status > 128:  # bwrap reports a signal as 128 + n
+        status = -(status - 128)
     if outer_timeout:
         why = f"the run did not finish within {limits.timeout:g} s and was stopped"
-    elif proc.returncode < 0:
+    elif status < 0:
         why = (
-            f"the process running this submission was killed ({_signal_name(proc.returncode)}), "
+            f"the process running this submission was killed ({_signal_name(status)}), "
             "probably by the submission itself (e.g. killing its parent process)"
         )
+    elif isolate and err.strip() and not messages:
+        first = err.decode(errors="replace").strip().splitlines()[0][:200]
+        why = f"the sandbox could not be started ({first})"
     else:
-        why = (
-            f"the process running this submission ended without a result (status {proc.returncode})"
-        )
+        why = f"the process running this submission ended without a result (status {status})"
     started = next((m for m in reversed(messages) if "cell" in m), None)
     cell = started["cell"] if started else None
     records = [m["record"] for m in messages if "record" in m]
@@ -345,6 +394,21 @@ def _records(nb: Any) -> list[dict[str, Any]]:
                 and isinstance(record.get("answer"), dict)
             ):  # a record without an answer (a status, a signature) is nothing to judge
                 found.append({"qid": record["qid"][:50], "answer": record.get("answer")})
+    return found
+
+
+def _errors(nb: Any, limits: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cells whose run raised: index, exception name and the first line of its message."""
+    found = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                lines = str(output.get("evalue") or "").strip().splitlines()
+                ename = str(output.get("ename") or "Error")[:80]
+                if ename == "MemoryError":
+                    lines = [f"the memory limit ({limits['memory_mb']} MiB) was reached"]
+                found.append({"cell": index, "ename": ename, "evalue": (lines or [""])[0][:200]})
+                break
     return found
 
 
@@ -411,6 +475,7 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
         timeout_func=lambda cell: max(0.01, deadline[0] - time.monotonic()),
         startup_timeout=60,
         shutdown_kernel="immediate",
+        allow_errors=True,  # every question is judged on its own: a failed cell stops nothing
         on_notebook_start=started,
         extra_arguments=["--HistoryManager.enabled=False"],
     )
@@ -467,14 +532,13 @@ def _supervise(config: dict[str, Any], send) -> None:  # noqa: C901 - one linear
         note = state["stopped"]
     if state["stopped"] and completed:  # stopped in the very last moment
         completed, note = False, state["stopped"]
-    if note and state["cell"] is not None:
-        note = f"{note} (in cell {state['cell']})"
     send(
         {
             "completed": completed,
             "note": note,
-            "cell_index": state["cell"],
+            "cell_index": state["cell"] if note else None,
             "records": _records(nb),
+            "errors": _errors(nb, limits),
             "executed": nb if config.get("keep_executed") else None,
         }
     )
