@@ -40,6 +40,7 @@ __all__ = [
     "rfm_table",
     "quantile_scores",
     "rfm_scores",
+    "score_ranges",
     "SEGMENT_RULES",
     "SEGMENT_STRATEGY",
     "name_segments",
@@ -226,6 +227,42 @@ def rfm_scores(
         out["segment"] = pd.Categorical(name_segments(out["R"], out["F"], out["M"]), names)
     out.attrs.update(table.attrs)
     out.attrs.update({"bins": bins, "ties": ties})
+    return out
+
+
+def score_ranges(scores: pd.DataFrame) -> pd.DataFrame:
+    """What each R, F and M score means in the raw units: the range of values it holds.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`rfm_scores` output (needs ``R``, ``F``, ``M`` and ``recency_days``, ``frequency``,
+        ``monetary``).
+
+    Returns
+    -------
+    DataFrame indexed by ``score`` (1 .. ``bins``) with one text column per raw value:
+    ``recency_days`` (R), ``frequency`` (F, purchase days) and ``monetary`` (M), each
+    ``"lowest to highest"`` among the customers with that score, or ``"(empty)"`` when no
+    customer has it (with heavy ties a score can be skipped).
+    """
+    check_frame(scores, "scores")
+    require_columns(
+        scores, ["R", "F", "M", *RFM_COLUMNS], name="scores", hint="pass the output of rfm_scores"
+    )
+    bins = int(scores.attrs.get("bins", max(int(scores[["R", "F", "M"]].max().max()), 5)))
+    out = pd.DataFrame(index=pd.RangeIndex(1, bins + 1, name="score"))
+    for letter, col in zip("RFM", RFM_COLUMNS, strict=True):
+        ranges = scores.groupby(letter)[col].agg(["min", "max"])
+        money = col == "monetary"
+
+        def text(lo: float, hi: float, money: bool = money) -> str:
+            fmt = "{:,.2f}" if money else "{:,.0f}"
+            return fmt.format(lo) if lo == hi else f"{fmt.format(lo)} to {fmt.format(hi)}"
+
+        out[col] = [
+            text(*ranges.loc[score]) if score in ranges.index else "(empty)" for score in out.index
+        ]
     return out
 
 

@@ -136,9 +136,18 @@ def test_clv_drivers_rows():
     out = clv_drivers(2, 15, 0.75, 0.1, referrals=0.2, change=0.1)
     base = simple_clv(30, 0.75, 0.1) * 1.2
     assert out.loc["base", "clv"] == pytest.approx(base)
-    # frequency and margin per purchase enter as a product: same +10%
+    # frequency and margin per purchase are different inputs that enter as a product: same +10%
+    assert out.loc["frequency", ["purchases_per_period", "margin_per_purchase"]].tolist() == [
+        pytest.approx(2.2),
+        15,
+    ]
+    assert out.loc["cross-buying", ["purchases_per_period", "margin_per_purchase"]].tolist() == [
+        2,
+        pytest.approx(16.5),
+    ]
     assert out.loc["frequency", "change_pct"] == pytest.approx(10)
     assert out.loc["cross-buying", "change_pct"] == pytest.approx(10)
+    assert (out["margin_per_period"] == out.purchases_per_period * out.margin_per_purchase).all()
     # duration: churn 0.25 / 1.1 -> expected lifetime 1/churn up 10%
     r_new = out.loc["duration", "retention"]
     assert 1 / (1 - r_new) == pytest.approx(1.1 * 4)
@@ -199,11 +208,21 @@ def test_historical_value_plain_sum(small_log):
 
 
 def test_historical_value_compounds_to_as_of(small_log):
-    out = historical_value(small_log, rate=0.1, time_unit="D", as_of="2021-01-01", margin=0.5)
+    out = historical_value(small_log, rate=0.1, time_unit="D", as_of="2021-01-01", margin_rate=0.5)
     days = (pd.Timestamp("2021-01-01") - pd.Timestamp("2020-01-01")).days
     assert out["a"] == pytest.approx(0.5 * (100 * 1.1**days + 70))
     yearly = historical_value(small_log, rate=0.1, time_unit="Y", as_of="2021-01-01")
     assert yearly["a"] == pytest.approx(100 * 1.1 ** (366 / 365.25) + 70)
+
+
+def test_historical_value_old_margin_keyword_still_works_with_a_warning(small_log):
+    """``margin=`` took a rate; it is now ``margin_rate=`` and the old name warns."""
+    with pytest.warns(FutureWarning, match="margin_rate=0.25"):
+        old = historical_value(small_log, margin=0.25)
+    new = historical_value(small_log, margin_rate=0.25)
+    pd.testing.assert_series_equal(old, new)
+    assert new.to_dict() == {"a": 42.5, "b": 7.5}
+    assert new.attrs["margin_rate"] == 0.25
 
 
 def test_historical_value_reconciles_with_cdnow(cdnow_sample):
@@ -217,7 +236,8 @@ def test_historical_value_reconciles_with_cdnow(cdnow_sample):
     [
         ({"as_of": "2020-06-30"}, "3 of 4 rows are after as_of 2020-06-30"),
         ({"rate": 5}, "percentage"),
-        ({"margin": 30}, "margin.*percentage"),
+        ({"margin_rate": 30}, "margin_rate.*percentage"),
+        ({"margin_rate": 0.3, "margin": 0.3}, "both margin=0.3 and margin_rate=0.3"),
         ({"time_unit": "month"}, "time_unit must be one of"),
         ({"amount_col": "value"}, "missing column"),
     ],

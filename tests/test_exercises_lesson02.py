@@ -41,7 +41,7 @@ def _prospective_without_lower_is_better(ref):
     ("qid", "wrong", "phrase"),
     [
         ("q1", lambda ref: 100 * ref, "percentage"),
-        ("q1", lambda ref: value.top_share(_rows(), 0.1), "order lines"),
+        ("q1", lambda ref: value.top_share(_rows(), 0.1), "counts purchase days"),
         ("q1", lambda ref: value.top_share(_per_customer("amount"), 0.1), "share of revenue"),
         ("q1", lambda ref: value.top_share(_orders(), 0.2), "top 20%"),
         ("q2", lambda ref: value.gini(_per_customer("amount")), "Gini of revenue"),

@@ -73,10 +73,10 @@ def test_q4_mistakes(cdnow_master):
 
 def test_q5_mistakes(cdnow_master):
     def mean_hv(**kw):
-        args = {"rate": 0.10, "time_unit": "Y", "margin": 0.30, "as_of": "1998-06-30", **kw}
+        args = {"rate": 0.10, "time_unit": "Y", "margin_rate": 0.30, "as_of": "1998-06-30", **kw}
         return historical_value(cdnow_master, **args).mean()
 
-    assert "30% margin" in _hint(ex.q5, mean_hv(margin=1.0))
+    assert "30% margin" in _hint(ex.q5, mean_hv(margin_rate=1.0))
     assert "did not compound" in _hint(ex.q5, mean_hv(rate=0.0))
     assert "yearly rate" in _hint(ex.q5, mean_hv(time_unit="M"))
     assert "mean per order" in _hint(ex.q5, 0.3 * cdnow_master["amount"].mean())

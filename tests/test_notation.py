@@ -97,14 +97,27 @@ def symbol_problems(markdown: str, local: frozenset[str] = frozenset()) -> list[
     return problems
 
 
+def _term_pattern(term: str) -> str:
+    return rf"(?<![\w-]){re.escape(term)}\**\s*[(（]\s*\**([^)）]*)"
+
+
 def term_problems(markdown: str, skip: frozenset[str] = frozenset()) -> list[str]:
-    """Every ``term (中文`` whose Chinese is not the sheet's name for the term."""
+    """Every ``term (中文`` whose Chinese is not the sheet's name for the term.
+
+    A longer sheet term wins over a shorter one inside it: "net margin (…" is checked as
+    *net margin*, not as *margin*.
+    """
     problems = []
     for term, chinese in TERMS.items():
         if term in skip:
             continue
-        pattern = rf"(?<![\w-]){re.escape(term)}\**\s*[(（]\s*\**([^)）]*)"
-        for match in re.finditer(pattern, markdown, flags=re.I):
+        longer = [t for t in TERMS if t != term and term.lower() in t.lower()]
+        covered = [
+            m.span() for t in longer for m in re.finditer(_term_pattern(t), markdown, flags=re.I)
+        ]
+        for match in re.finditer(_term_pattern(term), markdown, flags=re.I):
+            if any(lo <= match.start() < hi for lo, hi in covered):
+                continue
             names = _CJK.findall(match.group(1))
             if names and names != [chinese]:
                 problems.append(f"{match.group(0)!r}: the sheet names {term!r} {chinese}")
@@ -131,6 +144,8 @@ def test_the_checks_catch_a_redefinition():
     assert not symbol_problems("the margin rate $\\mu$, the share of revenue")
     assert term_problems("each **margin (利润率 / 边际利润)** per year")
     assert not term_problems("each **margin (毛利额)** and its **margin rate (毛利率)**")
+    assert not term_problems("the **net margin (扣除服务成本后的毛利额)**, $m - c$")
+    assert term_problems("the **net margin (毛利率)**, $m - c$")
 
 
 def test_sheet_numbers_and_conversion_are_right():

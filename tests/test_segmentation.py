@@ -122,6 +122,29 @@ def test_strategy_table(tx):
     assert t.loc["lost", "action"].startswith("let go")
 
 
+def test_score_ranges_by_hand():
+    """Ten customers: F with heavy ties skips scores, M ranges read back from the raw values."""
+    table = pd.DataFrame(
+        {
+            "recency_days": np.arange(10) * 10,
+            "frequency": [1] * 6 + [2, 2, 3, 9],
+            "monetary": np.arange(1.0, 11.0) * 1000,
+        }
+    )
+    s = sg.rfm_scores(table)
+    ranges = sg.score_ranges(s)
+    assert list(ranges.index) == [1, 2, 3, 4, 5]
+    # six one-time buyers share F = 1; the two-day buyers have 6 of 10 below -> 1 + 3 = 4
+    assert ranges["frequency"].tolist() == ["1", "(empty)", "(empty)", "2", "3 to 9"]
+    assert ranges.loc[1, "monetary"] == "1,000.00 to 2,000.00"
+    assert ranges.loc[5, "recency_days"] == "0 to 10"  # most recent = best score
+    for score, text in ranges["frequency"].items():
+        values = s.loc[s["F"] == score, "frequency"]
+        assert (text == "(empty)") == values.empty
+    with pytest.raises(CRMLabInputError, match="missing column"):
+        sg.score_ranges(table)
+
+
 def _blobs(n=60, seed=0):
     rng = np.random.default_rng(seed)
     a = rng.normal([0, 0], 0.3, size=(n, 2))

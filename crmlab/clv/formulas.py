@@ -16,6 +16,7 @@ cross-buying, duration of the relationship, referrals) move the result.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import TypeAlias, Unpack
 
@@ -328,17 +329,22 @@ def clv_drivers(
 
     Rows (each changes one driver, the others stay at the base):
 
-    - ``frequency``: purchases per period x (1 + change);
-    - ``cross-buying``: margin per purchase x (1 + change) (more categories, up-selling);
+    - ``frequency``: purchases per period x (1 + change): the customer buys more often;
+    - ``cross-buying``: margin per purchase x (1 + change): the customer adds items from other
+      product lines (or better ones, up-selling) to the purchases they already make;
     - ``duration``: expected relationship length ``1 / (1 - r)`` x (1 + change), i.e. churn
       ``1 - r`` divided by (1 + change);
     - ``referrals``: referred customers per customer x (1 + change), so that every driver
       improves by the same ``change`` (a base of 0 referrals stays 0).
 
+    ``frequency`` and ``cross-buying`` change different inputs but give the same CLV: the
+    formula sees only their product, the margin per period.
+
     Returns
     -------
-    DataFrame indexed by ``driver`` with ``margin_per_period``, ``retention``, ``referrals``,
-    ``clv`` and ``change_pct`` (percent change of CLV against the base).
+    DataFrame indexed by ``driver`` with ``purchases_per_period``, ``margin_per_purchase``,
+    ``margin_per_period`` (their product), ``retention``, ``referrals``, ``clv`` and
+    ``change_pct`` (percent change of CLV against the base).
     """
     f = check_positive(purchases_per_period, "purchases_per_period", allow_zero=True)
     mpp = check_positive(margin_per_purchase, "margin_per_purchase", allow_zero=True)
@@ -350,17 +356,22 @@ def clv_drivers(
         check_probability(c, "change")
     churn = 1 - r
     rows = {
-        "base": (f * mpp, r, k),
-        "frequency": (f * (1 + c) * mpp, r, k),
-        "cross-buying": (f * mpp * (1 + c), r, k),
-        "duration": (f * mpp, 1 - churn / (1 + c), k),
-        "referrals": (f * mpp, r, k * (1 + c)),
+        "base": (f, mpp, r, k),
+        "frequency": (f * (1 + c), mpp, r, k),
+        "cross-buying": (f, mpp * (1 + c), r, k),
+        "duration": (f, mpp, 1 - churn / (1 + c), k),
+        "referrals": (f, mpp, r, k * (1 + c)),
     }
-    frame = pd.DataFrame.from_dict(
-        rows, orient="index", columns=["margin_per_period", "retention", "referrals"]
+    columns = ["purchases_per_period", "margin_per_purchase", "retention", "referrals"]
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    frame.insert(
+        2, "margin_per_period", frame["purchases_per_period"] * frame["margin_per_purchase"]
     )
     frame.index.name = "driver"
-    frame["clv"] = [simple_clv(m, rr, d, horizon) * (1 + kk) for m, rr, kk in frame.to_numpy()]
+    frame["clv"] = [
+        simple_clv(m, rr, d, horizon) * (1 + kk)
+        for m, rr, kk in frame[["margin_per_period", "retention", "referrals"]].to_numpy()
+    ]
     base = frame.loc["base", "clv"]
     frame["change_pct"] = 100 * (frame["clv"] / base - 1) if base > 0 else np.nan
     return frame
@@ -411,15 +422,17 @@ def historical_value(
     as_of=None,
     rate: float = 0.0,
     time_unit: str = "Y",
-    margin: float = 1.0,
+    margin_rate: float | None = None,
     allow_negative: bool = False,
+    margin: float | None = None,
     **log_format: Unpack[LogFormat],
 ) -> pd.Series:
     """Historical value (历史价值): what each customer has brought in up to ``as_of``.
 
-    Each order's amount is multiplied by ``margin`` and compounded forward to ``as_of`` at
-    ``rate`` per ``time_unit``: ``amount x margin x (1 + rate) ** (age of the order)``, so money
-    earned long ago counts more (it could have been invested). ``rate=0`` gives the plain sum.
+    Each order's amount is multiplied by the margin rate ``margin_rate`` (毛利率, the notation
+    sheet's mu) and compounded forward to ``as_of`` at ``rate`` per ``time_unit``:
+    ``amount x margin_rate x (1 + rate) ** (age of the order)``, so money earned long ago counts
+    more (it could have been invested). ``rate=0`` gives the plain sum.
 
     Parameters
     ----------
@@ -432,23 +445,41 @@ def historical_value(
         Compounding rate per ``time_unit`` (0.10 for 10% a year).
     time_unit : {"D", "W", "M", "Y"}, default "Y"
         Unit of ``rate``.
-    margin : float, default 1
-        Share of revenue that is profit (1 keeps revenue).
+    margin_rate : float, optional
+        Margin rate: the share of revenue that is gross profit, a fraction (0.25 for 25%).
+        Default 1, which keeps revenue.
     allow_negative : bool
         Accept negative amounts (returns).
+    margin : float, optional
+        Deprecated name of ``margin_rate`` (it takes a rate, while the course's *margin* is an
+        amount of money); still accepted with a ``FutureWarning``. Passing both is an error.
     **log_format
         Column names and how to read the dates (:class:`crmlab.transactions.LogFormat`).
 
     Returns
     -------
     Series ``historical_value`` indexed by customer (sorted); ``attrs`` records ``as_of``,
-    ``rate``, ``time_unit`` and ``margin``.
+    ``rate``, ``time_unit`` and ``margin_rate``.
     """
+    if margin is not None:
+        if margin_rate is not None:
+            raise CRMLabInputError(
+                f"historical_value got both margin={margin!r} and margin_rate={margin_rate!r}. "
+                "Fix: pass only margin_rate= (margin= is its old, deprecated name)."
+            )
+        warnings.warn(
+            "historical_value(margin=...) is deprecated: the argument is a margin rate (a share "
+            "of revenue), so it is now called margin_rate=. Fix: write "
+            f"historical_value(..., margin_rate={margin!r}).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        margin_rate = margin
     log = validate_transactions(transactions, allow_negative=allow_negative, **log_format)
     amount = log.require_amount("historical_value")
     unit = time_unit_days(time_unit)
     g = float(_rate_array(rate, "rate"))
-    mg = check_probability(margin, "margin")
+    mg = check_probability(1.0 if margin_rate is None else margin_rate, "margin_rate")
     end = log.day.max() if as_of is None else as_day(as_of, "as_of")
     refuse_orders_after(log, end, argument="as_of")
     age = (end - log.day).astype(np.int64) / unit
@@ -460,5 +491,5 @@ def historical_value(
         .rename("historical_value")
     )
     _refuse_overflow(out.to_numpy(), "historical_value", "the amounts")
-    out.attrs.update({"as_of": str(end), "rate": g, "time_unit": time_unit, "margin": mg})
+    out.attrs.update({"as_of": str(end), "rate": g, "time_unit": time_unit, "margin_rate": mg})
     return out

@@ -123,8 +123,8 @@ q1 = Question(
             value=lambda: float(
                 _value().top_share(load()["tx"].groupby("customer_id").size(), 0.1)
             ),
-            hint="you counted order lines; `orders` merges the lines a customer placed on the "
-            "same day.",
+            hint="you counted rows of the log (every order); `orders` counts purchase days, so "
+            "the orders a customer placed on the same day count once.",
         ),
     ),
 )

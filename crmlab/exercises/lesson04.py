@@ -311,7 +311,7 @@ answer = table.loc[pd.Period("1997Q1", "Q"), 1]""",
 
 # --- q5: historical value ----------------------------------------------------------------------
 def _hv(**kwargs) -> float:
-    args = {"rate": 0.10, "time_unit": "Y", "margin": 0.30, "as_of": "1998-06-30", **kwargs}
+    args = {"rate": 0.10, "time_unit": "Y", "margin_rate": 0.30, "as_of": "1998-06-30", **kwargs}
     return float(_formulas().historical_value(_cdnow(), **args).mean())
 
 
@@ -321,26 +321,27 @@ q5 = Question(
     unit="dollars per customer",
     points=2.0,
     prompt=(
-        "Take a margin of 30% of revenue and compound every CDNOW order to 1998-06-30 at 10% a "
-        "year. What is the mean historical value per customer?"
+        "Take a margin rate (毛利率) of 30%, so that the profit of an order is 30% of its amount, "
+        "and compound every CDNOW order to 1998-06-30 at 10% a year. What is the mean historical "
+        "value (profit, compounded) per customer?"
     ),
     expected=lambda: _hv(),
     hints=(
         "Each order counts amount x 0.30 x 1.10 ** (its age in years on 1998-06-30); sum per "
         "customer, then average over customers.",
-        "`historical_value(tx, rate=0.10, time_unit='Y', margin=0.30, as_of='1998-06-30').mean()`.",
+        "`historical_value(tx, rate=0.10, time_unit='Y', margin_rate=0.30, as_of='1998-06-30').mean()`.",
     ),
     solution_code="""\
 from crmlab.clv import historical_value
 from crmlab.datasets import load_cdnow
 
 tx = load_cdnow()
-hv = historical_value(tx, rate=0.10, time_unit="Y", margin=0.30, as_of="1998-06-30")
+hv = historical_value(tx, rate=0.10, time_unit="Y", margin_rate=0.30, as_of="1998-06-30")
 answer = hv.mean()""",
     mistakes=(
         Mistake(
-            value=lambda: _hv(margin=1.0),
-            hint="that is compounded revenue; multiply by the 30% margin.",
+            value=lambda: _hv(margin_rate=1.0),
+            hint="that is compounded revenue; multiply by the 30% margin rate.",
         ),
         Mistake(value=lambda: _hv(rate=0.0), hint="you did not compound the older orders."),
         Mistake(

@@ -209,10 +209,11 @@ def _item_matrix(items: pd.DataFrame, scale: tuple[int, int] | None) -> pd.DataF
 def cronbach_alpha(items: pd.DataFrame, scale: tuple[int, int] | None = None) -> float:
     r"""Cronbach's alpha (克朗巴哈系数): how consistently several items measure one thing.
 
-    .. math:: \alpha = \frac{k}{k-1}\left(1 - \frac{\sum_i s^2_i}{s^2_{\text{total}}}\right)
+    .. math:: \alpha = \frac{J}{J-1}\left(1 - \frac{\sum_j s^2_j}{s^2_{\text{total}}}\right)
 
-    with :math:`k` items, item variances :math:`s^2_i` and the variance of the respondents' sum
-    score :math:`s^2_{\text{total}}` (sample variances, ddof=1).
+    with :math:`J` items (the notation sheet's count of items combined into one score), item
+    variances :math:`s^2_j` and the variance of the respondents' sum score
+    :math:`s^2_{\text{total}}` (sample variances, ddof=1).
 
     Parameters
     ----------
@@ -229,7 +230,7 @@ def cronbach_alpha(items: pd.DataFrame, scale: tuple[int, int] | None = None) ->
         uncorrelated items and negative when items disagree (often an unreversed item).
     """
     x = _item_matrix(items, scale)
-    k = x.shape[1]
+    n_items = x.shape[1]
     item_var = x.var(ddof=1)
     zero = item_var.to_numpy() == 0
     if zero.any():
@@ -244,7 +245,7 @@ def cronbach_alpha(items: pd.DataFrame, scale: tuple[int, int] | None = None) ->
             "items: every respondent has the same sum score, so alpha is undefined (the items "
             "cancel out). Fix: check for an item that should have been reversed."
         )
-    return float(k / (k - 1) * (1.0 - item_var.sum() / total_var))
+    return float(n_items / (n_items - 1) * (1.0 - item_var.sum() / total_var))
 
 
 def reliability_table(items: pd.DataFrame, scale: tuple[int, int] | None = None) -> pd.DataFrame:
