@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from crmlab.engines.backend import Backend, ScoreFunction
+from crmlab.engines.sources import literal_paths
 from crmlab.engines.sql import compile_sql
 from crmlab.errors import CRMLabInputError
 
@@ -93,6 +95,7 @@ class SparkBackend(Backend):
     def __init__(self, session: Any = None, *, master: str | None = None) -> None:
         self.spark = session if session is not None else spark_session(master)
         self._cached: dict[str, Any] = {}
+        self._links: Path | None = None
 
     @classmethod
     def open(
@@ -110,7 +113,9 @@ class SparkBackend(Backend):
         """Expose ``files`` as ``crm_raw`` (CSV columns are read as text and cast in SQL)."""
         from pyspark.sql.functions import input_file_name
 
-        paths = [str(p) for p in files.paths]
+        if self._links is None:
+            self._links = Path(tempfile.mkdtemp(prefix="crmlab-inputs-"))
+        paths = literal_paths(files, self._links)
         reader = self.spark.read
         if files.format == "parquet":
             df = reader.option("mergeSchema", "true").parquet(*paths)
@@ -211,3 +216,8 @@ class SparkBackend(Backend):
         for df in self._cached.values():
             df.unpersist()
         self._cached.clear()
+        if self._links is not None:
+            import shutil
+
+            shutil.rmtree(self._links, ignore_errors=True)
+            self._links = None

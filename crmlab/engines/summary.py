@@ -19,8 +19,23 @@ import pandas as pd
 
 from crmlab.dates import column_date_format
 from crmlab.engines import sql as q
-from crmlab.engines.checks import FILE_COL, file_phrase, raise_for_checks, require_columns, where
-from crmlab.engines.sources import InputFiles, parquet_zone, resolve_files
+from crmlab.engines.checks import (
+    FILE_COL,
+    check_ids,
+    file_phrase,
+    id_reading,
+    raise_for_checks,
+    raise_for_offsets,
+    require_columns,
+    where,
+)
+from crmlab.engines.sources import (
+    InputFiles,
+    parquet_zone,
+    probe_files,
+    refuse_duplicate_columns,
+    resolve_files,
+)
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import summary_period, time_unit_days
 
@@ -62,6 +77,9 @@ class SummaryRequest:
         Unit of ``recency`` and ``T``.
     allow_returns : bool
         Accept negative amounts.
+    normalize_ids : bool
+        Read ids that differ only by surrounding spaces, a trailing ``.0`` or letter case as
+        one customer (otherwise such ids are refused); either way counted in ``counts``.
     """
 
     customer_col: str
@@ -74,6 +92,7 @@ class SummaryRequest:
     observation_end: Any = None
     time_unit: str = "W"
     allow_returns: bool = False
+    normalize_ids: bool = False
 
     def log_format(self) -> dict[str, Any]:
         """The :class:`~crmlab.transactions.LogFormat` keywords of this request."""
@@ -252,6 +271,7 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
     kind = input_kind(source, backend.has_tables())
     if kind == "files":
         files = resolve_files(source)
+        probe_files(files)
         if backend.dialect == "duckdb" and not isinstance(files.paths[0], Path):
             raise CRMLabInputError(
                 f"remote input {files.paths[0]!r} needs engine='spark' (--engine spark); DuckDB "
@@ -264,11 +284,24 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
     else:
         backend.read_table(source)
     here = where(files)
+    if kind != "files":
+        refuse_duplicate_columns(backend.columns("crm_raw"), "the input")
     require_columns(backend.columns("crm_raw"), r.customer_col, r.date_col, r.amount_col, here)
-    date_format, zone = _date_reading(backend, r, files, kind == "frame")
+    date_format, zone, tz_text = _date_reading(backend, r, files, kind == "frame")
     file_col = FILE_COL if files else None
+    id_mode = id_reading(backend, r.customer_col, r.normalize_ids)
     backend.view(
-        "crm_tx", q.tx_sql(r.customer_col, r.date_col, r.amount_col, date_format, file_col, zone)
+        "crm_tx",
+        q.tx_sql(
+            r.customer_col,
+            r.date_col,
+            r.amount_col,
+            date_format,
+            file_col,
+            zone,
+            tz=tz_text,
+            id_mode=id_mode,
+        ),
     )
     checks = backend.frame(q.checks_sql()).iloc[0]
     raise_for_checks(
@@ -280,6 +313,12 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         date_format,
         r.allow_returns,
         here,
+    )
+    raise_for_offsets(
+        checks, lambda: backend.frame(q.offset_examples_sql()).iloc[0], r.date_col, tz_text, here
+    )
+    id_counts = check_ids(
+        lambda sql: backend.frame(sql), r.customer_col, r.normalize_ids, id_mode, here
     )
     first_day, last_day = int(checks["first_day"]), int(checks["last_day"])
     obs, cal = r.periods(first_day, last_day)
@@ -303,29 +342,33 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         "merged_same_day_rows": int(totals["n_rows"]) - int(totals["n_purchase_days"]),
         "customers_first_after_calibration": int(totals["first_after"]),
         "negative_amount_rows": int(checks["n_negative_amount"]),
+        **id_counts,
     }
     return TransactionSummary.of(backend, r, first_day, cal, obs, counts)
 
 
 def _date_reading(
     backend: Backend, r: SummaryRequest, files: InputFiles | None, frame_given: bool
-) -> tuple[str | None, str | None]:
-    """The strftime format text dates are read with, and the zone instants are read in.
+) -> tuple[str | None, str | None, str | None]:
+    """The strftime format text dates are read with, the zone instants are read in, and ``tz``.
 
     As :func:`crmlab.dates.as_datetime_column`: one format for the column (``date_format``, or
-    derived from one date, the smallest text, and ``dayfirst``); instants on the wall clock of ``tz``, else
-    of their own zone (a Parquet column's, from its schema), else UTC. A pandas frame's
-    zone-aware column was converted to wall-clock time (in ``tz``) before it reached the engine.
+    derived from one date, the smallest text, and ``dayfirst``); instants on the wall clock of
+    ``tz``, else of their own zone (a Parquet column's, from its schema), else UTC; text with
+    UTC offsets on the wall clock as written, or of ``tz`` when given (the third value). A
+    pandas frame's zone-aware column was converted to wall-clock time (in ``tz``) before it
+    reached the engine.
     """
     if backend.holds_instants("crm_raw", r.date_col):
         if r.date_format is not None:
-            return r.date_format, None
-        return None, r.tz or (parquet_zone(files, r.date_col) if files else "UTC")
-    if r.tz is not None and not frame_given:
+            return r.date_format, None, None
+        return None, r.tz or (parquet_zone(files, r.date_col) if files else "UTC"), None
+    tz_text = r.tz if not frame_given else None
+    if tz_text is not None and (r.date_format is not None or r.dayfirst is not None):
         raise CRMLabInputError(
             f"column {r.date_col!r} holds no zone-aware times, so tz={r.tz!r} cannot convert "
             "it. Fix: drop tz=, or store the dates as timestamps with a time zone (Parquet "
-            "keeps them)."
+            "keeps them) or as ISO text with UTC offsets (2024-03-31T10:00:00+08:00)."
         )
     fmt = r.date_format
     if fmt is None and r.dayfirst is not None:
@@ -337,7 +380,7 @@ def _date_reading(
             fmt = column_date_format(
                 first["d"], r.date_col, name="transactions", dayfirst=r.dayfirst
             )
-    return fmt, None
+    return fmt, None, tz_text
 
 
 def _wall_clock(frame: pd.DataFrame, date_col: str, tz: str | None) -> pd.DataFrame:
