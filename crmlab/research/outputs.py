@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -44,11 +43,7 @@ def score_customers(
     The engine runs the scoring join and writes the Parquet output
     (:meth:`crmlab.engines.Backend.write_scores`); small logs are sorted by customer id.
     """
-    path = out_dir / "customers.parquet"
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
+    path = out_dir / "customers.parquet"  # out_dir is the run's own new folder
     order = summary.counts.get("n_customers", 0) <= _SORTED_UP_TO
     summary.backend.write_scores(
         partial(score_batch, ctx=ctx), path, id_col=ctx.customer_col, order=order, rows=_BATCH
