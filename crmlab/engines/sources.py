@@ -226,14 +226,15 @@ def refuse_duplicate_columns(names: Sequence[str], where: str) -> None:
         )
 
 
-def probe_files(files: InputFiles) -> None:
+def probe_files(files: InputFiles) -> set[str]:
     """Refuse, with the file and the fix, inputs the engines would fail on with a traceback.
 
     Each local CSV file must be non-empty UTF-8 text (not compressed bytes under a ``.csv``
-    name) and each file's header must name every column once.
+    name) and each file's header must name every column once. Returns the column names seen.
     """
     import csv
 
+    seen: set[str] = set()
     for p in files.paths:
         if not isinstance(p, Path):
             continue
@@ -253,6 +254,7 @@ def probe_files(files: InputFiles) -> None:
                     f"{str(exc)[:120]}). Fix: write it again, or check the extension."
                 ) from None
             refuse_duplicate_columns(names, where)
+            seen.update(names)
             continue
         with open(p, "rb") as fh:
             magic = fh.read(4)
@@ -290,3 +292,5 @@ def probe_files(files: InputFiles) -> None:
         except csv.Error:
             names = next(csv.reader([first]))
         refuse_duplicate_columns([n.strip() for n in names], where)
+        seen.update(n.strip() for n in names)
+    return seen

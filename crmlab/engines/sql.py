@@ -34,6 +34,7 @@ __all__ = [
     "quote",
     "quote_table",
     "tx_sql",
+    "scores_view_sql",
     "literal",
     "date_sql",
     "offset_sql",
@@ -522,11 +523,37 @@ def clv_histogram_sql(width: float, bins: int = 40) -> str:
     )
 
 
-def top_customers_sql(id_col: str, n: int = 10) -> str:
-    """The ``n`` customers with the largest CLV (``id_col`` quoted as an identifier)."""
+#: Score columns the report's tables read from ``crm_scores``.
+SCORE_TABLE_COLUMNS = (
+    "frequency",
+    "revenue_cal",
+    "segment",
+    "p_alive",
+    "expected_purchases",
+    "clv",
+    "clv_low",
+    "clv_high",
+)
+
+
+def scores_view_sql(id_col: str, names: dict[str, str], relation: str) -> str:
+    """``crm_scores`` from the written scores: the id as ``crm_id``, scores by internal name.
+
+    ``names`` maps internal names to the written ones (``output_columns`` of ``model.json``),
+    so an id column named like a score never takes that score's place.
+    """
+    items = ", ".join(f"{quote(names.get(c, c))} AS {c}" for c in SCORE_TABLE_COLUMNS)
+    return f"SELECT {quote(id_col)} AS crm_id, {items} FROM {quote(relation)}"
+
+
+def top_customers_sql(id_col: str, n: int = 10, names: dict[str, str] | None = None) -> str:
+    """The ``n`` customers with the largest CLV, columns under their written names."""
+    names = names or {}
+    cols = ("frequency", "revenue_cal", "p_alive", "expected_purchases", "clv", "clv_low")
+    items = ", ".join(f"{c} AS {quote(names.get(c, c))}" for c in (*cols, "clv_high", "segment"))
     return (
-        f"SELECT {quote(id_col)}, frequency, revenue_cal, p_alive, expected_purchases, clv, "
-        f"clv_low, clv_high, segment FROM crm_scores ORDER BY clv DESC LIMIT {int(n)}"
+        f"SELECT crm_id AS {quote(id_col)}, {items} FROM crm_scores "
+        f"ORDER BY clv DESC LIMIT {int(n)}"
     )
 
 

@@ -268,17 +268,20 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
     """
     r = request
     files: InputFiles | None = None
+    file_col: str | None = None
     kind = input_kind(source, backend.has_tables())
     if kind == "files":
         files = resolve_files(source)
-        probe_files(files)
+        file_col = FILE_COL
+        while file_col in probe_files(files):  # the input's own column keeps its name
+            file_col = "_" + file_col
         if backend.dialect == "duckdb" and not isinstance(files.paths[0], Path):
             raise CRMLabInputError(
                 f"remote input {files.paths[0]!r} needs engine='spark' (--engine spark); DuckDB "
                 "and pandas read local files. Fix: use Spark, or copy the files here."
             )
         # ids keep their leading zeros; dates are parsed in SQL with one format, never sniffed
-        backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=FILE_COL)
+        backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=file_col)
     elif kind == "frame":
         backend.read_frame(_wall_clock(source, r.date_col, r.tz))
     else:
@@ -288,7 +291,7 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         refuse_duplicate_columns(backend.columns("crm_raw"), "the input")
     require_columns(backend.columns("crm_raw"), r.customer_col, r.date_col, r.amount_col, here)
     date_format, zone, tz_text = _date_reading(backend, r, files, kind == "frame")
-    file_col = FILE_COL if files else None
+    file_col = file_col if files else None
     id_mode = id_reading(backend, r.customer_col, r.normalize_ids)
     backend.view(
         "crm_tx",
