@@ -31,6 +31,7 @@ from crmlab.exercises.feedback import write_feedback, write_summary
 from crmlab.exercises.questions import Question, Status, questions_of
 from crmlab.exercises.sandbox import Limits, SandboxResult, run_submission
 from crmlab.runner import _cpu_count
+from crmlab.safety import neutralise
 
 __all__ = ["GradeRow", "grade", "neutralise", "question_ids", "questions_for"]
 
@@ -105,20 +106,6 @@ def _check_writable_dir(path: Path, what: str) -> None:
 # --------------------------------------------------------------------------------------------
 # rows
 # --------------------------------------------------------------------------------------------
-def neutralise(text: Any, limit: int = CSV_TEXT_LIMIT) -> str:
-    """Text safe for a spreadsheet cell: one line, cut to ``limit``, no leading formula sign.
-
-    A leading ``=``, ``+``, ``-``, ``@`` (or tab / carriage return) would make a spreadsheet
-    read the cell as a formula; such text gets a leading apostrophe.
-    """
-    line = " ".join(str(text).split())
-    if len(line) > limit:
-        line = line[: limit - 3] + "..."
-    if line[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        line = "'" + line
-    return line
-
-
 def _judge_run(
     questions: Sequence[Question], result: SandboxResult
 ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -61,14 +61,30 @@ def score_customers(
 
 
 def _write_csv(parquet: Path, csv: Path) -> None:
-    """Copy a Parquet file (or folder of parts) to CSV batch by batch."""
+    """Copy a Parquet file (or folder of parts) to CSV batch by batch.
+
+    Text cells starting like a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab, carriage
+    return) get a leading apostrophe (:mod:`crmlab.safety`); ``customers.parquet`` keeps the
+    ids as they are.
+    """
+    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as ds
 
+    from crmlab.safety import spreadsheet_safe_column
+
     data = ds.dataset(str(parquet), format="parquet")
+    text = [
+        i
+        for i, f in enumerate(data.schema)
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
     with pacsv.CSVWriter(str(csv), data.schema) as writer:
         for batch in data.to_batches():
-            writer.write_batch(batch)
+            columns = [
+                spreadsheet_safe_column(c) if i in text else c for i, c in enumerate(batch.columns)
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=data.schema))
 
 
 def _post_tables(path: Path, id_col: str, names: dict[str, str]) -> dict:
