@@ -29,6 +29,8 @@ from sqlglot import exp
 from sqlglot.dialects.spark import Spark
 from sqlglot.time import format_time
 
+from crmlab.dates import OFFSET_RE
+
 __all__ = [
     "compile_sql",
     "quote",
@@ -100,11 +102,6 @@ def compile_sql(sql: str, dialect: str = "duckdb") -> str:
 def literal(text: str) -> str:
     """A text as a quoted SQL string literal (quotes doubled by SQLGlot)."""
     return exp.Literal.string(str(text)).sql("duckdb")
-
-
-#: A text date with a UTC offset: group 1 is the wall-clock time as written, group 4 the offset
-#: (``Z``, ``+08``, ``+0800`` or ``+08:00``). Dates without a time never match (``2024-03-14``).
-OFFSET_RE = r"^(.*[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?) ?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 def offset_sql(text: str) -> str:

@@ -283,6 +283,7 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         # ids keep their leading zeros; dates are parsed in SQL with one format, never sniffed
         backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=file_col)
     elif kind == "frame":
+        refuse_duplicate_columns([str(c) for c in source.columns], "the input")
         backend.read_frame(_wall_clock(source, r.date_col, r.tz))
     else:
         backend.read_table(source)
