@@ -68,6 +68,7 @@ class DuckDBBackend(Backend):
             if threads:
                 connection.execute(f"SET threads = {int(threads)}")
         self.con = connection
+        self._links: Path | None = None
 
     @classmethod
     def open(
@@ -104,7 +105,7 @@ class DuckDBBackend(Backend):
 
     def links(self) -> Path:
         """A folder of this backend for links to inputs whose names look like patterns."""
-        if getattr(self, "_links", None) is None:
+        if self._links is None:
             self._links = Path(tempfile.mkdtemp(prefix="crmlab-inputs-"))
         return self._links
 
@@ -170,7 +171,7 @@ class DuckDBBackend(Backend):
         """Close the connection if this backend opened it; remove its links to inputs."""
         if self.own_connection:
             self.con.close()
-        if getattr(self, "_links", None) is not None:
+        if self._links is not None:
             import shutil
 
             shutil.rmtree(self._links, ignore_errors=True)

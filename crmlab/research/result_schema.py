@@ -85,7 +85,8 @@ def _get(info: dict, key: str, kind: type | tuple, path: Path, where: str = "") 
         raise _fail(path, full, "is missing")
     value = info[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
-        name = getattr(kind, "__name__", None) or " or ".join(k.__name__ for k in kind)
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        name = " or ".join(k.__name__ for k in kinds)
         raise _fail(path, full, f"must be {name}, got {type(value).__name__}")
     return value
 
