@@ -366,3 +366,45 @@ def test_horizon_months_is_bounded(tmp_path, orders, capsys, months):
          "--out", str(tmp_path / "o"), "--horizon-months", months], capsys)  # fmt: skip
     assert code == 2
     _bad(err, "--horizon-months", "240")
+
+
+# -- 9. crmlab book: failed or unexecuted copies, a file as --out -----------------------------------
+def test_book_reexecutes_failed_copies_and_refuses_sources_and_files(tmp_path, capsys, monkeypatch):
+    import os
+
+    import nbformat
+
+    import crmlab.runner
+    from crmlab.book.site import build_book, ensure_executed, find_lessons
+
+    src, done = tmp_path / "notebooks", tmp_path / "done"
+    src.mkdir()
+    done.mkdir()
+    source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nbformat.write(source, src / "01_a.ipynb")
+    lessons = find_lessons(src, executed_dir=done, exercises_dir=tmp_path)
+    later = (lessons[0].source.stat().st_mtime + 10,) * 2
+    failed = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    failed.cells[0].execution_count = 1
+    failed.cells[0].outputs = [
+        nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="", traceback=[])
+    ]
+    ok = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=1)])
+    ran = []
+    monkeypatch.setattr(
+        crmlab.runner, "run_notebooks", lambda paths, *a, **k: ran.append(paths) or []
+    )
+    for copy_, stale in ((failed, True), (source, True), (ok, False)):
+        nbformat.write(copy_, lessons[0].executed)
+        os.utime(lessons[0].executed, later)
+        assert (ensure_executed(lessons, progress=False) == lessons) is stale
+    assert len(ran) == 2
+    with pytest.raises(CRMLabInputError, match="lesson sources"):
+        build_book(tmp_path / "site", notebooks_dir=src, executed_dir=src,
+                   exercises_dir=tmp_path, progress=False)  # fmt: skip
+    (tmp_path / "file.txt").write_text("mine")
+    with pytest.raises(CRMLabInputError, match="is a file"):
+        build_book(tmp_path / "file.txt", notebooks_dir=src, executed_dir=done, progress=False)
+    assert (tmp_path / "file.txt").read_text() == "mine"
+    assert main(["book", "--out", str(tmp_path / "file.txt"), str(src / "01_a.ipynb")]) == 2
+    assert "is a file" in capsys.readouterr().err
