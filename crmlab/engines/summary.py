@@ -291,7 +291,10 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
     if kind != "files":
         refuse_duplicate_columns(backend.columns("crm_raw"), "the input")
     require_columns(backend.columns("crm_raw"), r.customer_col, r.date_col, r.amount_col, here)
-    date_format, zone, tz_text = _date_reading(backend, r, files, kind == "frame")
+    converted = kind == "frame" and isinstance(
+        source[r.date_col].dtype if r.date_col in source.columns else None, pd.DatetimeTZDtype
+    )  # a frame's zone-aware column reached the engine as wall-clock time already
+    date_format, zone, tz_text = _date_reading(backend, r, files, converted)
     file_col = file_col if files else None
     id_mode = id_reading(backend, r.customer_col, r.normalize_ids)
     backend.view(
@@ -352,22 +355,22 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
 
 
 def _date_reading(
-    backend: Backend, r: SummaryRequest, files: InputFiles | None, frame_given: bool
+    backend: Backend, r: SummaryRequest, files: InputFiles | None, converted: bool
 ) -> tuple[str | None, str | None, str | None]:
     """The strftime format text dates are read with, the zone instants are read in, and ``tz``.
 
     As :func:`crmlab.dates.as_datetime_column`: one format for the column (``date_format``, or
     derived from one date, the smallest text, and ``dayfirst``); instants on the wall clock of
     ``tz``, else of their own zone (a Parquet column's, from its schema), else UTC; text with
-    UTC offsets on the wall clock as written, or of ``tz`` when given (the third value). A
-    pandas frame's zone-aware column was converted to wall-clock time (in ``tz``) before it
-    reached the engine.
+    UTC offsets on the wall clock as written, or of ``tz`` when given (the third value).
+    ``converted``: a pandas frame's zone-aware column was converted to wall-clock time (in
+    ``tz``) before it reached the engine.
     """
     if backend.holds_instants("crm_raw", r.date_col):
         if r.date_format is not None:
             return r.date_format, None, None
         return None, r.tz or (parquet_zone(files, r.date_col) if files else "UTC"), None
-    tz_text = r.tz if not frame_given else None
+    tz_text = r.tz if not converted else None
     if tz_text is not None and (r.date_format is not None or r.dayfirst is not None):
         raise CRMLabInputError(
             f"column {r.date_col!r} holds no zone-aware times, so tz={r.tz!r} cannot convert "
