@@ -120,7 +120,8 @@ class SparkBackend(Backend):
         if files.format == "parquet":
             df = reader.option("mergeSchema", "true").parquet(*paths)
         else:
-            df = reader.option("header", "true").csv(paths)
+            # RFC 4180 quoting, as DuckDB and pandas read it: "" inside quotes is one "
+            df = reader.option("header", "true").option("escape", '"').csv(paths)
         df.withColumn(file_col, input_file_name()).createOrReplaceTempView("crm_raw")
 
     def read_frame(self, frame: pd.DataFrame) -> None:
