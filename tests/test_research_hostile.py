@@ -346,6 +346,14 @@ def test_load_result_refuses_what_is_not_a_result(tmp_path, saved, text):
         (b"", "empty (0 bytes)"),
         ("kundennr,bestelldatum,umsatz_eur\nJos\xe9,01.01.2024,1\n".encode("latin-1"), "UTF-8"),
         (gzip.compress(b"kundennr,bestelldatum,umsatz_eur\nA,01.01.2024,1\n"), "gzip bytes"),
+        (  # the first bad byte beyond what the probe reads: the engine's error, made clear
+            (
+                "kundennr,bestelldatum,umsatz_eur\n"
+                + "".join(f"K{i},01.01.2024,1\n" for i in range(8000))
+                + "Jos\xe9,01.01.2024,1\n"
+            ).encode("latin-1"),
+            "UTF-8",
+        ),
     ],
 )
 def test_unreadable_csv_files_exit_2(tmp_path, capsys, content, words):

@@ -140,6 +140,15 @@ def _read(source: Any, customer_col: str) -> pd.DataFrame:
     probe_files(files)
     if files.format == "parquet":
         return pd.concat([pd.read_parquet(p) for p in files.paths], ignore_index=True)
-    return pd.concat(
-        [pd.read_csv(p, dtype={customer_col: str}) for p in files.paths], ignore_index=True
-    )
+    frames = []
+    for p in files.paths:
+        try:
+            frames.append(pd.read_csv(p, dtype={customer_col: str}))
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise CRMLabInputError(
+                f"input file {str(p)!r} cannot be read as CSV text ({type(exc).__name__}: "
+                f"{str(exc)[:160]}). Fix: save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 "
+                "old.csv > new.csv) with one header line and the same number of fields on "
+                "every line."
+            ) from None
+    return pd.concat(frames, ignore_index=True)

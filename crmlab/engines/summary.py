@@ -9,7 +9,8 @@ whole table when it fits in memory. :func:`crmlab.engines.summarize` picks the b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -281,7 +282,8 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
                 "and pandas read local files. Fix: use Spark, or copy the files here."
             )
         # ids keep their leading zeros; dates are parsed in SQL with one format, never sniffed
-        backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=file_col)
+        with _unreadable_csv(where(files)):
+            backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=file_col)
     elif kind == "frame":
         refuse_duplicate_columns([str(c) for c in source.columns], "the input")
         backend.read_frame(_wall_clock(source, r.date_col, r.tz))
@@ -310,7 +312,7 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
             id_mode=id_mode,
         ),
     )
-    checks = backend.frame(q.checks_sql()).iloc[0]
+    checks = _first_scan(backend, here)
     raise_for_checks(
         checks,
         lambda problem: backend.frame(q.example_sql(problem)).iloc[0],
@@ -352,6 +354,28 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         **id_counts,
     }
     return TransactionSummary.of(backend, r, first_day, cal, obs, counts)
+
+
+def _first_scan(backend: Backend, here: str) -> pd.Series:
+    """The checks' counts: the first query that reads every row, so unreadable text fails here."""
+    with _unreadable_csv(here):
+        return backend.frame(q.checks_sql()).iloc[0]
+
+
+@contextmanager
+def _unreadable_csv(here: str) -> Iterator[None]:
+    """Turn an engine's error on text that is not UTF-8 CSV into one clear message."""
+    try:
+        yield
+    except Exception as exc:  # DuckDB and Spark raise their own error types
+        text = " ".join(str(exc).split())
+        if "utf-8" not in text.lower() and "CSV Error" not in text:
+            raise
+        raise CRMLabInputError(
+            f"{here}the input cannot be read as CSV text ({text[:240]}). Fix: save it as UTF-8 "
+            "(e.g. iconv -f latin1 -t utf-8 old.csv > new.csv) with one header line and the "
+            "same number of fields on every line."
+        ) from None
 
 
 def _date_reading(

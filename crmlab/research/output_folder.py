@@ -21,10 +21,12 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from crmlab.engines.sources import resolve_files
 from crmlab.errors import CRMLabInputError
 
-__all__ = ["MANIFEST", "OutputFolder", "written_files"]
+__all__ = ["MANIFEST", "OutputFolder", "written_files", "local_inputs"]
 
 #: The file naming everything crmlab wrote into an output folder (paths relative to it).
 MANIFEST = "crmlab-manifest.json"
@@ -178,3 +180,16 @@ class OutputFolder:
         if self.work is not None:
             shutil.rmtree(self.work, ignore_errors=True)
             self.work = None
+
+
+def local_inputs(source: Any) -> list[Path]:
+    """The local files and folders a source names (for the output folder's checks)."""
+    if not isinstance(source, str | Path | list | tuple):
+        return []
+    items = [source] if isinstance(source, str | Path) else list(source)
+    paths = [Path(str(i)) for i in items if "://" not in str(i) and Path(str(i)).exists()]
+    try:
+        files = resolve_files(source)
+    except CRMLabInputError:
+        return paths
+    return paths + [p for p in files.paths if isinstance(p, Path)]

@@ -36,7 +36,7 @@ from crmlab.engines.registry import summarize
 from crmlab.engines.summary import TransactionSummary
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
-from crmlab.research.output_folder import OutputFolder
+from crmlab.research.output_folder import OutputFolder, local_inputs
 from crmlab.research.outputs import load_result, score_customers, write_outputs
 from crmlab.research.result import MAX_HORIZON_MONTHS, MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
@@ -211,7 +211,7 @@ def analyze(
     report = (out is not None) if report is None else report
     if out is None:
         out = tempfile.mkdtemp(prefix="crmlab-analyze-")
-    folder = OutputFolder(out, inputs=_local_inputs(source), overwrite=overwrite)
+    folder = OutputFolder(out, inputs=local_inputs(source), overwrite=overwrite)
     folder.check()
     out_dir = folder.open()
     try:
@@ -236,6 +236,8 @@ def analyze(
         )
         counts = dict(summary.counts)
         progress("summary", f"{counts['n_rows']:,} orders, {counts['n_customers']:,} customers")
+        if counts.get("ids_merged"):
+            progress("ids", f"{counts['ids_merged']:,} spellings merged into other ids")
         patterns = find_patterns(summary, counts)
         progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
         fits = fit_models(summary, patterns, model, counts)
@@ -318,21 +320,6 @@ def analyze(
         result.report_path = final / result.report_path.name
     progress("done", str(result.report_path or final))
     return result
-
-
-def _local_inputs(source: Any) -> list[Path]:
-    """The local files and folders a source names (for the output folder's checks)."""
-    if not isinstance(source, str | Path | list | tuple):
-        return []
-    items = [source] if isinstance(source, str | Path) else list(source)
-    paths = [Path(str(i)) for i in items if "://" not in str(i) and Path(str(i)).exists()]
-    try:
-        from crmlab.engines.sources import resolve_files
-
-        files = resolve_files(source)
-    except CRMLabInputError:
-        return paths
-    return paths + [p for p in files.paths if isinstance(p, Path)]
 
 
 #: Pattern-score columns the scoring join reads (keys, then per-pattern scores).
