@@ -207,6 +207,14 @@ def test_an_existing_path_is_read_as_that_file_whatever_it_holds(tmp_path, order
     assert r.info["counts"]["n_rows"] == len(orders)
 
 
+def test_help_says_how_to_pass_a_literal_name_that_looks_like_a_pattern(capsys):
+    with pytest.raises(SystemExit):
+        main(["analyze", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "A path that exists is read as that file" in text and "[[]" in text
+    assert "--overwrite" in text and "--normalize-ids" in text and "240" in text
+
+
 # -- 4. one customer, one id ---------------------------------------------------------------------
 def _ids_log(ids):
     days = [f"2024-01-{d:02d}" for d in range(1, len(ids) + 1)]
