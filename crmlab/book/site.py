@@ -449,8 +449,6 @@ def build_book(
     BookReport
         Where the site is, its pages, lessons, build time and Sphinx's warnings.
     """
-    from sphinx.application import Sphinx
-
     start = time.monotonic()
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
@@ -478,6 +476,7 @@ def build_book(
                 "make lessons), or leave --executed out."
             )
     executed = ensure_executed(lessons, jobs=jobs, progress=progress)
+    from sphinx.application import Sphinx  # after the checks: a refusal is quick
 
     with tempfile.TemporaryDirectory(prefix="crmlab-book-") as tmp:
         src = Path(tmp) / "src"
