@@ -139,6 +139,8 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _book(args: argparse.Namespace) -> int:
+    from crmlab.errors import CRMLabInputError
+
     try:
         from crmlab.book.site import build_book
     except ImportError as exc:  # sphinx, myst-nb or furo missing
@@ -154,6 +156,9 @@ def _book(args: argparse.Namespace) -> int:
             only=args.notebooks or None,
             jobs=args.jobs,
         )
+    except CRMLabInputError as exc:
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, FileExistsError, RuntimeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -94,6 +94,9 @@ def as_datetime_column(
 
 
 _ISO = "ISO8601"
+#: A text date with a UTC offset: group 1 is the wall-clock time as written, group 4 the offset
+#: (``Z``, ``+08``, ``+0800`` or ``+08:00``). Dates without a time never match (``2024-03-14``).
+OFFSET_RE = r"^(.*[0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?) ?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
 
 def column_date_format(
@@ -169,6 +172,19 @@ def _parse_dates(obj: pd.Series, fmt: str | None, column: str, name: str, tz) ->
     """Parse each distinct value once with one format; refuse misfits and mixed time zones."""
     codes, uniques = pd.factorize(obj)
     uniq = pd.Index(uniques, dtype=object)
+    if fmt == _ISO and len(uniq):  # text with and without UTC offsets: a day is unknown
+        offset = np.asarray(uniq.astype(str).str.match(OFFSET_RE), dtype=bool)
+        mixed = np.where(codes >= 0, offset[codes] != offset[0], False)
+        report_bad_rows(
+            mixed,
+            obj,
+            column=column,
+            name=name,
+            problem="have no UTC offset while other rows have one"
+            if offset[0]
+            else "have a UTC offset while other rows have none",
+            fix="give every date the same kind: all with an offset or all without",
+        )
     if fmt is None:  # date / datetime / Timestamp objects
         stamps = [pd.Timestamp(v) for v in uniq]
         if len({str(t.tz) for t in stamps}) == 1:

@@ -29,7 +29,7 @@ LAYERS: dict[str, set[str]] = {
     # foundations: imported by everyone, import (almost) nothing
     "errors": set(),
     "glossary": set(),
-    "validation": {"errors"},  # with crmlab.dates: reading columns, numbers and dates
+    "validation": {"errors"},  # with crmlab.dates and crmlab.safety: columns, dates, CSV cells
     "inference": {"errors", "validation"},
     # data in: real files and seeded generators; no analysis module
     "datasets": {"errors", "validation"},
@@ -77,7 +77,7 @@ def layer_of(module: str) -> str:
         return "analysis"
     if head in ENGINES:
         return "engines"
-    if head == "dates":
+    if head in ("dates", "safety"):
         return "validation"
     if head in TOOLING:
         return "tooling"

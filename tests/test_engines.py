@@ -178,6 +178,53 @@ def test_duckdb_agrees_with_rfm_summary_on_random_logs(connection, case):
     assert duck.counts["customers_first_after_calibration"] == len(set(tx["c"])) - len(ref)
 
 
+_OFFSETS = ["+08:00", "-05:00", "Z", "+0530", "+14:00", "-11:00", "+00:00"]
+
+
+@st.composite
+def offset_logs(draw):
+    """Text dates with UTC offsets, times near midnight; one offset, or several and a zone."""
+    n = draw(st.integers(1, 25))
+    customers = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=n, max_size=n))
+    days = draw(st.lists(st.integers(0, 6), min_size=n, max_size=n))
+    clock = draw(
+        st.lists(
+            st.sampled_from(["00:00:00", "00:00:01", "00:30", "12:00", "23:30:00", "23:59:59"]),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    mixed = draw(st.booleans())
+    pool = st.sampled_from(_OFFSETS)
+    offsets = draw(st.lists(pool, min_size=n, max_size=n)) if mixed else [draw(pool)] * n
+    dates = [
+        f"{np.datetime64('2024-02-27') + d}T{t}{o}"
+        for d, t, o in zip(days, clock, offsets, strict=True)
+    ]
+    tz = draw(st.sampled_from(["Asia/Shanghai", "America/New_York", "UTC"])) if mixed else None
+    tx = pd.DataFrame({"c": customers, "d": dates, "a": [1.0] * n})
+    same = {"Z": "+00:00", "+0530": "+05:30"}
+    return tx, tz, len({same.get(o, o) for o in offsets})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=offset_logs())
+def test_engines_count_the_written_local_day_of_offset_text(case):
+    """Offsets and times near midnight: DuckDB, pandas and rfm_summary count the same days.
+
+    One offset: the day as written; several: refused without ``tz``, converted with it.
+    """
+    tx, tz, n_offsets = case
+    opts = {"customer_col": "c", "date_col": "d", "amount_col": "a", "time_unit": "D", "tz": tz}
+    ref = rfm_summary(tx, **opts)
+    for engine in ("duckdb", "pandas"):
+        assert_same(summarize(tx, engine=engine, **opts).frame()[ref.columns], ref)
+    if n_offsets > 1:
+        for engine in ("duckdb", "pandas"):
+            with pytest.raises(CRMLabInputError, match="offset|zone"):
+                summarize(tx, engine=engine, **{**opts, "tz": None})
+
+
 def test_duckdb_table_name_and_relation_sources():
     import duckdb
 

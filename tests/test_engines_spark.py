@@ -151,3 +151,29 @@ def test_spark_streams_arrow_batches_and_writes_parquet_like_duckdb(spark, cdnow
     sp.backend.write_parquet(sql, tmp_path / "spark.parquet")
     written = pd.read_parquet(tmp_path / "spark.parquet").sort_values("customer", ignore_index=True)
     pd.testing.assert_frame_equal(written, ref, check_dtype=False)
+
+
+def test_spark_reads_hostile_names_offsets_and_ids_like_duckdb(spark, tmp_path):
+    """Issue #21 on Spark: an injection column name, a file name that looks like a pattern,
+    text dates with one UTC offset near midnight, ids that differ by spaces / '.0' / case."""
+    from crmlab.errors import CRMLabInputError
+
+    name = """frequency" FROM c; COPY (SELECT 'x') TO 'pwned.txt'; SELECT "frequency"""
+    dates = ["2023-07-14T00:30:00+08:00", "2023-07-14T23:30:00+08:00", "2023-07-16T00:10+08:00"]
+    tx = pd.DataFrame({name: ["a", "a", "b"], "d": dates, "x": [1.0, 2.0, 3.0]})
+    path = tmp_path / "sales [2023].csv"
+    tx.to_csv(path, index=False)
+    tx.head(1).to_csv(tmp_path / "sales 2.csv", index=False)  # what the pattern would match
+    opts = {"customer_col": name, "date_col": "d", "amount_col": "x", "time_unit": "D"}
+    ref = summarize(path, **opts).frame()
+    assert ref.loc["a", "frequency"] == 0 and ref.loc["a", "T"] == 2  # 14 and 16 July as written
+    assert_same(summarize(path, engine="spark", spark=spark, **opts).frame(), ref)
+    ids = tx.assign(**{name: ["17850", "17850.0", "K1"]})
+    ids.to_csv(tmp_path / "ids.csv", index=False)
+    with pytest.raises(CRMLabInputError, match="more than one way"):
+        summarize(tmp_path / "ids.csv", engine="spark", spark=spark, **opts)
+    merged = summarize(
+        tmp_path / "ids.csv", engine="spark", spark=spark, normalize_ids=True, **opts
+    ).frame()
+    assert sorted(merged.index) == ["17850", "K1"]
+    assert not list(tmp_path.rglob("pwned.txt"))

@@ -56,12 +56,13 @@ def test_command_on_cdnow(tmp_path, cdnow_master, capsys):
     path = tmp_path / "cdnow.parquet"
     cdnow_master.to_parquet(path)
     argv = ["analyze", str(path), "--customer-col", "customer_id", "--date-col", "date"]
-    argv += ["--amount-col", "amount", "--calibration-end", "1997-09-30", "--out", str(tmp_path)]
+    out = tmp_path / "out"  # not the folder holding the input (refused)
+    argv += ["--amount-col", "amount", "--calibration-end", "1997-09-30", "--out", str(out)]
     assert main([*argv, "--no-report", "--quiet"]) == 0
-    info = json.loads((tmp_path / "model.json").read_text())
+    info = json.loads((out / "model.json").read_text())
     assert info["counts"]["n_customers"] == 23_570 and info["counts"]["repeaters"] == 9_451
     assert info["models"]["bgnbd"]["params"]["r"] == pytest.approx(0.2516, abs=5e-4)
-    assert len(pd.read_parquet(tmp_path / "customers.parquet")) == 23_570
+    assert len(pd.read_parquet(out / "customers.parquet")) == 23_570
 
 
 @pytest.mark.parametrize(

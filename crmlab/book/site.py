@@ -135,7 +135,8 @@ def ensure_executed(
 ) -> list[Lesson]:
     """Execute the lessons whose executed copy is missing or older than the notebook.
 
-    Fresh copies (from ``make lessons``) are reused. Kernels run with the inline backend, so the
+    Fresh copies (from ``make lessons``) are reused; a copy whose last execution failed, or
+    that holds no outputs, is executed again. Kernels run with the inline backend, so the
     figures are kept. Raises RuntimeError naming every lesson that fails.
 
     Returns
@@ -151,6 +152,7 @@ def ensure_executed(
         for lesson in lessons
         if not lesson.executed.is_file()
         or lesson.executed.stat().st_mtime < lesson.source.stat().st_mtime
+        or _failed_or_unexecuted(lesson.executed)
     ]
     by_dir: dict[Path, list[Lesson]] = {}
     for lesson in stale:
@@ -169,6 +171,20 @@ def ensure_executed(
     if failed:
         raise RuntimeError("lessons failed, so the book was not built:\n  " + "\n  ".join(failed))
     return stale
+
+
+def _failed_or_unexecuted(path: Path) -> bool:
+    """Whether an executed copy holds an error, or code cells that never ran."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable copy is simply executed again
+        return True
+    if nb.metadata.get("papermill", {}).get("exception"):
+        return True
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    if any(o.get("output_type") == "error" for c in code for o in c.get("outputs", [])):
+        return True
+    return bool(code) and all(c.get("execution_count") is None for c in code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -406,10 +422,13 @@ def build_book(
     BookReport
         Where the site is, its pages, lessons, build time and Sphinx's warnings.
     """
-    from sphinx.application import Sphinx
-
     start = time.monotonic()
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CRMLabInputError(
+            f"--out {str(out)!r} is a file, not a folder. Fix: name a folder for the site "
+            "(new, or an earlier book build)."
+        )
     # Replace an earlier build (or a folder holding only review screenshots), nothing else.
     if out.exists() and not (out / ".buildinfo").exists():
         other = [p.name for p in out.iterdir() if not p.match("screenshot-*.png")]
@@ -421,7 +440,16 @@ def build_book(
     lessons = find_lessons(
         notebooks_dir, executed_dir=executed_dir, exercises_dir=exercises_dir, only=only
     )
+    for lesson in lessons:
+        if lesson.executed.resolve() == lesson.source.resolve():
+            raise CRMLabInputError(
+                f"--executed {str(lesson.executed.parent)!r} is the folder of the lesson sources, "
+                "which are stored without outputs, so the pages would have no tables or "
+                "figures. Fix: pass the folder of executed copies (build/lessons, written by "
+                "make lessons), or leave --executed out."
+            )
     executed = ensure_executed(lessons, jobs=jobs, progress=progress)
+    from sphinx.application import Sphinx  # after the checks: a refusal is quick
 
     with tempfile.TemporaryDirectory(prefix="crmlab-book-") as tmp:
         src = Path(tmp) / "src"

@@ -104,6 +104,13 @@ class Backend(ABC):
     def holds_instants(self, name: str, column: str) -> bool:
         """Whether ``column`` of ``name`` holds zone-aware instants rather than wall-clock times."""
 
+    def column_type(self, name: str, column: str) -> str:
+        """The SQL type of ``column`` of ``name``, upper case (``"DOUBLE"``, ``"VARCHAR"``)."""
+        from crmlab.engines.sql import quote
+
+        out = self.frame(f"SELECT TYPEOF({quote(column)}) AS t FROM {quote(name)} LIMIT 1")
+        return str(out["t"].iloc[0]).upper() if len(out) else ""
+
     # -- queries -------------------------------------------------------------------------------
     @abstractmethod
     def register(self, name: str, frame: Any) -> None:

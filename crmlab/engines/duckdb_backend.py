@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from crmlab.engines.sources import literal_paths
 from crmlab.engines.sql import quote, quote_table
 from crmlab.engines.summary import SQLBackend
 
@@ -67,6 +68,7 @@ class DuckDBBackend(SQLBackend):
             if threads:
                 connection.execute(f"SET threads = {int(threads)}")
         self.con = connection
+        self._links: Path | None = None
 
     @classmethod
     def open(
@@ -81,7 +83,7 @@ class DuckDBBackend(SQLBackend):
 
         ``text_columns`` are read as text from CSV files (ids keep their leading zeros).
         """
-        paths = [str(p) for p in files.paths]
+        paths = literal_paths(files, self.links())
         if files.format == "parquet":
             relation = self.con.sql(  # paths and column name bound as parameters
                 "SELECT * FROM read_parquet($paths, union_by_name = true, filename = $file_col)",
@@ -101,6 +103,12 @@ class DuckDBBackend(SQLBackend):
         """Expose a pandas frame as ``crm_raw``."""
         self.register("crm_raw", frame)
 
+    def links(self) -> Path:
+        """A folder of this backend for links to inputs whose names look like patterns."""
+        if self._links is None:
+            self._links = Path(tempfile.mkdtemp(prefix="crmlab-inputs-"))
+        return self._links
+
     def read_table(self, relation: Any) -> None:
         """Expose a DuckDB relation, or the name of a table or view, as ``crm_raw``."""
         if isinstance(relation, str):
@@ -110,10 +118,11 @@ class DuckDBBackend(SQLBackend):
 
     def read_parquet(self, name: str, path: str | Path) -> None:
         """Expose a Parquet file, or a folder of Parquet parts (as Spark writes), as ``name``."""
-        path = Path(path)
-        self.register(
-            name, self.con.read_parquet(str(path / "*.parquet") if path.is_dir() else str(path))
-        )
+        import pyarrow.dataset as ds
+
+        path = Path(path)  # read by Arrow: a name such as 'run*x' is not a pattern
+        parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        self.register(name, ds.dataset([str(p) for p in parts], format="parquet"))
 
     def has_tables(self) -> bool:
         """Whether names are looked up in the user's connection (one was given)."""
@@ -159,9 +168,14 @@ class DuckDBBackend(SQLBackend):
         return path
 
     def close(self) -> None:
-        """Close the connection if this backend opened it."""
+        """Close the connection if this backend opened it; remove its links to inputs."""
         if self.own_connection:
             self.con.close()
+        if self._links is not None:
+            import shutil
+
+            shutil.rmtree(self._links, ignore_errors=True)
+            self._links = None
 
 
 def _half_memory() -> str | None:

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.engines.checks import require_columns
+from crmlab.engines.checks import check_ids, id_reading, require_columns
 from crmlab.engines.duckdb_backend import DuckDBBackend
-from crmlab.engines.sources import resolve_files
+from crmlab.engines.sources import probe_files, refuse_duplicate_columns, resolve_files
+from crmlab.engines.sql import normalized_id_sql, quote
 from crmlab.engines.summary import (
     SUMMARY_COLUMNS,
     SummaryRequest,
@@ -49,7 +50,9 @@ class PandasBackend(DuckDBBackend):
         """Read ``source`` into pandas and summarise it with ``rfm_summary``, counting in days."""
         r = request
         raw = _read(source, r.customer_col)
+        refuse_duplicate_columns(list(raw.columns), "the input")
         require_columns(list(raw.columns), r.customer_col, r.date_col, r.amount_col, "")
+        raw, id_counts = self._ids(raw, r)
         log = validate_transactions(raw, allow_negative=r.allow_returns, **r.log_format())
         day = log.day.astype(np.int64)
         obs, cal = r.periods(int(day.min()), int(day.max()))
@@ -102,8 +105,26 @@ class PandasBackend(DuckDBBackend):
                 in_days.attrs["customers_first_after_calibration"]
             ),
             "negative_amount_rows": int((amount < 0).sum()),
+            **id_counts,
         }
         return TransactionSummary.of(self, r, int(day.min()), cal, obs, counts)
+
+    def _ids(self, raw: pd.DataFrame, r: SummaryRequest) -> tuple[pd.DataFrame, dict]:
+        """The ids checked (and read) as the SQL engines read them (:func:`check_ids`)."""
+        col = r.customer_col
+        self.register("crm_raw", raw[[col]])
+        mode = id_reading(self, col, r.normalize_ids)
+        counts = check_ids(self.frame, col, r.normalize_ids, mode, "")
+        if mode == "integer" and raw[col].notna().all():
+            raw = raw.assign(**{col: raw[col].astype(np.int64)})
+        elif mode == "normalize":
+            c = quote(col)
+            pairs = self.frame(
+                f"SELECT DISTINCT {c} AS raw, {normalized_id_sql(c)} AS id FROM crm_raw"
+            )
+            mapping = dict(zip(pairs["raw"], pairs["id"], strict=True))
+            raw = raw.assign(**{col: raw[col].map(mapping)})
+        return raw, counts
 
 
 def _read(source: Any, customer_col: str) -> pd.DataFrame:
@@ -116,8 +137,18 @@ def _read(source: Any, customer_col: str) -> pd.DataFrame:
             "table or engine='spark' for a Spark DataFrame."
         )
     files = resolve_files(source)
+    probe_files(files)
     if files.format == "parquet":
         return pd.concat([pd.read_parquet(p) for p in files.paths], ignore_index=True)
-    return pd.concat(
-        [pd.read_csv(p, dtype={customer_col: str}) for p in files.paths], ignore_index=True
-    )
+    frames = []
+    for p in files.paths:
+        try:
+            frames.append(pd.read_csv(p, dtype={customer_col: str}))
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise CRMLabInputError(
+                f"input file {str(p)!r} cannot be read as CSV text ({type(exc).__name__}: "
+                f"{str(exc)[:160]}). Fix: save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 "
+                "old.csv > new.csv) with one header line and the same number of fields on "
+                "every line."
+            ) from None
+    return pd.concat(frames, ignore_index=True)

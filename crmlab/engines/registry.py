@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmlab.engines.backend import Backend
+from crmlab.engines.checks import check_zone
 from crmlab.engines.duckdb_backend import DuckDBBackend
 from crmlab.engines.pandas_backend import PandasBackend
 from crmlab.engines.spark_backend import SparkBackend
@@ -71,6 +72,7 @@ def summarize(
     observation_end: Any = None,
     time_unit: str = "W",
     allow_returns: bool = False,
+    normalize_ids: bool = False,
     engine: str = "duckdb",
     connection: Any = None,
     spark: Any = None,
@@ -105,6 +107,9 @@ def summarize(
         Unit of ``recency`` and ``T``.
     allow_returns : bool
         Accept negative amounts (returns); by default they are an error.
+    normalize_ids : bool
+        Read ids that differ only by surrounding spaces, a trailing ``.0`` or letter case as
+        one customer (by default they are an error); counted in ``counts["ids_merged"]``.
     engine : str
         A name in :data:`ENGINES` ("duckdb", "spark", "pandas").
     connection : duckdb.DuckDBPyConnection, optional
@@ -125,9 +130,19 @@ def summarize(
         value and the fix.
     """
     time_unit_days(time_unit)  # an unknown unit is refused before anything is read
-    request = SummaryRequest(  # in the order of its fields
-        *(customer_col, date_col, amount_col, date_format, dayfirst, tz),
-        *(calibration_end, observation_end, time_unit, allow_returns),
+    check_zone(tz)
+    request = SummaryRequest(
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        tz=tz,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        time_unit=time_unit,
+        allow_returns=allow_returns,
+        normalize_ids=normalize_ids,
     )
     backend = open_backend(
         engine, source, connection=connection, spark=spark, spark_master=spark_master

@@ -15,7 +15,19 @@ from pathlib import Path
 
 from crmlab.errors import CRMLabInputError
 
-__all__ = ["InputFiles", "resolve_files", "file_manifest", "parquet_zone", "sha256_of"]
+__all__ = [
+    "InputFiles",
+    "resolve_files",
+    "file_manifest",
+    "parquet_zone",
+    "sha256_of",
+    "literal_paths",
+    "probe_files",
+    "refuse_duplicate_columns",
+]
+
+#: Characters DuckDB or Spark (Hadoop) read as a pattern or a separator in a path.
+_PATTERN_CHARS = frozenset("*?[]{}\\,:")
 
 _PARQUET = (".parquet", ".parq", ".pq")
 _CSV = (".csv", ".csv.gz", ".csv.zst", ".csv.bz2", ".txt", ".txt.gz", ".tsv", ".tsv.gz")
@@ -40,6 +52,11 @@ def _kind(path: Path) -> str | None:
 
 def resolve_files(source: str | Path | Sequence[str | Path]) -> InputFiles:
     """Expand paths, globs and folders into the list of CSV or Parquet files they name.
+
+    A path that exists is read as that file (or folder), whatever characters it holds
+    (``"sales [2023].csv"`` is that file); only an argument that is not an existing path is
+    expanded as a pattern. To match a literal ``*``, ``?`` or ``[`` in a pattern, wrap it in
+    brackets: ``"sales [[]2023].csv"``.
 
     Parameters
     ----------
@@ -146,3 +163,134 @@ def parquet_zone(files: InputFiles, column: str) -> str:
     if column not in schema.names:
         return "UTC"
     return getattr(schema.field(column).type, "tz", None) or "UTC"
+
+
+def literal_paths(files: InputFiles, folder: Path) -> list[str]:
+    """Paths an engine can read as they are: names holding pattern characters are linked.
+
+    DuckDB and Spark expand ``*``, ``?``, ``[...]`` and ``{...}`` in every path they are given,
+    so ``"sales [2023].csv"`` would read ``"sales 2.csv"``. Such a file is given to the engine
+    as a symbolic link in ``folder`` (same extension, pattern characters replaced by ``_``).
+    """
+    out = []
+    for i, p in enumerate(files.paths):
+        text = str(p)
+        if not isinstance(p, Path) or not (_PATTERN_CHARS & set(text)):
+            out.append(text)
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        name = "".join("_" if ch in _PATTERN_CHARS else ch for ch in p.name)
+        link = folder / f"{i:04d}_{name}"
+        if not link.exists():
+            link.symlink_to(p)
+        out.append(str(link))
+    return out
+
+
+#: Leading bytes of files that are not CSV text: (kind, the name's ending that fits, advice).
+_MAGIC = {
+    b"\x1f\x8b": ("gzip", ".gz", ".csv.gz"),
+    b"(\xb5/\xfd": ("zstd", ".zst", ".csv.zst"),
+    b"BZh": ("bzip2", ".bz2", ".csv.bz2"),
+    b"PK\x03\x04": ("zip", "\0", ".zip (unzip it)"),
+    b"PAR1": ("Parquet", "\0", ".parquet"),
+}
+
+
+def _csv_head(path: Path, size: int = 1 << 16) -> bytes:
+    """The first ``size`` bytes of a CSV file's text (decompressed when its name says so)."""
+    import bz2
+    import gzip
+
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        with gzip.open(path, "rb") as fh:
+            return fh.read(size)
+    if name.endswith(".bz2"):
+        with bz2.open(path, "rb") as fh:
+            return fh.read(size)
+    if name.endswith(".zst"):
+        return b""  # left to DuckDB
+    with open(path, "rb") as fh:
+        return fh.read(size)
+
+
+def refuse_duplicate_columns(names: Sequence[str], where: str) -> None:
+    """Refuse an input whose header names a column twice (which one would be read?)."""
+    seen: set[str] = set()
+    twice = [n for n in names if n in seen or seen.add(n)]  # type: ignore[func-returns-value]
+    if twice:
+        raise CRMLabInputError(
+            f"{where} names the column(s) {', '.join(map(repr, dict.fromkeys(twice)))} more "
+            "than once; crmlab would not know which one to read. Fix: rename one of them."
+        )
+
+
+def probe_files(files: InputFiles) -> set[str]:
+    """Refuse, with the file and the fix, inputs the engines would fail on with a traceback.
+
+    Each local CSV file must be non-empty UTF-8 text (not compressed bytes under a ``.csv``
+    name) and each file's header must name every column once. Returns the column names seen.
+    """
+    import csv
+
+    seen: set[str] = set()
+    for p in files.paths:
+        if not isinstance(p, Path):
+            continue
+        where = f"input file {str(p)!r}"
+        if p.stat().st_size == 0:
+            raise CRMLabInputError(
+                f"{where} is empty (0 bytes). Fix: export the orders again, or leave it out."
+            )
+        if files.format == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                names = pq.read_schema(p).names
+            except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
+                raise CRMLabInputError(
+                    f"{where} is not a readable Parquet file ({type(exc).__name__}: "
+                    f"{str(exc)[:120]}). Fix: write it again, or check the extension."
+                ) from None
+            refuse_duplicate_columns(names, where)
+            seen.update(names)
+            continue
+        with open(p, "rb") as fh:
+            magic = fh.read(4)
+        for sig, (kind, fits, ext) in _MAGIC.items():
+            if magic.startswith(sig) and not p.name.lower().endswith(fits):
+                raise CRMLabInputError(
+                    f"{where} holds {kind} bytes, not CSV text. Fix: name it with its real "
+                    f"extension {ext}, or decompress it first."
+                )
+        try:
+            head = _csv_head(p)
+        except OSError as exc:
+            raise CRMLabInputError(
+                f"{where} cannot be decompressed ({exc}). Fix: check the file, or its extension."
+            ) from None
+        if not head:
+            continue
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not a character cut at the end of the block
+                line = head[: exc.start].count(b"\n") + 1
+                raise CRMLabInputError(
+                    f"{where} is not UTF-8 text (byte 0x{head[exc.start]:02x} on line {line}; "
+                    "Latin-1 or Windows-1252?). Fix: save it as UTF-8, e.g. "
+                    "iconv -f latin1 -t utf-8 old.csv > new.csv."
+                ) from None
+            text = head[: exc.start].decode("utf-8")
+        first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+        if not first:
+            raise CRMLabInputError(f"{where} has no header line. Fix: export it with a header.")
+        try:
+            dialect = csv.Sniffer().sniff(first, delimiters=",;\t|")
+            names = next(csv.reader([first], dialect))
+        except csv.Error:
+            names = next(csv.reader([first]))
+        refuse_duplicate_columns([n.strip() for n in names], where)
+        seen.update(n.strip() for n in names)
+    return seen

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from crmlab.engines.backend import ScoreFunction
+from crmlab.engines.sources import literal_paths
 from crmlab.engines.sql import compile_sql
 from crmlab.engines.summary import SQLBackend
 from crmlab.errors import CRMLabInputError
@@ -94,6 +96,7 @@ class SparkBackend(SQLBackend):
     def __init__(self, session: Any = None, *, master: str | None = None) -> None:
         self.spark = session if session is not None else spark_session(master)
         self._cached: dict[str, Any] = {}
+        self._links: Path | None = None
 
     @classmethod
     def open(
@@ -111,12 +114,15 @@ class SparkBackend(SQLBackend):
         """Expose ``files`` as ``crm_raw`` (CSV columns are read as text and cast in SQL)."""
         from pyspark.sql.functions import input_file_name
 
-        paths = [str(p) for p in files.paths]
+        if self._links is None:
+            self._links = Path(tempfile.mkdtemp(prefix="crmlab-inputs-"))
+        paths = literal_paths(files, self._links)
         reader = self.spark.read
         if files.format == "parquet":
             df = reader.option("mergeSchema", "true").parquet(*paths)
         else:
-            df = reader.option("header", "true").csv(paths)
+            # RFC 4180 quoting, as DuckDB and pandas read it: "" inside quotes is one "
+            df = reader.option("header", "true").option("escape", '"').csv(paths)
         df.withColumn(file_col, input_file_name()).createOrReplaceTempView("crm_raw")
 
     def read_frame(self, frame: pd.DataFrame) -> None:
@@ -212,3 +218,8 @@ class SparkBackend(SQLBackend):
         for df in self._cached.values():
             df.unpersist()
         self._cached.clear()
+        if self._links is not None:
+            import shutil
+
+            shutil.rmtree(self._links, ignore_errors=True)
+            self._links = None

@@ -29,11 +29,22 @@ from sqlglot import exp
 from sqlglot.dialects.spark import Spark
 from sqlglot.time import format_time
 
+from crmlab.dates import OFFSET_RE
+
 __all__ = [
     "compile_sql",
     "quote",
     "quote_table",
     "tx_sql",
+    "scores_view_sql",
+    "literal",
+    "date_sql",
+    "offset_sql",
+    "id_key_sql",
+    "id_collisions_sql",
+    "normalized_id_sql",
+    "fractional_ids_sql",
+    "offset_examples_sql",
     "checks_sql",
     "example_sql",
     "DAYS_SQL",
@@ -88,6 +99,76 @@ def compile_sql(sql: str, dialect: str = "duckdb") -> str:
     return tree.sql(dialect="spark")
 
 
+def literal(text: str) -> str:
+    """A text as a quoted SQL string literal (quotes doubled by SQLGlot)."""
+    return exp.Literal.string(str(text)).sql("duckdb")
+
+
+def offset_sql(text: str) -> str:
+    """The UTC offset of a text date, normalised to ``+hhmm`` (empty text when it has none)."""
+    raw = f"REPLACE(REGEXP_EXTRACT({text}, {literal(OFFSET_RE)}, 4), ':', '')"
+    return (
+        f"CASE WHEN {raw} = 'Z' THEN '+0000' WHEN LENGTH({raw}) = 3 THEN {raw} || '00' "
+        f"ELSE {raw} END"
+    )
+
+
+def date_sql(
+    date_col: str, date_format: str | None, zone: str | None, tz: str | None = None
+) -> str:
+    """The expression giving the wall-clock timestamp of ``date_col`` (of ``crm_raw``).
+
+    - ``date_format``: text read with that one strftime format;
+    - ``zone``: the column holds instants (``TIMESTAMP WITH TIME ZONE``), read on the wall
+      clock of that zone, whatever the connection's ``TimeZone`` setting;
+    - ``tz`` (text): text with UTC offsets converted to the wall clock of ``tz``;
+    - otherwise text (or a timestamp) read on the wall clock as written: a UTC offset is
+      dropped, as :func:`crmlab.transactions.rfm_summary` reads one-zone text; mixed offsets
+      are refused by the checks (:data:`PROBLEMS`).
+    """
+    d = quote(date_col)
+    if date_format is not None:
+        return f"TRY_STRPTIME(CAST({d} AS VARCHAR), {literal(date_format)})"
+    if zone is not None:
+        return f"({d} AT TIME ZONE {literal(zone)})"
+    text = f"CAST({d} AS VARCHAR)"
+    if tz is not None:
+        return f"(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE {literal(tz)})"
+    wall = f"COALESCE(NULLIF(REGEXP_EXTRACT({text}, {literal(OFFSET_RE)}, 1), ''), {text})"
+    return f"TRY_CAST({wall} AS TIMESTAMP)"
+
+
+#: Text forms of one id: spaces trimmed and a trailing ``.0`` of a whole number dropped.
+def _stripped(value: str) -> str:
+    t = f"TRIM(CAST({value} AS VARCHAR))"
+    return (
+        f"CASE WHEN REGEXP_MATCHES({t}, '^[0-9]+[.]0+$') "
+        f"THEN REGEXP_EXTRACT({t}, '^([0-9]+)', 1) ELSE {t} END"
+    )
+
+
+def id_key_sql(value: str = "customer") -> str:
+    """The key two ids share when they differ only by spaces, a trailing ``.0`` or letter case."""
+    return f"LOWER({_stripped(value)})"
+
+
+def id_collisions_sql(customer_col: str) -> str:
+    """Keys of ``crm_raw`` written as more than one id: how many, and two examples of each."""
+    c = quote(customer_col)
+    return (
+        f"WITH k AS (SELECT {id_key_sql(c)} AS key, CAST({c} AS VARCHAR) AS id FROM crm_raw "
+        f"WHERE {c} IS NOT NULL GROUP BY 1, 2) "
+        "SELECT key, MIN(id) AS first, MAX(id) AS second, COUNT(*) AS n_ids, "
+        "COUNT(*) OVER () AS n_keys, SUM(COUNT(*)) OVER () AS n_ids_total FROM k GROUP BY key HAVING COUNT(*) > 1 "
+        "ORDER BY key LIMIT 2"
+    )
+
+
+def normalized_id_sql(value: str) -> str:
+    """One id per key (:func:`id_key_sql`): the smallest stripped form among its spellings."""
+    return f"MIN({_stripped(value)}) OVER (PARTITION BY {id_key_sql(value)})"
+
+
 def tx_sql(
     customer_col: str,
     date_col: str,
@@ -95,32 +176,35 @@ def tx_sql(
     date_format: str | None,
     file_col: str | None = None,
     zone: str | None = None,
+    *,
+    tz: str | None = None,
+    id_mode: str = "as_is",
 ) -> str:
     """Normalise ``crm_raw`` into ``crm_tx`` (customer, day, amount, raw text, source file).
 
-    ``zone``: the date column holds instants (``TIMESTAMP WITH TIME ZONE``); days are read on
-    the wall clock of that zone, as :func:`crmlab.transactions.rfm_summary` reads zone-aware
-    dates, whatever the connection's ``TimeZone`` setting.
+    Every column name is a quoted identifier and every text a quoted literal (SQLGlot).
+    ``zone`` / ``tz``: see :func:`date_sql`. ``id_mode``: ``"as_is"``, ``"integer"`` (a float
+    column of whole numbers read as integers) or ``"normalize"`` (ids that differ only by
+    spaces, a trailing ``.0`` or letter case read as one, :func:`normalized_id_sql`).
     """
     d = quote(date_col)
-    if date_format is not None:
-        fmt = date_format.replace("'", "''")
-        parsed = f"TRY_STRPTIME(CAST({d} AS VARCHAR), '{fmt}')"
-    elif zone is not None:
-        parsed = f"({d} AT TIME ZONE '{zone.replace(chr(39), chr(39) * 2)}')"
-    else:
-        parsed = f"TRY_CAST({d} AS TIMESTAMP)"
-    day = f"DATE_DIFF('day', {EPOCH}, CAST({parsed} AS DATE))"
+    day = f"DATE_DIFF('day', {EPOCH}, CAST({date_sql(date_col, date_format, zone, tz)} AS DATE))"
     if amount_col is None:
         amount, raw_amount = "CAST(0 AS DOUBLE)", "CAST(NULL AS VARCHAR)"
     else:
         a = quote(amount_col)
         amount, raw_amount = f"TRY_CAST({a} AS DOUBLE)", f"CAST({a} AS VARCHAR)"
     source = quote(file_col) if file_col else "CAST(NULL AS VARCHAR)"
+    customer = quote(customer_col)
+    if id_mode == "integer":
+        customer = f"CAST({customer} AS BIGINT)"
+    elif id_mode == "normalize":
+        customer = normalized_id_sql(customer)
+    offset = offset_sql(f"CAST({d} AS VARCHAR)") if date_format is None and zone is None else "''"
     return (
-        f"SELECT {quote(customer_col)} AS customer, {day} AS day, {amount} AS amount, "
+        f"SELECT {customer} AS customer, {day} AS day, {amount} AS amount, "
         f"CAST({d} AS VARCHAR) AS raw_date, {raw_amount} AS raw_amount, "
-        f"CAST({source} AS VARCHAR) AS source_file FROM crm_raw"
+        f"CAST({source} AS VARCHAR) AS source_file, {offset} AS raw_offset FROM crm_raw"
     )
 
 
@@ -143,7 +227,11 @@ SELECT
   COUNT(*) AS n_rows,
   {counts},
   MIN(day) AS first_day,
-  MAX(day) AS last_day
+  MAX(day) AS last_day,
+  COUNT(DISTINCT NULLIF(raw_offset, '')) AS n_offsets,
+  COUNT_IF(raw_offset <> '') AS n_with_offset,
+  MIN(NULLIF(raw_offset, '')) AS min_offset,
+  MAX(NULLIF(raw_offset, '')) AS max_offset
 FROM crm_tx
 """
 
@@ -154,6 +242,25 @@ def example_sql(problem: str) -> str:
     return (
         f"SELECT MIN({value}) AS example, MIN_BY(source_file, {value}) AS file "
         f"FROM crm_tx WHERE {cond}"
+    )
+
+
+def offset_examples_sql() -> str:
+    """Two dates with different UTC offsets, and one without (for the mixed-offset error)."""
+    return (
+        "SELECT MIN_BY(raw_date, raw_offset) FILTER (WHERE raw_offset <> '') AS first, "
+        "MAX_BY(raw_date, raw_offset) FILTER (WHERE raw_offset <> '') AS second, "
+        "MIN(raw_date) FILTER (WHERE raw_offset = '') AS naive, "
+        "MIN_BY(source_file, raw_offset) AS file FROM crm_tx WHERE day IS NOT NULL"
+    )
+
+
+def fractional_ids_sql(customer_col: str) -> str:
+    """Rows of a numeric id column that are not whole numbers, and the first of them."""
+    c = quote(customer_col)
+    return (
+        f"SELECT COUNT_IF({c} <> FLOOR({c})) AS n, MIN({c}) FILTER (WHERE {c} <> FLOOR({c})) "
+        f"AS example FROM crm_raw"
     )
 
 
@@ -413,11 +520,37 @@ def clv_histogram_sql(width: float, bins: int = 40) -> str:
     )
 
 
-def top_customers_sql(id_col: str, n: int = 10) -> str:
-    """The ``n`` customers with the largest CLV (``id_col`` quoted as an identifier)."""
+#: Score columns the report's tables read from ``crm_scores``.
+SCORE_TABLE_COLUMNS = (
+    "frequency",
+    "revenue_cal",
+    "segment",
+    "p_alive",
+    "expected_purchases",
+    "clv",
+    "clv_low",
+    "clv_high",
+)
+
+
+def scores_view_sql(id_col: str, names: dict[str, str], relation: str) -> str:
+    """``crm_scores`` from the written scores: the id as ``crm_id``, scores by internal name.
+
+    ``names`` maps internal names to the written ones (``output_columns`` of ``model.json``),
+    so an id column named like a score never takes that score's place.
+    """
+    items = ", ".join(f"{quote(names.get(c, c))} AS {c}" for c in SCORE_TABLE_COLUMNS)
+    return f"SELECT {quote(id_col)} AS crm_id, {items} FROM {quote(relation)}"
+
+
+def top_customers_sql(id_col: str, n: int = 10, names: dict[str, str] | None = None) -> str:
+    """The ``n`` customers with the largest CLV, columns under their written names."""
+    names = names or {}
+    cols = ("frequency", "revenue_cal", "p_alive", "expected_purchases", "clv", "clv_low")
+    items = ", ".join(f"{c} AS {quote(names.get(c, c))}" for c in (*cols, "clv_high", "segment"))
     return (
-        f"SELECT {quote(id_col)}, frequency, revenue_cal, p_alive, expected_purchases, clv, "
-        f"clv_low, clv_high, segment FROM crm_scores ORDER BY clv DESC LIMIT {int(n)}"
+        f"SELECT crm_id AS {quote(id_col)}, {items} FROM crm_scores "
+        f"ORDER BY clv DESC LIMIT {int(n)}"
     )
 
 

@@ -9,7 +9,8 @@ whole table when it fits in memory. :func:`crmlab.engines.summarize` picks the b
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,23 @@ import pandas as pd
 from crmlab.dates import column_date_format
 from crmlab.engines import sql as q
 from crmlab.engines.backend import Backend
-from crmlab.engines.checks import FILE_COL, file_phrase, raise_for_checks, require_columns, where
-from crmlab.engines.sources import InputFiles, parquet_zone, resolve_files
+from crmlab.engines.checks import (
+    FILE_COL,
+    check_ids,
+    file_phrase,
+    id_reading,
+    raise_for_checks,
+    raise_for_offsets,
+    require_columns,
+    where,
+)
+from crmlab.engines.sources import (
+    InputFiles,
+    parquet_zone,
+    probe_files,
+    refuse_duplicate_columns,
+    resolve_files,
+)
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import summary_period, time_unit_days
 
@@ -67,6 +83,9 @@ class SummaryRequest:
         Unit of ``recency`` and ``T``.
     allow_returns : bool
         Accept negative amounts.
+    normalize_ids : bool
+        Read ids that differ only by surrounding spaces, a trailing ``.0`` or letter case as
+        one customer (otherwise such ids are refused); either way counted in ``counts``.
     """
 
     customer_col: str
@@ -79,6 +98,7 @@ class SummaryRequest:
     observation_end: Any = None
     time_unit: str = "W"
     allow_returns: bool = False
+    normalize_ids: bool = False
 
     def log_format(self) -> dict[str, Any]:
         """The :class:`~crmlab.transactions.LogFormat` keywords of this request."""
@@ -262,28 +282,50 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
     """
     r = request
     files: InputFiles | None = None
+    file_col: str | None = None
     kind = input_kind(source, backend.has_tables())
     if kind == "files":
         files = resolve_files(source)
+        file_col = FILE_COL
+        while file_col in probe_files(files):  # the input's own column keeps its name
+            file_col = "_" + file_col
         if backend.dialect == "duckdb" and not isinstance(files.paths[0], Path):
             raise CRMLabInputError(
                 f"remote input {files.paths[0]!r} needs engine='spark' (--engine spark); DuckDB "
                 "and pandas read local files. Fix: use Spark, or copy the files here."
             )
         # ids keep their leading zeros; dates are parsed in SQL with one format, never sniffed
-        backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=FILE_COL)
+        with _unreadable_csv(where(files)):
+            backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=file_col)
     elif kind == "frame":
+        refuse_duplicate_columns([str(c) for c in source.columns], "the input")
         backend.read_frame(_wall_clock(source, r.date_col, r.tz))
     else:
         backend.read_table(source)
     here = where(files)
+    if kind != "files":
+        refuse_duplicate_columns(backend.columns("crm_raw"), "the input")
     require_columns(backend.columns("crm_raw"), r.customer_col, r.date_col, r.amount_col, here)
-    date_format, zone = _date_reading(backend, r, files, kind == "frame")
-    file_col = FILE_COL if files else None
+    converted = kind == "frame" and isinstance(
+        source[r.date_col].dtype if r.date_col in source.columns else None, pd.DatetimeTZDtype
+    )  # a frame's zone-aware column reached the engine as wall-clock time already
+    date_format, zone, tz_text = _date_reading(backend, r, files, converted)
+    file_col = file_col if files else None
+    id_mode = id_reading(backend, r.customer_col, r.normalize_ids)
     backend.view(
-        "crm_tx", q.tx_sql(r.customer_col, r.date_col, r.amount_col, date_format, file_col, zone)
+        "crm_tx",
+        q.tx_sql(
+            r.customer_col,
+            r.date_col,
+            r.amount_col,
+            date_format,
+            file_col,
+            zone,
+            tz=tz_text,
+            id_mode=id_mode,
+        ),
     )
-    checks = backend.frame(q.checks_sql()).iloc[0]
+    checks = _first_scan(backend, here)
     raise_for_checks(
         checks,
         lambda problem: backend.frame(q.example_sql(problem)).iloc[0],
@@ -293,6 +335,12 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         date_format,
         r.allow_returns,
         here,
+    )
+    raise_for_offsets(
+        checks, lambda: backend.frame(q.offset_examples_sql()).iloc[0], r.date_col, tz_text, here
+    )
+    id_counts = check_ids(
+        lambda sql: backend.frame(sql), r.customer_col, r.normalize_ids, id_mode, here
     )
     first_day, last_day = int(checks["first_day"]), int(checks["last_day"])
     obs, cal = r.periods(first_day, last_day)
@@ -316,29 +364,55 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         "merged_same_day_rows": int(totals["n_rows"]) - int(totals["n_purchase_days"]),
         "customers_first_after_calibration": int(totals["first_after"]),
         "negative_amount_rows": int(checks["n_negative_amount"]),
+        **id_counts,
     }
     return TransactionSummary.of(backend, r, first_day, cal, obs, counts)
 
 
+def _first_scan(backend: Backend, here: str) -> pd.Series:
+    """The checks' counts: the first query that reads every row, so unreadable text fails here."""
+    with _unreadable_csv(here):
+        return backend.frame(q.checks_sql()).iloc[0]
+
+
+@contextmanager
+def _unreadable_csv(here: str) -> Iterator[None]:
+    """Turn an engine's error on text that is not UTF-8 CSV into one clear message."""
+    try:
+        yield
+    except Exception as exc:  # DuckDB and Spark raise their own error types
+        text = " ".join(str(exc).split())
+        if "utf-8" not in text.lower() and "CSV Error" not in text:
+            raise
+        raise CRMLabInputError(
+            f"{here}the input cannot be read as CSV text ({text[:240]}). Fix: save it as UTF-8 "
+            "(e.g. iconv -f latin1 -t utf-8 old.csv > new.csv) with one header line and the "
+            "same number of fields on every line."
+        ) from None
+
+
 def _date_reading(
-    backend: Backend, r: SummaryRequest, files: InputFiles | None, frame_given: bool
-) -> tuple[str | None, str | None]:
-    """The strftime format text dates are read with, and the zone instants are read in.
+    backend: Backend, r: SummaryRequest, files: InputFiles | None, converted: bool
+) -> tuple[str | None, str | None, str | None]:
+    """The strftime format text dates are read with, the zone instants are read in, and ``tz``.
 
     As :func:`crmlab.dates.as_datetime_column`: one format for the column (``date_format``, or
-    derived from one date, the smallest text, and ``dayfirst``); instants on the wall clock of ``tz``, else
-    of their own zone (a Parquet column's, from its schema), else UTC. A pandas frame's
-    zone-aware column was converted to wall-clock time (in ``tz``) before it reached the engine.
+    derived from one date, the smallest text, and ``dayfirst``); instants on the wall clock of
+    ``tz``, else of their own zone (a Parquet column's, from its schema), else UTC; text with
+    UTC offsets on the wall clock as written, or of ``tz`` when given (the third value).
+    ``converted``: a pandas frame's zone-aware column was converted to wall-clock time (in
+    ``tz``) before it reached the engine.
     """
     if backend.holds_instants("crm_raw", r.date_col):
         if r.date_format is not None:
-            return r.date_format, None
-        return None, r.tz or (parquet_zone(files, r.date_col) if files else "UTC")
-    if r.tz is not None and not frame_given:
+            return r.date_format, None, None
+        return None, r.tz or (parquet_zone(files, r.date_col) if files else "UTC"), None
+    tz_text = r.tz if not converted else None
+    if tz_text is not None and (r.date_format is not None or r.dayfirst is not None):
         raise CRMLabInputError(
             f"column {r.date_col!r} holds no zone-aware times, so tz={r.tz!r} cannot convert "
             "it. Fix: drop tz=, or store the dates as timestamps with a time zone (Parquet "
-            "keeps them)."
+            "keeps them) or as ISO text with UTC offsets (2024-03-31T10:00:00+08:00)."
         )
     fmt = r.date_format
     if fmt is None and r.dayfirst is not None:
@@ -350,7 +424,7 @@ def _date_reading(
             fmt = column_date_format(
                 str(first["d"].iloc[0]), r.date_col, name="transactions", dayfirst=r.dayfirst
             )
-    return fmt, None
+    return fmt, None, tz_text
 
 
 def _wall_clock(frame: pd.DataFrame, date_col: str, tz: str | None) -> pd.DataFrame:

@@ -35,36 +35,20 @@ from pathlib import Path
 from typing import Any
 
 from crmlab.exercises.students import identify
+from crmlab.safety import neutralise
 
 __all__ = [
-    "CSV_TEXT_LIMIT",
     "LatePolicy",
     "Override",
     "atomic_write",
     "columns",
-    "neutralise",
     "read_gradebook",
     "read_overrides",
     "write_exports",
     "write_gradebook",
 ]
 
-CSV_TEXT_LIMIT = 200
 GradeRow = dict[str, Any]
-
-
-def neutralise(text: Any, limit: int = CSV_TEXT_LIMIT) -> str:
-    """Text safe for a spreadsheet cell: one line, cut to ``limit``, no leading formula sign.
-
-    A leading ``=``, ``+``, ``-``, ``@`` (or tab / carriage return) would make a spreadsheet
-    read the cell as a formula; such text gets a leading apostrophe.
-    """
-    line = " ".join(str(text).split())
-    if len(line) > limit:
-        line = line[: limit - 3] + "..."
-    if line[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        line = "'" + line
-    return line
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     ``--model`` choices from :data:`crmlab.research.MODELS`.
     """
     from crmlab.engines.registry import ENGINES, engine_help
-    from crmlab.research.result import MODELS
+    from crmlab.research.result import MAX_HORIZON_MONTHS, MODELS
 
     p = sub.add_parser(
         "analyze",
@@ -27,11 +27,30 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="From a raw order log (CSV / Parquet files, a glob or a folder) to a "
         "validated CLV report, per-customer scores and the fitted models.",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="file, glob or folder of orders")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="file, glob or folder of orders. A path that exists is read as that file whatever "
+        "characters it holds ('sales [2023].csv'); only a name that does not exist is expanded "
+        "as a pattern, in which a literal *, ? or [ is written in brackets: 'sales [[]*].csv'",
+    )
     p.add_argument("--customer-col", required=True, help="column with the customer id")
     p.add_argument("--date-col", required=True, help="column with the order date")
     p.add_argument("--amount-col", default=None, help="column with the order value")
-    p.add_argument("--out", required=True, help="folder for the outputs")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="folder for the outputs: new, empty or written by crmlab before (its "
+        "crmlab-manifest.json lists what it wrote); not an input folder. The run is written "
+        "beside it and swapped in at the end, replacing the previous run's files",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into --out although it holds files crmlab did not write (those with the "
+        "names of the outputs are replaced, others left alone)",
+    )
     p.add_argument("--calibration-end", default=None, help="last day of calibration (holdout)")
     p.add_argument("--observation-end", default=None, help="last day of the data")
     p.add_argument("--date-format", default=None, help="strftime format of text dates")
@@ -52,9 +71,20 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--spark-master", default=None, help="Spark master URL (default local)")
     p.add_argument("--margin", type=float, default=1.0, help="share of revenue that is profit")
     p.add_argument("--yearly-discount-rate", type=float, default=0.10)
-    p.add_argument("--horizon-months", type=int, default=12)
+    p.add_argument(
+        "--horizon-months",
+        type=int,
+        default=12,
+        help=f"CLV horizon in months, 1 to {MAX_HORIZON_MONTHS} (default 12)",
+    )
     p.add_argument("--model", choices=[*MODELS, "auto"], default="bgnbd")
     p.add_argument("--allow-returns", action="store_true", help="accept negative amounts")
+    p.add_argument(
+        "--normalize-ids",
+        action="store_true",
+        help="read ids that differ only by surrounding spaces, a trailing '.0' or letter case "
+        "as one customer (by default they are refused); the count is reported",
+    )
     p.add_argument("--csv", action="store_true", help="also write customers.csv")
     p.add_argument("--no-report", action="store_true", help="skip report.html")
     p.add_argument("--random-state", type=int, default=0)
@@ -87,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
             horizon_months=args.horizon_months,
             model=args.model,
             allow_returns=args.allow_returns,
+            normalize_ids=args.normalize_ids,
             out=args.out,
+            overwrite=args.overwrite,
             csv=args.csv,
             report=not args.no_report,
             random_state=args.random_state,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,16 @@ import pandas as pd
 from crmlab.engines import sql as q
 from crmlab.engines.duckdb_backend import DuckDBBackend
 from crmlab.engines.summary import TransactionSummary
+from crmlab.errors import CRMLabInputError
 from crmlab.inference import covariance_from_log
 from crmlab.research.result import MODELS, AnalysisResult
-from crmlab.research.scoring import ScoringContext, score_batch
+from crmlab.research.result_schema import (
+    SCHEMA_VERSION,
+    read_info,
+    scores_sha256,
+    validate_info,
+)
+from crmlab.research.scoring import ScoringContext, output_names, score_batch
 
 __all__ = ["score_customers", "write_outputs", "load_result", "render_report", "TEMPLATE"]
 
@@ -44,11 +50,7 @@ def score_customers(
     The engine runs the scoring join and writes the Parquet output
     (:meth:`crmlab.engines.Backend.write_scores`); small logs are sorted by customer id.
     """
-    path = out_dir / "customers.parquet"
-    if path.is_dir():
-        shutil.rmtree(path)
-    elif path.exists():
-        path.unlink()
+    path = out_dir / "customers.parquet"  # out_dir is the run's own new folder
     order = summary.counts.get("n_customers", 0) <= _SORTED_UP_TO
     summary.backend.write_scores(
         partial(score_batch, ctx=ctx), path, id_col=ctx.customer_col, order=order, rows=_BATCH
@@ -59,27 +61,44 @@ def score_customers(
 
 
 def _write_csv(parquet: Path, csv: Path) -> None:
-    """Copy a Parquet file (or folder of parts) to CSV batch by batch."""
+    """Copy a Parquet file (or folder of parts) to CSV batch by batch.
+
+    Text cells starting like a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab, carriage
+    return) get a leading apostrophe (:mod:`crmlab.safety`); ``customers.parquet`` keeps the
+    ids as they are.
+    """
+    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as ds
 
+    from crmlab.safety import spreadsheet_safe_column
+
     data = ds.dataset(str(parquet), format="parquet")
+    text = [
+        i
+        for i, f in enumerate(data.schema)
+        if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
     with pacsv.CSVWriter(str(csv), data.schema) as writer:
         for batch in data.to_batches():
-            writer.write_batch(batch)
+            columns = [
+                spreadsheet_safe_column(c) if i in text else c for i, c in enumerate(batch.columns)
+            ]
+            writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=data.schema))
 
 
-def _post_tables(path: Path, id_col: str) -> dict:
+def _post_tables(path: Path, id_col: str, names: dict[str, str]) -> dict:
     """Tables computed from the written scores: segments, value matrix, CLV distribution."""
     scores = DuckDBBackend()
     try:
-        scores.read_parquet("crm_scores", path)
-        return _score_tables(scores, id_col)
+        scores.read_parquet("crm_scores_file", path)
+        scores.view("crm_scores", q.scores_view_sql(id_col, names, "crm_scores_file"))
+        return _score_tables(scores, id_col, names)
     finally:
         scores.close()
 
 
-def _score_tables(scores: DuckDBBackend, id_col: str) -> dict:
+def _score_tables(scores: DuckDBBackend, id_col: str, names: dict[str, str]) -> dict:
     segments = scores.frame(q.segments_sql())
     for col in ("customers", "revenue", "clv"):
         total = segments[col].sum()
@@ -105,7 +124,7 @@ def _score_tables(scores: DuckDBBackend, id_col: str) -> dict:
         "value_matrix": matrix,
         "clv_quantiles": quantiles,
         "clv_histogram": hist,
-        "top_customers": scores.frame(q.top_customers_sql(id_col, 10)),
+        "top_customers": scores.frame(q.top_customers_sql(id_col, 10, names)),
     }
 
 
@@ -134,7 +153,9 @@ def write_outputs(result: AnalysisResult, *, render: bool) -> None:
     """Write ``model.json`` and the report data, then render ``report.html`` if asked."""
     out = result.out
     col = result.info["columns"]["customer"]
-    result.tables.update(_post_tables(out / "customers.parquet", col))
+    names = output_names(col, bool(result.info["periods"]["holdout"]))
+    result.info["output_columns"] = names
+    result.tables.update(_post_tables(out / "customers.parquet", col, names))
     data = out / "report_data"
     data.mkdir(exist_ok=True)
     for name, table in result.tables.items():
@@ -142,6 +163,8 @@ def write_outputs(result: AnalysisResult, *, render: bool) -> None:
         frame.to_parquet(data / f"{name}.parquet", index=False)
     result.trust.to_parquet(data / "trust.parquet", index=False)
     result.info["value_matrix_cuts"] = result.tables["value_matrix"].attrs.get("cuts")
+    result.info["schema_version"] = SCHEMA_VERSION
+    result.info["customers_sha256"] = scores_sha256(out / "customers.parquet")
     (out / "model.json").write_text(
         json.dumps(_jsonable(result.info), indent=2, ensure_ascii=False), encoding="utf-8"
     )
@@ -154,11 +177,21 @@ def load_result(out: str | Path) -> AnalysisResult:
     from crmlab.clv import GammaGamma
 
     out = Path(out)
-    info = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    path = out / "model.json"
+    info = read_info(path)
+    validate_info(info, path)
+    scores = out / "customers.parquet"
+    if not scores.exists() or scores_sha256(scores) != info["customers_sha256"]:
+        raise CRMLabInputError(
+            f"{scores}: missing, or not the file of this run (its sha256 differs from "
+            f"'customers_sha256' in {path}). Fix: run crmlab analyze again; never edit a "
+            "result folder by hand."
+        )
     models = {}
     for name, spec in info["models"].items():
         models[name] = _model_from(MODELS[name], spec)
     models["spend"] = _model_from(GammaGamma, info["spend_model"])
+    _check_scores_match(models[info["chosen_model"]], scores, info, path)
     data = out / "report_data"
     tables = {p.stem: pd.read_parquet(p) for p in sorted(data.glob("*.parquet"))}
     trust = tables.pop("trust")
@@ -184,6 +217,31 @@ def load_result(out: str | Path) -> AnalysisResult:
         out=out,
         report_path=report if report.exists() else None,
     )
+
+
+def _check_scores_match(model: Any, scores: Path, info: dict, path: Path) -> None:
+    """The model of ``model.json`` must give the P(alive) written in ``customers.parquet``."""
+    import pyarrow.dataset as ds
+
+    names = {**output_names(info["columns"]["customer"], info["periods"]["holdout"])}
+    names.update(info.get("output_columns") or {})
+    cols = [names[c] for c in ("frequency", "recency", "T", "p_alive")]
+    try:
+        head = ds.dataset(str(scores), format="parquet").head(50, columns=cols).to_pandas()
+    except Exception as exc:  # noqa: BLE001 - any unreadable scores file gets this message
+        raise CRMLabInputError(
+            f"{scores} cannot be read as this run's scores ({type(exc).__name__}). Fix: run "
+            "crmlab analyze again."
+        ) from None
+    frame = head[cols[:3]].set_axis(["frequency", "recency", "T"], axis=1)
+    got = model.probability_alive(frame, time_unit=info["time_unit"]).to_numpy()
+    gap = float(np.max(np.abs(got - head[cols[3]].to_numpy()), initial=0.0))
+    if not gap <= 1e-6:
+        raise CRMLabInputError(
+            f"{path}: key 'models.{info['chosen_model']}.params' does not give the p_alive "
+            f"written in {scores.name} (they differ by up to {gap:.3g}); one of the files was "
+            "changed after the run. Fix: run crmlab analyze again."
+        )
 
 
 def _model_from(cls, spec: dict):

@@ -19,6 +19,7 @@ The time unit travels as ``time_unit=`` to every model call.
 
 from __future__ import annotations
 
+import math
 import sys
 import tempfile
 import time
@@ -35,8 +36,9 @@ from crmlab.engines.registry import summarize
 from crmlab.engines.summary import TransactionSummary
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
+from crmlab.research.output_folder import OutputFolder, local_inputs
 from crmlab.research.outputs import load_result, score_customers, write_outputs
-from crmlab.research.result import MODELS, AnalysisResult
+from crmlab.research.result import MAX_HORIZON_MONTHS, MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
 from crmlab.research.trust import trust_checks
 from crmlab.research.uncertainty import customer_equity_interval, fit_log_covariance
@@ -77,10 +79,17 @@ def _check_options(margin, yearly_discount_rate, horizon_months, model) -> None:
             f"yearly_discount_rate must be in [0, 1), got {yearly_discount_rate!r}. Fix: write "
             "10% a year as 0.10."
         )
-    if int(horizon_months) != horizon_months or horizon_months < 1:
+    if (
+        not isinstance(horizon_months, int | float)
+        or not math.isfinite(horizon_months)
+        or int(horizon_months) != horizon_months
+        or not 1 <= horizon_months <= MAX_HORIZON_MONTHS
+    ):
         raise CRMLabInputError(
-            f"horizon_months must be a whole number >= 1, got {horizon_months!r}. Fix: e.g. 12 "
-            "for one year."
+            f"horizon_months (--horizon-months) must be a whole number from 1 to "
+            f"{MAX_HORIZON_MONTHS}, got {horizon_months!r}: the models extrapolate one period's "
+            "purchases, so decades ahead are not a forecast, and the time to score grows with "
+            "the horizon. Fix: e.g. 12 for one year, 60 for five."
         )
     if model not in (*MODELS, "auto"):
         raise CRMLabInputError(
@@ -113,7 +122,9 @@ def analyze(
     horizon_months: int = 12,
     model: str = "bgnbd",
     allow_returns: bool = False,
+    normalize_ids: bool = False,
     out: str | Path | None = None,
+    overwrite: bool = False,
     random_state: int | None = 0,
     quiet: bool = False,
     report: bool | None = None,
@@ -159,9 +170,17 @@ def analyze(
         calibration-vs-holdout error (without a holdout: the highest log-likelihood).
     allow_returns : bool
         Accept negative amounts.
+    normalize_ids : bool
+        Read ids that differ only by surrounding spaces, a trailing ``.0`` or letter case as one
+        customer (by default such ids are refused); counted in ``counts["ids_merged"]``.
     out : str or Path, optional
         Folder for ``customers.parquet``, ``model.json`` and ``report.html``; default a new
-        temporary folder (and no report).
+        temporary folder (and no report). It must be new, empty or written by crmlab before
+        (:mod:`crmlab.research.output_folder`); the run is written beside it and swapped in at
+        the end, so the folder holds one complete run or the previous one.
+    overwrite : bool
+        Write into ``out`` although it holds files crmlab did not write (those of the same
+        names as the outputs are replaced; others are left alone).
     random_state : int, optional
         Seed of the parametric bootstrap.
     quiet : bool
@@ -189,102 +208,117 @@ def analyze(
     """
     _check_options(margin, yearly_discount_rate, horizon_months, model)
     progress = _Progress(quiet)
-    out_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="crmlab-analyze-"))
-    out_dir.mkdir(parents=True, exist_ok=True)
     report = (out is not None) if report is None else report
-    progress("reading and summarising", f"engine {engine}")
-    summary = read_summary(
-        source,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        date_format=date_format,
-        dayfirst=dayfirst,
-        tz=tz,
-        calibration_end=calibration_end,
-        observation_end=observation_end,
-        time_unit=time_unit,
-        allow_returns=allow_returns,
-        engine=engine,
-        connection=connection,
-        spark=spark,
-        spark_master=spark_master,
-    )
-    counts = dict(summary.counts)
-    progress("summary", f"{counts['n_rows']:,} orders, {counts['n_customers']:,} customers")
-    patterns = find_patterns(summary, counts)
-    progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
-    fits = fit_models(summary, patterns, model, counts)
-    progress("uncertainty", f"model {fits.chosen} ({fits.why})")
-    options = {
-        "margin": float(margin),
-        "yearly_discount_rate": float(yearly_discount_rate),
-        "monthly_discount_rate": monthly_rate(yearly_discount_rate),
-        "horizon_months": int(horizon_months),
-        "model": model,
-        "allow_returns": bool(allow_returns),
-        "random_state": random_state,
-    }
-    scores = estimate_uncertainty(summary, patterns, fits, options, n_draws)
-    progress("diagnostics")
-    result_tables, trust, conc = diagnose(summary, patterns, fits, scores)
-    progress("scoring", f"{counts['n_scored']:,} customers in chunks")
-    cuts = _rfm_cuts(summary)
-    ctx = ScoringContext(
-        spend_params=dict(fits.spend.params_),
-        spend_covariance_log=np.nan_to_num(scores.cov_spend),
-        margin=float(margin),
-        customer_col=customer_col,
-        has_holdout=summary.has_holdout,
-        rfm_cuts=cuts,
-    )
-    summary.backend.register("crm_pattern_scores", scores.patterns[list(_SCORE_KEYS)])
-    score_customers(summary, ctx, out_dir, csv=csv)
-    progress("report")
-    info = {
-        "crmlab_version": _version(),
-        "engine": summary.engine,
-        "inputs": _manifest(source),
-        "columns": {"customer": customer_col, "date": date_col, "amount": amount_col},
-        "date_format": date_format,
-        "dayfirst": dayfirst,
-        "tz": tz,
-        "time_unit": time_unit,
-        "unit_days": summary.unit_days,
-        "periods": {
-            "first_order": str(summary.first_date),
-            "calibration_end": str(summary.calibration_end),
-            "observation_end": str(summary.observation_end),
-            "holdout": summary.has_holdout,
-        },
-        "options": options,
-        "counts": counts,
-        "chosen_model": fits.chosen,
-        "chosen_because": fits.why,
-        "models": {
-            n: _model_info(m, scores.cov_model if n == fits.chosen else None)
-            for n, m in fits.models.items()
-        },
-        "spend_model": _model_info(fits.spend, scores.cov_spend),
-        "holdout_metrics": fits.metrics,
-        "equity": scores.equity,
-        "concentration": {"gini": conc["gini"], "top20_share": conc["top20_share"]},
-        "rfm_cuts": cuts,
-        "trust": trust.to_dict(orient="records"),
-    }
-    result = AnalysisResult(
-        summary=summary,
-        models={**fits.models, "spend": fits.spend},
-        model_name=fits.chosen,
-        metrics=fits.metrics,
-        equity=scores.equity,
-        tables=result_tables,
-        trust=trust,
-        info=info,
-        out=out_dir,
-    )
-    write_results(result, render=report)
-    progress("done", str(result.report_path or out_dir))
+    if out is None:
+        out = tempfile.mkdtemp(prefix="crmlab-analyze-")
+    folder = OutputFolder(out, inputs=local_inputs(source), overwrite=overwrite)
+    folder.check()
+    out_dir = folder.open()
+    try:
+        progress("reading and summarising", f"engine {engine}")
+        summary = read_summary(
+            source,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            date_format=date_format,
+            dayfirst=dayfirst,
+            tz=tz,
+            calibration_end=calibration_end,
+            observation_end=observation_end,
+            time_unit=time_unit,
+            allow_returns=allow_returns,
+            normalize_ids=normalize_ids,
+            engine=engine,
+            connection=connection,
+            spark=spark,
+            spark_master=spark_master,
+        )
+        counts = dict(summary.counts)
+        progress("summary", f"{counts['n_rows']:,} orders, {counts['n_customers']:,} customers")
+        if counts.get("ids_merged"):
+            progress("ids", f"{counts['ids_merged']:,} spellings merged into other ids")
+        patterns = find_patterns(summary, counts)
+        progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
+        fits = fit_models(summary, patterns, model, counts)
+        progress("uncertainty", f"model {fits.chosen} ({fits.why})")
+        options = {
+            "margin": float(margin),
+            "yearly_discount_rate": float(yearly_discount_rate),
+            "monthly_discount_rate": monthly_rate(yearly_discount_rate),
+            "horizon_months": int(horizon_months),
+            "model": model,
+            "allow_returns": bool(allow_returns),
+            "normalize_ids": bool(normalize_ids),
+            "random_state": random_state,
+        }
+        scores = estimate_uncertainty(summary, patterns, fits, options, n_draws)
+        progress("diagnostics")
+        result_tables, trust, conc = diagnose(summary, patterns, fits, scores)
+        progress("scoring", f"{counts['n_scored']:,} customers in chunks")
+        cuts = _rfm_cuts(summary)
+        ctx = ScoringContext(
+            spend_params=dict(fits.spend.params_),
+            spend_covariance_log=np.nan_to_num(scores.cov_spend),
+            margin=float(margin),
+            customer_col=customer_col,
+            has_holdout=summary.has_holdout,
+            rfm_cuts=cuts,
+        )
+        summary.backend.register("crm_pattern_scores", scores.patterns[list(_SCORE_KEYS)])
+        score_customers(summary, ctx, out_dir, csv=csv)
+        progress("report")
+        info = {
+            "crmlab_version": _version(),
+            "engine": summary.engine,
+            "inputs": _manifest(source),
+            "columns": {"customer": customer_col, "date": date_col, "amount": amount_col},
+            "date_format": date_format,
+            "dayfirst": dayfirst,
+            "tz": tz,
+            "time_unit": time_unit,
+            "unit_days": summary.unit_days,
+            "periods": {
+                "first_order": str(summary.first_date),
+                "calibration_end": str(summary.calibration_end),
+                "observation_end": str(summary.observation_end),
+                "holdout": summary.has_holdout,
+            },
+            "options": options,
+            "counts": counts,
+            "chosen_model": fits.chosen,
+            "chosen_because": fits.why,
+            "models": {
+                n: _model_info(m, scores.cov_model if n == fits.chosen else None)
+                for n, m in fits.models.items()
+            },
+            "spend_model": _model_info(fits.spend, scores.cov_spend),
+            "holdout_metrics": fits.metrics,
+            "equity": scores.equity,
+            "concentration": {"gini": conc["gini"], "top20_share": conc["top20_share"]},
+            "rfm_cuts": cuts,
+            "trust": trust.to_dict(orient="records"),
+        }
+        result = AnalysisResult(
+            summary=summary,
+            models={**fits.models, "spend": fits.spend},
+            model_name=fits.chosen,
+            metrics=fits.metrics,
+            equity=scores.equity,
+            tables=result_tables,
+            trust=trust,
+            info=info,
+            out=out_dir,
+        )
+        write_results(result, render=report)
+        final = folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
+    result.out = final
+    if result.report_path is not None:
+        result.report_path = final / result.report_path.name
+    progress("done", str(result.report_path or final))
     return result
 
 

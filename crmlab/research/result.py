@@ -15,10 +15,14 @@ import pandas as pd
 from crmlab.clv import BetaGeo, ModifiedBetaGeo, ParetoNBD
 from crmlab.engines.summary import TransactionSummary
 
-__all__ = ["MODELS", "AnalysisResult"]
+__all__ = ["MODELS", "MAX_HORIZON_MONTHS", "AnalysisResult"]
 
 #: Transaction models ``analyze`` can fit, by name.
 MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "paretonbd": ParetoNBD}
+
+#: Longest CLV horizon ``analyze`` accepts (20 years): the models extrapolate one period's
+#: behaviour, and the cost of scoring grows with the horizon.
+MAX_HORIZON_MONTHS = 240
 
 
 @dataclass

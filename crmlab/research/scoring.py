@@ -30,6 +30,7 @@ __all__ = [
     "pattern_scores",
     "score_batch",
     "output_columns",
+    "output_names",
     "monthly_rate",
 ]
 
@@ -155,10 +156,10 @@ class ScoringContext:
     rfm_cuts: dict = field(default_factory=dict)
 
 
-def output_columns(ctx: ScoringContext) -> list[str]:
-    """Columns of ``customers.parquet``, in order."""
-    cols = [ctx.customer_col, "frequency", "recency", "T", "monetary_value"]
-    if ctx.has_holdout:
+#: Score columns of ``customers.parquet`` after the id, by their internal names.
+def _internal_columns(has_holdout: bool) -> list[str]:
+    cols = ["frequency", "recency", "T", "monetary_value"]
+    if has_holdout:
         cols += ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
     return cols + [
         "revenue_cal",
@@ -170,6 +171,29 @@ def output_columns(ctx: ScoringContext) -> list[str]:
         "clv_low",
         "clv_high",
     ]
+
+
+def output_names(customer_col: str, has_holdout: bool) -> dict[str, str]:
+    """Written name of each score column: its own, or ``crm_``-prefixed when the id has it.
+
+    The id column keeps the input's name; a score column whose name equals it (letter case
+    ignored, as SQL does) is renamed, so ``customers.parquet`` never has two columns of one
+    name. ``model.json`` records this mapping as ``output_columns``.
+    """
+    taken = {customer_col.lower()}
+    names = {}
+    for col in _internal_columns(has_holdout):
+        new = col
+        while new.lower() in taken:
+            new = "crm_" + new
+        names[col] = new
+        taken.add(new.lower())
+    return names
+
+
+def output_columns(ctx: ScoringContext) -> list[str]:
+    """Columns of ``customers.parquet``, in order (the id first, under its own name)."""
+    return [ctx.customer_col, *output_names(ctx.customer_col, ctx.has_holdout).values()]
 
 
 def _spend(params: dict, x: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -212,9 +236,8 @@ def score_batch(batch: pd.DataFrame, ctx: ScoringContext) -> pd.DataFrame:
     clv = ctx.margin * spend * det
     half = Z90 * np.sqrt(np.maximum(var, 0.0))
     out = pd.DataFrame(index=pd.RangeIndex(len(batch)))
-    if "customer" in batch.columns:
-        out[ctx.customer_col] = batch["customer"].to_numpy()
-    for col in output_columns(ctx)[1:]:
+    names = output_names(ctx.customer_col, ctx.has_holdout)
+    for col in names:
         if col in batch.columns:
             out[col] = batch[col].to_numpy()
     out["expected_spend"] = spend
@@ -229,5 +252,7 @@ def score_batch(batch: pd.DataFrame, ctx: ScoringContext) -> pd.DataFrame:
         out["segment"] = name_segments(r, f, mm)
     else:
         out["segment"] = "unclassified"
-    columns = output_columns(ctx)
-    return out[columns if "customer" in batch.columns else columns[1:]]
+    out = out[list(names)].rename(columns=names)
+    if "customer" in batch.columns:
+        out.insert(0, ctx.customer_col, batch["customer"].to_numpy())
+    return out
