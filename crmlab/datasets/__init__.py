@@ -11,8 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmlab._lazy import attach
-from crmlab.datasets.loaders import load_cdnow, load_donations, load_hr_attrition, load_telco_churn
-from crmlab.datasets.registry import REGISTRY, data_home, describe, fetch
+from crmlab.datasets.loaders import (
+    load_apparel_covariates,
+    load_apparel_transactions,
+    load_cdnow,
+    load_donations,
+    load_hr_attrition,
+    load_online_retail,
+    load_telco_churn,
+)
+from crmlab.datasets.registry import REGISTRY, data_home, describe, fetch, fetch_online_retail
 from crmlab.errors import DatasetError
 
 if TYPE_CHECKING:
@@ -55,9 +63,13 @@ __all__ = [
     "data_home",
     "describe",
     "fetch",
+    "fetch_online_retail",
+    "load_apparel_covariates",
+    "load_apparel_transactions",
     "load_cdnow",
     "load_donations",
     "load_hr_attrition",
+    "load_online_retail",
     "load_telco_churn",
     *_generators,
 ]
