@@ -2,7 +2,9 @@
 
 Models (hyper-parameters in ``__init__``, ``fit(data) -> self``, fitted values end in ``_``):
 ``BetaGeo`` (BG/NBD), ``ModifiedBetaGeo`` (MBG/NBD), ``ParetoNBD``, ``GammaGamma`` (spend),
-``BetaGeoBetaBinom`` (BG/BB, discrete time) and ``ShiftedBetaGeometric`` (sBG, contractual).
+``GGomNBD`` (Gamma-Gompertz/NBD), ``BetaGeoBetaBinom`` (BG/BB, discrete time) and
+``ShiftedBetaGeometric`` (sBG, contractual). The continuous-time transaction models take static
+covariates (:mod:`crmlab.clv.covariates`); :func:`likelihood_ratio_test` compares nested fits.
 Names are imported on first use so that ``import crmlab.clv`` stays light.
 """
 
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
     from crmlab.clv.bgbb import BetaGeoBetaBinom as BetaGeoBetaBinom
     from crmlab.clv.bgnbd import BetaGeo as BetaGeo
     from crmlab.clv.cohorts import cohort_table as cohort_table
+    from crmlab.clv.comparison import LikelihoodRatioTest as LikelihoodRatioTest
+    from crmlab.clv.comparison import likelihood_ratio_test as likelihood_ratio_test
+    from crmlab.clv.covariates import one_hot_covariates as one_hot_covariates
     from crmlab.clv.evaluation import calibration_holdout_report as calibration_holdout_report
     from crmlab.clv.evaluation import conditional_expectation_table as conditional_expectation_table
     from crmlab.clv.evaluation import frequency_recency_matrix as frequency_recency_matrix
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
     from crmlab.clv.formulas import per_period_rate as per_period_rate
     from crmlab.clv.formulas import simple_clv as simple_clv
     from crmlab.clv.gammagamma import GammaGamma as GammaGamma
+    from crmlab.clv.ggomnbd import GGomNBD as GGomNBD
     from crmlab.clv.lifetime_value import customer_lifetime_value as customer_lifetime_value
     from crmlab.clv.mbgnbd import ModifiedBetaGeo as ModifiedBetaGeo
     from crmlab.clv.paretonbd import ParetoNBD as ParetoNBD
@@ -42,6 +48,8 @@ __getattr__, __dir__, __all__ = attach(
         "bgbb": ["BetaGeoBetaBinom"],
         "bgnbd": ["BetaGeo"],
         "cohorts": ["cohort_table"],
+        "comparison": ["LikelihoodRatioTest", "likelihood_ratio_test"],
+        "covariates": ["one_hot_covariates"],
         "evaluation": [
             "calibration_holdout_report",
             "conditional_expectation_table",
@@ -61,6 +69,7 @@ __getattr__, __dir__, __all__ = attach(
             "simple_clv",
         ],
         "gammagamma": ["GammaGamma"],
+        "ggomnbd": ["GGomNBD"],
         "lifetime_value": ["customer_lifetime_value"],
         "mbgnbd": ["ModifiedBetaGeo"],
         "paretonbd": ["ParetoNBD"],

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, hyp2f1
 
-from crmlab.clv._base import _CountingModel
+from crmlab.clv._counting import _CountingModel
 from crmlab.clv._fit import dot
 
 __all__ = ["ParetoNBD", "paretonbd_log_likelihood"]
@@ -264,6 +264,8 @@ class ParetoNBD(_CountingModel):
     """
 
     _param_names = ("r", "alpha", "s", "beta")
+    #: CLVTools: alpha_i = alpha exp(-gamma_purchase' x_i), beta_i = beta exp(-gamma_dropout' x_i)
+    _covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"beta": -1.0}}
 
     def _loglik(self, params, x, tx, T):
         return paretonbd_log_likelihood(params, x, tx, T)
