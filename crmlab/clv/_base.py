@@ -28,7 +28,7 @@ import pandas as pd
 
 from crmlab.clv._data import summary_time_unit
 from crmlab.clv._fit import fit_mle
-from crmlab.clv.covariates import CovariateModel
+from crmlab.clv.covariate_model import CovariateModel
 from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 from crmlab.inference import covariance_from_log
 from crmlab.transactions import time_unit_days

@@ -17,7 +17,8 @@ import pandas as pd
 from crmlab.clv._base import BaseModel, LikelihoodProblem
 from crmlab.clv._data import check_summary, collapse
 from crmlab.clv._fit import fit_mle
-from crmlab.clv.covariates import CovariateModel, CovariateSpec, covariate_matrices, covariate_spec
+from crmlab.clv.covariate_model import CovariateModel
+from crmlab.clv.covariates import CovariateSpec, covariate_matrices, covariate_spec
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import as_float_array, check_positive
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,6 @@ from crmlab.validation import as_numeric_column, check_frame, require_columns
 
 __all__ = [
     "CovariateSpec",
-    "CovariateModel",
     "covariate_spec",
     "one_hot_covariates",
 ]
@@ -398,121 +397,3 @@ def one_hot_covariates(
             out[f"{col}={level}"] = (values == level).astype("int64").to_numpy()
     out.attrs = {**data.attrs, "reference_levels": references, "pooled_levels": pooled}
     return out
-
-
-class CovariateModel:
-    """What a transaction model needs to take static covariates (a mixin of ``_CountingModel``).
-
-    A model declares ``_covariate_links``: for each process, the log-parameters its linear
-    predictor enters and with which sign (Pareto/NBD ``{"purchase": {"alpha": -1},
-    "dropout": {"beta": -1}}``). The fitted model keeps ``covariates_`` (the
-    :class:`CovariateSpec`, None without covariates) and ``coefficients_``; its per-customer
-    predictions then read each customer's covariates from the frame they are given.
-    """
-
-    _param_names: ClassVar[tuple[str, ...]]
-    _covariate_links: ClassVar[dict[str, dict[str, float]]] = {}
-    params_: dict[str, float]
-    covariates_: CovariateSpec | None
-
-    def _links(self) -> np.ndarray:
-        links = np.zeros((2, len(self._param_names)))
-        for i, process in enumerate(PROCESSES):
-            for param, sign in self._covariate_links.get(process, {}).items():
-                links[i, self._param_names.index(param)] = sign
-        return links
-
-    def _check_covariate_support(self, spec: CovariateSpec | None) -> None:
-        if spec is None:
-            return
-        for process, own in (("purchase", spec.purchase), ("dropout", spec.dropout)):
-            if own and process not in self._covariate_links:
-                raise CRMLabInputError(
-                    f"{type(self).__name__} has no {process} covariates. Fix: leave out "
-                    f"{process}_covariates."
-                )
-
-    def _covariate_start(self, spec: CovariateSpec) -> list[float]:
-        return [0.0] * len(spec.free)
-
-    def _covariate_penalties(self, spec: CovariateSpec, n_customers: float) -> list[float]:
-        """CLVTools' ``reg.lambdas`` on the total log-likelihood: ``n * lambda`` per process."""
-        lam = getattr(self, "covariate_penalty", None) or (0.0, 0.0)
-        if (
-            len(lam) != 2
-            or not all(isinstance(v, int | float) for v in lam)
-            or not all(np.isfinite(v) and v >= 0 for v in lam)
-        ):
-            raise CRMLabInputError(
-                f"covariate_penalty must be two numbers >= 0 (purchase, dropout), got {lam!r}. "
-                "Fix: e.g. covariate_penalty=(0.1, 0.1), or None for no penalty."
-            )
-        return list(
-            n_customers * (lam[0] * spec.loadings("purchase") + lam[1] * spec.loadings("dropout"))
-        )
-
-    def _store_coefficients(self, spec: CovariateSpec | None, names, values, ses) -> None:
-        self.covariates_ = spec
-        if spec is None:
-            self.coefficients_ = empty_coefficients()
-            self._coef = np.zeros(0)
-            return
-        self._coef = np.array([values[n] for n in names], dtype=float)
-        se = np.array([ses[n] for n in names], dtype=float)
-        self.coefficients_ = coefficient_table(spec, self._coef, se)
-
-    def _group_params(self, data: pd.DataFrame) -> tuple[CovariateGroups, np.ndarray]:
-        """Each customer's covariate group and the natural parameters of every group."""
-        assert self.covariates_ is not None
-        zp, zd = covariate_matrices(data, self.covariates_, name="data")
-        groups = covariate_groups(zp, zd)
-        base = np.log([self.params_[n] for n in self._param_names])
-        return groups, np.exp(group_log_params(base, self._coef, groups, self._links()))
-
-    def _per_customer(self, data: pd.DataFrame, arrays, fn) -> np.ndarray:
-        """``fn(params, *arrays)`` with each customer's own parameters (one call per group)."""
-        if getattr(self, "covariates_", None) is None:
-            params = tuple(self.params_[n] for n in self._param_names)
-            return fn(params, *arrays)
-        groups, params = self._group_params(data)
-        out = np.empty(len(arrays[0]))
-        for g, p in enumerate(params):
-            rows = groups.codes == g
-            out[rows] = fn(tuple(p), *(a[rows] for a in arrays))
-        return out
-
-    def _refuse_population_level(self) -> None:
-        spec = getattr(self, "covariates_", None)
-        if spec is not None:
-            cols = ", ".join(f"{c!r}: ..." for c in spec.columns)
-            raise CRMLabInputError(
-                f"this {type(self).__name__} was fitted with covariates, so there is no single "
-                "customer population: the answer depends on the covariates. Fix: ask for one "
-                f"profile, e.g. model.at_covariates({{{cols}}}).expected_purchases_new(52), or "
-                "use the per-customer methods with a frame that holds the covariates."
-            )
-
-    def at_covariates(self, values: Mapping[str, float]) -> Any:
-        """The model of customers with given covariate values (a model without covariates).
-
-        Parameters
-        ----------
-        values : mapping of str to float
-            A value for every covariate the model was fitted with.
-
-        Returns
-        -------
-        model
-            Of the same class, built with ``from_params`` from that profile's parameters, for
-            the population-level methods (``expected_purchases_new``, ``simulate``, ...).
-        """
-        if getattr(self, "covariates_", None) is None:
-            raise CRMLabInputError(
-                f"this {type(self).__name__} has no covariates. Fix: use the model itself."
-            )
-        frame = pd.DataFrame([dict(values)])
-        _, params = self._group_params(frame)
-        return type(self).from_params(  # type: ignore[attr-defined]
-            time_unit=self.time_unit_,  # type: ignore[attr-defined]
-            **dict(zip(self._param_names, params[0], strict=True)),
-        )

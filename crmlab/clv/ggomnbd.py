@@ -14,9 +14,9 @@ beta``) is
 ``I = int_{t_x}^{T} (y+alpha)^-(r+x) (beta-1+e^{by})^-(s+1) e^{by} dy``,
 
 evaluated in log space. ``I`` has no closed form; it is computed by 64-point Gauss-Legendre
-quadrature after the substitution ``w = ((y+alpha)/(t_x+alpha))^-(r+x-1)``, which absorbs the
-steep power of ``y`` (for ``r + x <= 1.5``, ``u = log(y + alpha)`` instead), and its gradient by
-differentiating under the integral at the same nodes.
+quadrature in ``u = log(y + alpha)``, or, where the power of ``y + alpha`` falls steeply over
+``[t_x, T]``, after the substitution ``w = ((y+alpha)/(t_x+alpha))^-(r+x-1)`` that absorbs it;
+its gradient is the derivative under the integral at the same nodes.
 
 References
 ----------
@@ -65,7 +65,9 @@ def _nodes(ref, x, tx, T):
     k = r + x - 1.0
     lo, hi = np.log(tx + alpha), np.log(T + alpha)
     half = (_NODES + 1.0) / 2.0
-    use_w = (k > 0.5)[:, None]
+    # the power (y + alpha)^-(r+x) falls by e^{-k (hi - lo)} over the range: where that is steep,
+    # the w-substitution absorbs it; elsewhere log-spaced nodes also follow the Gompertz factor
+    use_w = ((k > 0.5) & (k * (hi - lo) > 30.0))[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         # w = ((y+alpha)/(tx+alpha))^-k on [q, 1]: dy = (y+alpha)/(k w) dw
         kk = np.where(use_w[:, 0], k, 1.0)[:, None]
