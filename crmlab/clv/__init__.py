@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from crmlab.clv.comparison import LikelihoodRatioTest as LikelihoodRatioTest
     from crmlab.clv.comparison import likelihood_ratio_test as likelihood_ratio_test
     from crmlab.clv.covariates import one_hot_covariates as one_hot_covariates
+    from crmlab.clv.covariates import rate_ratios as rate_ratios
     from crmlab.clv.evaluation import calibration_holdout_report as calibration_holdout_report
     from crmlab.clv.evaluation import conditional_expectation_table as conditional_expectation_table
     from crmlab.clv.evaluation import frequency_recency_matrix as frequency_recency_matrix
@@ -49,7 +50,7 @@ __getattr__, __dir__, __all__ = attach(
         "bgnbd": ["BetaGeo"],
         "cohorts": ["cohort_table"],
         "comparison": ["LikelihoodRatioTest", "likelihood_ratio_test"],
-        "covariates": ["one_hot_covariates"],
+        "covariates": ["one_hot_covariates", "rate_ratios"],
         "evaluation": [
             "calibration_holdout_report",
             "conditional_expectation_table",

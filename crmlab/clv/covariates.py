@@ -50,6 +50,7 @@ __all__ = [
     "CovariateSpec",
     "covariate_spec",
     "one_hot_covariates",
+    "rate_ratios",
 ]
 
 PROCESSES = ("purchase", "dropout")
@@ -397,3 +398,39 @@ def one_hot_covariates(
             out[f"{col}={level}"] = (values == level).astype("int64").to_numpy()
     out.attrs = {**data.attrs, "reference_levels": references, "pooled_levels": pooled}
     return out
+
+
+def rate_ratios(coefficients: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Coefficients as rate ratios ``exp(estimate)`` with a confidence interval.
+
+    With CLVTools' parametrisation a one-unit higher covariate multiplies the purchase rate
+    (every model) and the drop-out rate (Pareto/NBD, GGom/NBD) by ``exp(coefficient)``: 1.5
+    means 50% more purchases (or drop-outs) per week. For BG/NBD's drop-out process the ratio
+    scales both ``a`` and ``b``, which makes customers more alike, not more likely to leave.
+
+    Parameters
+    ----------
+    coefficients : DataFrame
+        A model's ``coefficients_``.
+    level : float, default 0.95
+        Confidence level of the interval (normal approximation on the coefficient).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``coefficients``; columns ``rate_ratio``, ``lower``, ``upper``,
+        ``p_value``.
+    """
+    if not 0 < level < 1:
+        raise CRMLabInputError(f"level must be between 0 and 1, got {level!r}.")
+    z = stats.norm.ppf(0.5 + level / 2)
+    est, se = coefficients["estimate"], coefficients["se"]
+    return pd.DataFrame(
+        {
+            "rate_ratio": np.exp(est),
+            "lower": np.exp(est - z * se),
+            "upper": np.exp(est + z * se),
+            "p_value": coefficients["p_value"],
+        },
+        index=coefficients.index,
+    )

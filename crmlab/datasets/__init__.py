@@ -19,6 +19,7 @@ from crmlab.datasets.loaders import (
     load_hr_attrition,
     load_online_retail,
     load_telco_churn,
+    online_retail_purchases,
 )
 from crmlab.datasets.registry import REGISTRY, data_home, describe, fetch, fetch_online_retail
 from crmlab.errors import DatasetError
@@ -71,6 +72,7 @@ __all__ = [
     "load_hr_attrition",
     "load_online_retail",
     "load_telco_churn",
+    "online_retail_purchases",
     *_generators,
 ]
 

@@ -14,6 +14,7 @@ __all__ = [
     "load_hr_attrition",
     "load_online_retail",
     "load_telco_churn",
+    "online_retail_purchases",
 ]
 
 
@@ -305,7 +306,10 @@ def load_online_retail() -> pd.DataFrame:
     ]
     raw = pd.concat(frames, ignore_index=True)
     ids = raw["CustomerID"]
-    customer = ids.map(lambda v: None if pd.isna(v) else str(int(v))).astype("string")
+    whole = ids.dropna() % 1 == 0
+    if not whole.all():  # never the case in the published files: refuse rather than truncate
+        raise ValueError(f"CustomerID {ids.dropna()[~whole].iloc[0]!r} is not a whole number.")
+    customer = ids.astype("Int64").astype("string")
     out = pd.DataFrame(
         {
             "invoice": raw["InvoiceNo"],
@@ -319,4 +323,45 @@ def load_online_retail() -> pd.DataFrame:
         }
     )
     out.insert(5, "amount", out["quantity"] * out["unit_price"])
+    return out
+
+
+#: Stock codes of the Online Retail log that are fees, postage or adjustments, not goods.
+ONLINE_RETAIL_NON_SALES = ("POST", "M", "AMAZONFEE", "BANK CHARGES", "D", "DOT", "CRUK", "PADS")
+
+
+def online_retail_purchases(lines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Online Retail log reduced to purchases of goods by known customers, with a report.
+
+    Parameters
+    ----------
+    lines : DataFrame, optional
+        Output of :func:`load_online_retail` (loaded when not given).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``date`` (the invoice day), ``amount``, ``country``; one row per kept
+        order line. ``attrs["dropped"]`` counts the lines left out per reason, in the order
+        the rules are applied: no customer id, cancellation or adjustment invoice (``C``/``A``),
+        fee or postage stock code, quantity or unit price not positive.
+    """
+    frame = load_online_retail() if lines is None else lines
+    rules = {
+        "no customer id": frame["customer_id"].isna(),
+        "cancellation or adjustment invoice": frame["invoice"].str[0].isin(["C", "A"]),
+        "fee, postage or adjustment stock code": frame["stock_code"].isin(ONLINE_RETAIL_NON_SALES),
+        "quantity or unit price not positive": (frame["quantity"] <= 0)
+        | (frame["unit_price"] <= 0),
+    }
+    keep = pd.Series(True, index=frame.index)
+    dropped = {}
+    for reason, mask in rules.items():
+        dropped[reason] = int((keep & mask).sum())
+        keep &= ~mask
+    out = frame.loc[keep, ["customer_id", "date", "amount", "country"]].copy()
+    out["customer_id"] = out["customer_id"].astype(str)
+    out["date"] = out["date"].dt.normalize()
+    out = out.reset_index(drop=True)
+    out.attrs["dropped"] = dropped
     return out

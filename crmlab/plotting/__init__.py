@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from crmlab.plotting.cohorts import plot_coca_cola as plot_coca_cola
     from crmlab.plotting.cohorts import plot_cohort_heatmap as plot_cohort_heatmap
     from crmlab.plotting.cohorts import plot_cohort_retention as plot_cohort_retention
+    from crmlab.plotting.covariates import plot_expected_by_group as plot_expected_by_group
+    from crmlab.plotting.covariates import plot_rate_ratios as plot_rate_ratios
     from crmlab.plotting.database import plot_group_rates as plot_group_rates
     from crmlab.plotting.database import plot_interpurchase_times as plot_interpurchase_times
     from crmlab.plotting.economics import plot_purchase_distribution as plot_purchase_distribution
@@ -95,6 +97,7 @@ __getattr__, __dir__, __all__ = attach(
             "plot_cohort_heatmap",
             "plot_cohort_retention",
         ],
+        "covariates": ["plot_expected_by_group", "plot_rate_ratios"],
         "database": ["plot_group_rates", "plot_interpurchase_times"],
         "economics": [
             "plot_purchase_distribution",
