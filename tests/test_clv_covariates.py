@@ -204,7 +204,7 @@ def test_bg_nbd_covariates_follow_clvtools(apparel):
     ll = [
         bgnbd_log_likelihood((p["r"], p["alpha"] * np.exp(-g_p * c), p["a"] * np.exp(g_d * g),
                               p["b"] * np.exp(g_d * g)), f, rec, t)
-        for c, g, f, rec, t in zip(x, z, apparel["frequency"], apparel["recency"], apparel["T"])
+        for c, g, f, rec, t in zip(x, z, apparel["frequency"], apparel["recency"], apparel["T"], strict=True)
     ]  # fmt: skip
     assert np.sum(ll) == pytest.approx(model.log_likelihood_, rel=1e-10)
     assert model.n_parameters_ == 6
