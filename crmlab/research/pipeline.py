@@ -159,6 +159,7 @@ def analyze(
     spark: Any = None,
     spark_master: str | None = None,
     n_draws: int = 200,
+    covariates: Any = None,
 ) -> AnalysisResult:
     """Run the whole CLV analysis on a transaction log and write its outputs.
 
@@ -209,6 +210,10 @@ def analyze(
         purchases; used when ``patterns x n_draws <= BOOTSTRAP_BUDGET``, otherwise (or with
         ``n_draws=0``) the delta method on the log scale. Per-customer CLV intervals always use
         the delta method.
+    covariates : crmlab.research.covariates.CovariateOptions, optional
+        A covariate table to join on the customer id: the chosen model is also fitted with
+        covariates (``model.json``'s ``covariates`` and the model's ``coefficients``; a report
+        section); see :mod:`crmlab.research.covariates`.
 
     Returns
     -------
@@ -256,6 +261,12 @@ def analyze(
             f"only {counts['repeaters']} of {counts['n_scored']:,} customers bought more than "
             "once in the calibration period; the models need repeat buyers. Fix: use a longer "
             "calibration period (a later calibration_end) or more data."
+        )
+    if covariates is not None:  # join first: a bad covariate file fails before the fits
+        from crmlab.research.covariates import join_covariates
+
+        cov_data, cov_join = join_covariates(
+            summary.frame(["frequency", "recency", "T"]), covariates
         )
     progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
     names = list(MODELS) if model == "auto" else [model]
@@ -375,6 +386,13 @@ def analyze(
 
     score_customers(summary, ctx, out_dir, csv=csv)
 
+    cov_info = None
+    if covariates is not None:
+        from crmlab.research.covariates import covariate_analysis
+
+        progress("covariates", str(covariates.path))
+        cov_info = covariate_analysis(cov_data, cov_join, covariates, MODELS[chosen], out_dir)
+
     progress("report")
     info = {
         "crmlab_version": _version(),
@@ -410,6 +428,11 @@ def analyze(
         "rfm_cuts": cuts,
         "trust": trust.to_dict(orient="records"),
     }
+    for n in fitted:  # coefficients of each model's covariates (none unless --covariates)
+        has = cov_info is not None and n == chosen
+        info["models"][n]["coefficients"] = cov_info["coefficients"] if cov_info and has else []
+    if cov_info is not None:
+        info["covariates"] = cov_info
     models = {**fitted, "spend": gg}
     result = AnalysisResult(
         summary=summary,
@@ -423,6 +446,10 @@ def analyze(
         out=out_dir,
     )
     write_outputs(result, render=report)
+    if cov_info is not None and result.report_path is not None:
+        from crmlab.research.covariates import add_to_report, report_section
+
+        add_to_report(result.report_path, report_section(cov_info, out_dir))
     progress("done", str(result.report_path or out_dir))
     return result
 
