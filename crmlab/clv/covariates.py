@@ -242,9 +242,19 @@ class CovariateGroups(NamedTuple):
 def covariate_groups(zp: np.ndarray, zd: np.ndarray) -> CovariateGroups:
     """Group rows with identical covariate values (each group is one set of rate parameters)."""
     both = np.hstack([zp, zd])
-    uniq, codes = np.unique(both, axis=0, return_inverse=True)
+    n = len(both)
+    # one integer key per row from each column's codes (hashing, not sorting rows)
+    key = np.zeros(n, dtype=np.int64)
+    for column in both.T:
+        codes, levels = pd.factorize(column)
+        if key.max(initial=0) > (2**62) // max(len(levels), 1):
+            key = pd.factorize(key)[0]
+        key = key * len(levels) + codes
+    codes, uniq = pd.factorize(key)
+    first = np.zeros(len(uniq), dtype=np.int64)
+    first[codes[::-1]] = np.arange(n)[::-1]  # first row of each group
     m = zp.shape[1]
-    return CovariateGroups(codes.reshape(-1), uniq[:, :m], uniq[:, m:])
+    return CovariateGroups(codes.astype(np.int64), both[first, :m], both[first, m:])
 
 
 def group_log_params(

@@ -34,6 +34,7 @@ from scipy.special import digamma, gammaln, hyp2f1
 
 from crmlab.clv._counting import _CountingModel
 from crmlab.clv._fit import dot
+from crmlab.clv.paretonbd import lifetime_mixture_pmf, purchases_while_alive
 
 __all__ = ["GGomNBD", "ggomnbd_log_likelihood"]
 
@@ -323,19 +324,14 @@ class GGomNBD(_CountingModel):
         self._check_fitted()
         t, n = self._new_grid(t, n)
         r, alpha, b, s, beta = params = tuple(self._param_array())
-
-        def nbd(n, tau):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                out = gammaln(r + n) - gammaln(r) - gammaln(n + 1)
-                out = out + r * (np.log(alpha) - np.log(alpha + tau))
-                out = out + np.where(n > 0, n * (np.log(tau) - np.log(alpha + tau)), 0.0)
-            return np.exp(out)
-
-        surv = _survival(params, t)
-        u = surv[..., None] + (1 - surv[..., None]) * (_NODES + 1) / 2
-        tau = np.log1p(beta * np.expm1(-np.log(u) / s)) / b
-        integral = (nbd(n[..., None], tau) * _WEIGHTS).sum(-1) * (1 - surv) / 2
-        return surv * nbd(n, t) + integral
+        return lifetime_mixture_pmf(
+            r,
+            alpha,
+            _survival(params, t),
+            lambda u: np.log1p(beta * np.expm1(-np.log(u) / s)) / b,
+            t,
+            n,
+        )
 
     def _draw(self, params, T, rng):
         r, alpha, b, s, beta = params
@@ -343,9 +339,4 @@ class GGomNBD(_CountingModel):
         lam = rng.gamma(r, 1.0 / alpha, n)
         eta = rng.gamma(s, 1.0 / beta, n)
         life = np.log1p(rng.exponential(1.0, n) / eta) / b
-        active = np.minimum(life, T)
-        x = rng.poisson(lam * active)
-        tx = np.zeros(n)
-        pos = x > 0
-        tx[pos] = active[pos] * rng.uniform(size=int(pos.sum())) ** (1.0 / x[pos])
-        return x, tx
+        return purchases_while_alive(lam, life, T, rng)
