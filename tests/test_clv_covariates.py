@@ -244,3 +244,22 @@ def test_parameter_recovery_with_known_coefficients(cls, params, purchase, dropo
         for col, value in coefs.items():
             est, se = table.loc[(process, col), ["estimate", "se"]]
             assert abs(est - value) < 3.5 * se, (process, col, est, value, se)
+
+
+def test_known_coefficient_models_and_their_refusals(apparel):
+    plain = ParetoNBD.from_params(r=1.0, alpha=10.0, s=0.5, beta=10.0)
+    truth = plain.with_coefficients(purchase={"gender": 0.7})
+    profile = truth.at_covariates({"gender": 1})
+    assert profile.params_["alpha"] == pytest.approx(10.0 * np.exp(-0.7))
+    assert profile.params_["beta"] == pytest.approx(10.0)
+    sim = truth.simulate_customers(apparel[["gender"]], 104.0, random_state=2)
+    assert list(sim.columns) == ["frequency", "recency", "T", "gender"]
+    women = sim.loc[sim["gender"] == 1, "frequency"].mean()
+    men = sim.loc[sim["gender"] == 0, "frequency"].mean()
+    assert women > men  # a positive purchase coefficient means more purchases
+    with pytest.raises(CRMLabInputError, match="no covariates"):
+        plain.simulate_customers(apparel[["gender"]], 104.0)
+    with pytest.raises(CRMLabInputError, match="no covariates"):
+        plain.at_covariates({"gender": 1})
+    with pytest.raises(CRMLabInputError, match="no dropout covariates|at least one"):
+        plain.with_coefficients()

@@ -251,3 +251,14 @@ def test_generators_refuse_counts_that_are_not_whole(generator, argument):
         make(**{argument: 2.5})
     with pytest.raises(TypeError, match=argument):
         make(**{argument: "2000"})
+
+
+def test_online_retail_purchases_reports_what_it_leaves_out():
+    lines = datasets.load_online_retail()
+    out = datasets.online_retail_purchases(lines)
+    dropped = out.attrs["dropped"]
+    assert dropped["no customer id"] == 135_080  # shared/data/README.md
+    assert sum(dropped.values()) + len(out) == len(lines)
+    assert list(out.columns) == ["customer_id", "date", "amount", "country"]
+    assert (out["amount"] > 0).all() and out["customer_id"].notna().all()
+    assert (out["date"] == out["date"].dt.normalize()).all()

@@ -185,10 +185,7 @@ def covariate_analysis(
 
 
 def _figure(model: Any, data: pd.DataFrame, out_dir: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global figure state
 
     from crmlab.plotting import plot_expected_by_group
 
@@ -202,14 +199,14 @@ def _figure(model: Any, data: pd.DataFrame, out_dir: Path) -> Path:
             else first.astype(str)
         )
     expected = model.expected_purchases(data, 52.0 if model.time_unit_ == "W" else 12.0)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     plot_expected_by_group(expected, groups.rename(" · ".join(cols)), ax=ax)
     ax.set_xlabel(" · ".join(cols))
     ax.set_title("Expected purchases in the next year by covariate group")
     path = out_dir / "report_data" / "covariates.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return path
 
 
