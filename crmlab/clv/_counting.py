@@ -145,11 +145,30 @@ class _CountingModel(CovariateModel, BaseModel):
             self._links(),
         )
         x, tx, T = (arrays[c] for c in self._columns)
+        start = [*self._start(x, tx, T, w), *self._covariate_start(spec)]
+
+        def pooled(penalizer: float):
+            """Start from the model without covariates (coefficients 0): fewer iterations."""
+            ux, uw = collapse(arrays, self._columns, w)
+            px, ptx, pT = (ux[c] for c in self._columns)
+            cache = self._prepare(px, ptx, pT, uw)
+            fit = fit_mle(
+                lambda theta: self._nll_grad(theta, px, ptx, pT, uw, cache),
+                start[: len(self._param_names)],
+                self._param_names,
+                jac=True,
+                penalizer=penalizer,
+                model=type(self).__name__,
+                start_curvature=True,
+            )
+            return [*fit.params.values(), *start[len(self._param_names) :]], None
+
         return LikelihoodProblem(
             neg_log_likelihood=objective,
-            start=[*self._start(x, tx, T, w), *self._covariate_start(spec)],
+            start=start,
             n_customers=float(w.sum()),
             start_curvature=True,
+            warm_start=None if getattr(self, "_warm", None) else pooled,
             free_names=spec.labels(),
             free_penalties=self._covariate_penalties(spec, float(w.sum())),
         )
