@@ -179,7 +179,7 @@ def test_warm_start_on_large_data_reaches_the_same_maximum(monkeypatch):
     truth = BetaGeo.from_params(**PUBLISHED)
     sim = truth.simulate(60_000, np.linspace(27, 39, 60_000), random_state=5)
     warm = BetaGeo().fit(sim)
-    monkeypatch.setattr("crmlab.clv._base._SUBSAMPLE", 10**9)
+    monkeypatch.setattr("crmlab.clv._counting._SUBSAMPLE", 10**9)
     cold = BetaGeo().fit(sim)
     assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, rel=1e-10)
     for k in PUBLISHED:

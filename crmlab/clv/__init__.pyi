@@ -2,6 +2,10 @@
 from .bgbb import BetaGeoBetaBinom as BetaGeoBetaBinom
 from .bgnbd import BetaGeo as BetaGeo
 from .cohorts import cohort_table as cohort_table
+from .comparison import LikelihoodRatioTest as LikelihoodRatioTest
+from .comparison import likelihood_ratio_test as likelihood_ratio_test
+from .covariates import one_hot_covariates as one_hot_covariates
+from .covariates import rate_ratios as rate_ratios
 from .evaluation import calibration_holdout_report as calibration_holdout_report
 from .evaluation import conditional_expectation_table as conditional_expectation_table
 from .evaluation import frequency_recency_matrix as frequency_recency_matrix
@@ -17,6 +21,7 @@ from .formulas import historical_value as historical_value
 from .formulas import per_period_rate as per_period_rate
 from .formulas import simple_clv as simple_clv
 from .gammagamma import GammaGamma as GammaGamma
+from .ggomnbd import GGomNBD as GGomNBD
 from .lifetime_value import customer_lifetime_value as customer_lifetime_value
 from .mbgnbd import ModifiedBetaGeo as ModifiedBetaGeo
 from .paretonbd import ParetoNBD as ParetoNBD

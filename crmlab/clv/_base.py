@@ -11,9 +11,9 @@ parametric fitters do:
   gradient, starting values, how many customers the data stand for);
 - the likelihood as a pure function beside the class, and the predictions.
 
-:class:`_CountingModel` adds what the three continuous-time transaction models share (reading
-``frequency``/``recency``/``T``, collapsing identical rows, a warm start on large data, the
-``simulate`` frame).
+:class:`crmlab.clv._counting._CountingModel` adds what the continuous-time transaction models
+share (reading ``frequency``/``recency``/``T``, covariates, collapsing identical rows, a warm
+start on large data, the ``simulate`` frame).
 """
 
 from __future__ import annotations
@@ -26,20 +26,18 @@ from typing import Any, ClassVar, Self, TypeAlias
 import numpy as np
 import pandas as pd
 
-from crmlab.clv._data import check_summary, collapse, summary_time_unit
+from crmlab.clv._data import summary_time_unit
 from crmlab.clv._fit import fit_mle
+from crmlab.clv.covariate_model import CovariateModel
 from crmlab.errors import ConvergenceError, CRMLabInputError, NotFittedError
 from crmlab.inference import covariance_from_log
 from crmlab.transactions import time_unit_days
-from crmlab.validation import as_float_array, check_positive
+from crmlab.validation import check_positive
 
 __all__ = ["BaseModel", "LikelihoodProblem"]
 
 #: What ``random_state`` arguments accept: a seed, a NumPy Generator, or None (fresh entropy).
 RandomState: TypeAlias = int | np.random.Generator | None
-
-#: Distinct rows in the warm-start fit of large data sets (see :class:`_CountingModel`).
-_SUBSAMPLE = 20_000
 
 
 @dataclass
@@ -69,6 +67,10 @@ class LikelihoodProblem:
     fitted: dict[str, Any] = field(default_factory=dict)
     warm_start: Callable[[float], tuple[Sequence[float], np.ndarray | None]] | None = None
     start_curvature: bool = False
+    #: Names and L2 weights of unconstrained parameters after the model's own (covariate
+    #: coefficients); ``start`` then ends with their starting values.
+    free_names: Sequence[str] = ()
+    free_penalties: Sequence[float] = ()
 
 
 class BaseModel:
@@ -103,6 +105,11 @@ class BaseModel:
         Time unit of the data the model was fitted on.
     n_customers_ : int
         How many customers the fit used.
+    n_parameters_ : int
+        How many parameters were estimated (with any covariate coefficients).
+    aic_, bic_ : float
+        Akaike's and Schwarz's information criteria, ``-2 LL + 2 k`` and ``-2 LL + k ln n``
+        (lower is better; NaN for ``from_params`` models).
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()
@@ -162,13 +169,19 @@ class BaseModel:
                 start, hess_inv0 = problem.warm_start(penalizer)
             except ConvergenceError:
                 pass
+        n_free = len(problem.free_names)
+        penalties = None
+        if n_free:
+            penalties = [penalizer] * len(self._param_names) + list(problem.free_penalties)
         with np.errstate(all="ignore"):
             result = fit_mle(
                 problem.neg_log_likelihood,
                 start,
-                self._param_names,
+                (*self._param_names, *problem.free_names),
                 jac=True,
                 penalizer=penalizer,
+                n_free=n_free,
+                penalties=penalties,
                 model=self._label or type(self).__name__,
                 hess_inv0=hess_inv0,
                 start_curvature=problem.start_curvature,
@@ -205,13 +218,42 @@ class BaseModel:
         return np.array([self.params_[n] for n in self._param_names], dtype=float)
 
     def _store_fit(self, result: Any, *, time_unit: str, n_customers: int) -> None:
-        """Copy an :class:`~crmlab.clv._fit.MLEResult` into the fitted attributes."""
-        self.params_ = dict(result.params)
+        """Copy an :class:`~crmlab.clv._fit.MLEResult` into the fitted attributes.
+
+        Parameters beyond ``_param_names`` (covariate coefficients) are kept in ``_free_fit``
+        for the model to store in its own form.
+        """
+        own = self._param_names
+        k = len(own)
+        self.params_ = {n: float(result.params[n]) for n in own}
         self.log_likelihood_ = float(result.log_likelihood)
-        self.standard_errors_ = dict(result.standard_errors)
-        self.covariance_ = covariance_from_log(self.params_, result.covariance_log)
+        self.standard_errors_ = {n: float(result.standard_errors[n]) for n in own}
+        cov = np.asarray(result.covariance_log, dtype=float)
+        self.covariance_ = covariance_from_log(self.params_, cov[:k, :k])
         self.time_unit_ = time_unit
         self.n_customers_ = int(n_customers)
+        free = [n for n in result.params if n not in own]
+        self._free_fit = (free, result.params, result.standard_errors)
+        self._n_estimated = len(result.params)
+
+    @property
+    def n_parameters_(self) -> int:
+        """How many parameters were estimated (the model's own and any covariate coefficients)."""
+        self._check_fitted()
+        return int(getattr(self, "_n_estimated", len(self.params_)))
+
+    @property
+    def aic_(self) -> float:
+        """Akaike's information criterion ``-2 LL + 2 k`` (lower is better)."""
+        self._check_fitted()
+        return float(-2 * self.log_likelihood_ + 2 * self.n_parameters_)
+
+    @property
+    def bic_(self) -> float:
+        """Schwarz's Bayesian information criterion ``-2 LL + k ln(n customers)``."""
+        self._check_fitted()
+        n = self.n_customers_ if self.n_customers_ > 0 else float("nan")
+        return float(-2 * self.log_likelihood_ + self.n_parameters_ * np.log(n))
 
     @classmethod
     def from_params(cls, time_unit: str = "W", **params: float) -> Self:
@@ -261,6 +303,8 @@ class BaseModel:
         model.covariance_ = pd.DataFrame(np.nan, index=list(names), columns=list(names))
         model.time_unit_ = time_unit
         model.n_customers_ = 0
+        if isinstance(model, CovariateModel):
+            model._store_coefficients(None, [], {}, {})
         return model
 
     def _check_time_unit(self, data: pd.DataFrame, time_unit: str | None = None) -> None:
@@ -297,11 +341,26 @@ class BaseModel:
             }
         )
         out.index.name = "parameter"
+        coefs = getattr(self, "coefficients_", None)
+        if coefs is not None and len(coefs):
+            # covariate coefficients: "purchase:gender", normal-approximation bounds
+            rows = pd.DataFrame(
+                {
+                    "estimate": coefs["estimate"].to_numpy(),
+                    "std_error": coefs["se"].to_numpy(),
+                    "lower_95": (coefs["estimate"] - 1.959964 * coefs["se"]).to_numpy(),
+                    "upper_95": (coefs["estimate"] + 1.959964 * coefs["se"]).to_numpy(),
+                },
+                index=pd.Index([f"{p}:{c}" for p, c in coefs.index], name="parameter"),
+            )
+            out = pd.concat([out, rows])
         out.attrs.update(
             {
                 "log_likelihood": self.log_likelihood_,
                 "n_customers": self.n_customers_,
                 "time_unit": self.time_unit_,
+                "aic": self.aic_,
+                "bic": self.bic_,
             }
         )
         return out
@@ -317,230 +376,3 @@ class BaseModel:
             else "from given parameters"
         )
         return f"<{head}: {params}; {how}; time unit {self.time_unit_!r}>"
-
-
-class _CountingModel(BaseModel):
-    """Shared plumbing of the continuous-time transaction models (BG/NBD, MBG/NBD, Pareto/NBD).
-
-    Subclasses provide ``_loglik(params, x, tx, T)`` (per-row log-likelihood, natural
-    parameters), ``_nll_grad(theta, x, tx, T, w, cache)`` (total negative log-likelihood of the
-    log-parameters and its gradient), ``_start(x, tx, T, w)`` (starting values) and
-    ``_draw(params, T, rng)`` (simulated ``frequency`` and ``recency`` for ``simulate``),
-    ``_expected(params, t, x, tx, T)`` and ``_alive(params, x, tx, T)`` (the predictions).
-    """
-
-    _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "T")
-    _needs_time_unit: ClassVar[bool] = True
-
-    # -- what each counting model provides (see the class docstring) ----------------------------
-    def _loglik(self, params, x, tx, T) -> np.ndarray:
-        raise NotImplementedError
-
-    def _nll_grad(self, theta, x, tx, T, w, cache=None) -> tuple[float, np.ndarray]:
-        raise NotImplementedError
-
-    def _start(self, x, tx, T, w) -> list[float]:
-        raise NotImplementedError
-
-    def _draw(self, params, T, rng) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
-
-    def _expected(self, params, t, x, tx, T) -> np.ndarray:
-        raise NotImplementedError
-
-    def _alive(self, params, x, tx, T) -> np.ndarray:
-        raise NotImplementedError
-
-    # -- shared plumbing -------------------------------------------------------------------------
-
-    def _problem(self, data: pd.DataFrame, *, weights_col: str | None = None) -> LikelihoodProblem:
-        arrays, w = check_summary(data, self._columns, weights_col=weights_col)
-        if _worth_collapsing(arrays):
-            arrays, w = collapse(arrays, self._columns, w)
-        x, tx, T = (arrays[c] for c in self._columns)
-        cache = self._prepare(x, tx, T, w)
-        warm = None
-        if len(w) > 2 * _SUBSAMPLE:
-            warm = lambda penalizer: self._warm_start(x, tx, T, w, penalizer)  # noqa: E731
-        return LikelihoodProblem(
-            neg_log_likelihood=lambda theta: self._nll_grad(theta, x, tx, T, w, cache),
-            start=self._start(x, tx, T, w),
-            n_customers=float(w.sum()),
-            warm_start=warm,
-            start_curvature=True,
-        )
-
-    def _warm_start(self, x, tx, T, w, penalizer: float):
-        """Fit every k-th distinct row (weights scaled up) to start the fit on all rows."""
-        keep = np.arange(0, len(w), len(w) // _SUBSAMPLE)
-        xs, txs, Ts = x[keep], tx[keep], T[keep]
-        ws = w[keep] * (w.sum() / w[keep].sum())
-        cache = self._prepare(xs, txs, Ts, ws)
-        sub = fit_mle(
-            lambda theta: self._nll_grad(theta, xs, txs, Ts, ws, cache),
-            self._start(x, tx, T, w),
-            self._param_names,
-            jac=True,
-            penalizer=penalizer,
-            model=type(self).__name__,
-            start_curvature=True,
-        )
-        return list(sub.params.values()), sub.covariance_log
-
-    def expected_purchases(
-        self, data: pd.DataFrame, t: float, *, time_unit: str | None = None
-    ) -> pd.Series:
-        """Expected number of purchases in the next ``t`` periods, given each customer's history.
-
-        Parameters
-        ----------
-        data : DataFrame
-            Summary frame with ``frequency``, ``recency``, ``T``.
-        t : float
-            Length of the future period, in the model's time unit (finite, >= 0).
-        time_unit : {"D", "W", "M", "Y"}, optional
-            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it; it must be the
-            model's ``time_unit_`` (a unit is never assumed).
-
-        Returns
-        -------
-        Series
-            E[purchases in (T, T+t] | frequency, recency, T], indexed like ``data``.
-        """
-        t = self._check_t(t)
-        x, tx, T = self._arrays(data, time_unit)
-        out = self._expected(tuple(self._param_array()), t, x, tx, T)
-        return pd.Series(out, index=data.index, name="expected_purchases")
-
-    def probability_alive(self, data: pd.DataFrame, *, time_unit: str | None = None) -> pd.Series:
-        """Probability that each customer is still active at the end of their observation.
-
-        Parameters
-        ----------
-        data : DataFrame
-            Summary frame with ``frequency``, ``recency``, ``T``.
-        time_unit : {"D", "W", "M", "Y"}, optional
-            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
-
-        Returns
-        -------
-        Series
-            P(alive | frequency, recency, T), indexed like ``data`` (BG/NBD: 1 for customers
-            without repeat purchases, by the model's assumption).
-        """
-        x, tx, T = self._arrays(data, time_unit)
-        out = self._alive(tuple(self._param_array()), x, tx, T)
-        return pd.Series(out, index=data.index, name="probability_alive")
-
-    def simulate(self, n_customers: int, T, random_state=None) -> pd.DataFrame:
-        """Draw a summary frame (frequency, recency, T) of customers from the model.
-
-        Parameters
-        ----------
-        n_customers : int
-            How many customers to draw.
-        T : float or array_like
-            Observation length of every customer (one number or one per customer).
-        random_state : int or numpy Generator, optional
-            Seed or generator; the only source of randomness.
-
-        Returns
-        -------
-        DataFrame
-            Columns ``frequency``, ``recency``, ``T``; ``attrs["time_unit"]`` is the model's.
-        """
-        self._check_fitted()
-        T_arr = self._simulation_T(n_customers, T)
-        rng = np.random.default_rng(random_state)
-        x, tx = self._draw(tuple(self._param_array()), T_arr, rng)
-        return self._simulated_frame(x, tx, T_arr, self.time_unit_)
-
-    def _prepare(self, x, tx, T, w):
-        """Data-only quantities reused by every likelihood evaluation during a fit."""
-        ux, inv = np.unique(x, return_inverse=True)
-        return ux, inv.reshape(-1)
-
-    def _arrays(
-        self, data: pd.DataFrame, time_unit: str | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        self._check_fitted()
-        arrays, _ = check_summary(data, self._columns)
-        self._check_time_unit(data, time_unit)
-        return tuple(arrays[c] for c in self._columns)  # type: ignore[return-value]
-
-    def log_likelihood_individual(
-        self, data: pd.DataFrame, *, time_unit: str | None = None
-    ) -> pd.Series:
-        """Each customer's log-likelihood at the model's parameters (in the data's time unit).
-
-        Parameters
-        ----------
-        data : DataFrame
-            Summary frame with ``frequency``, ``recency`` and ``T``.
-        time_unit : {"D", "W", "M", "Y"}, optional
-            Unit of ``recency`` and ``T`` when ``data.attrs`` does not state it.
-
-        Returns
-        -------
-        Series
-            Indexed like ``data``; its sum is the total log-likelihood.
-        """
-        x, tx, T = self._arrays(data, time_unit)
-        ll = self._loglik(self._param_array(), x, tx, T)
-        return pd.Series(ll, index=data.index, name="log_likelihood")
-
-    @staticmethod
-    def _check_t(t: float, name: str = "t") -> float:
-        return check_positive(t, name, allow_zero=True)
-
-    @staticmethod
-    def _new_grid(t, n=None):
-        t_arr = as_float_array(t, "t")
-        if np.any(~np.isfinite(t_arr)) or np.any(t_arr < 0):
-            raise CRMLabInputError(
-                f"t must hold finite times >= 0, got {t!r}. Fix: pass a duration in the "
-                "model's time unit, e.g. t=52 for a year in weeks."
-            )
-        if n is None:
-            return t_arr
-        n_arr = as_float_array(n, "n")
-        if np.any(~np.isfinite(n_arr)) or np.any(n_arr < 0) or np.any(n_arr % 1 != 0):
-            raise CRMLabInputError(
-                f"n must hold whole numbers >= 0 (numbers of repeat purchases), got {n!r}."
-            )
-        return np.broadcast_arrays(t_arr, n_arr)
-
-    @staticmethod
-    def _simulation_T(n_customers: int, T) -> np.ndarray:
-        n = int(n_customers)
-        if n != n_customers or n < 1:
-            raise CRMLabInputError(f"n_customers must be a whole number >= 1, got {n_customers!r}.")
-        T_arr = np.asarray(T, dtype=float)
-        if T_arr.ndim == 0:
-            T_arr = np.full(n, float(T_arr))
-        if T_arr.shape != (n,):
-            raise CRMLabInputError(
-                f"T must be one number or an array of n_customers={n} numbers, got shape "
-                f"{T_arr.shape}. Fix: pass T=39.0 or an array with one T per customer."
-            )
-        if np.any(~np.isfinite(T_arr)) or np.any(T_arr <= 0):
-            raise CRMLabInputError("T must be finite and > 0 for every simulated customer.")
-        return T_arr
-
-    @staticmethod
-    def _simulated_frame(x, tx, T, time_unit: str) -> pd.DataFrame:
-        out = pd.DataFrame(
-            {"frequency": x.astype(np.int64), "recency": tx, "T": T},
-            index=pd.RangeIndex(len(x), name="customer_id"),
-        )
-        out.attrs["time_unit"] = time_unit
-        return out
-
-
-def _worth_collapsing(arrays: dict[str, np.ndarray], probe: int = 20_000) -> bool:
-    """Collapse identical rows when a probe of the first rows shows many repeats."""
-    n = len(next(iter(arrays.values())))
-    if n < 2_000:
-        return True
-    sample = pd.DataFrame({k: v[:probe] for k, v in arrays.items()})
-    return sample.duplicated().mean() > 0.3

@@ -94,8 +94,10 @@ def fit_mle(
     hess_inv0: np.ndarray | None = None,
     start_curvature: bool = False,
     advice: str | None = None,
+    n_free: int = 0,
+    penalties: Sequence[float] | None = None,
 ) -> MLEResult:
-    """Maximise a log-likelihood over positive parameters.
+    """Maximise a log-likelihood over positive parameters (and optionally free ones).
 
     Parameters
     ----------
@@ -121,20 +123,29 @@ def fit_mle(
     advice : str, optional
         What to try when the fit fails, in the terms of the model's data (default: advice for
         the transaction models: time units, recency <= T, a penalizer).
+    n_free : int
+        The last ``n_free`` parameters are unconstrained real numbers (covariate coefficients):
+        they are optimised as they are, not on the log scale, and ``x0`` gives them as they are.
+    penalties : sequence of float, optional
+        Per-parameter L2 weights replacing ``penalizer`` (the objective adds
+        ``sum(penalties * theta**2)``).
 
     Raises
     ------
     ConvergenceError
         If the optimiser fails or lands on a non-finite likelihood.
     """
-    theta0 = np.log(np.asarray(x0, dtype=float))
+    x0 = np.asarray(x0, dtype=float)
+    k = len(x0) - n_free
+    theta0 = np.concatenate([np.log(x0[:k]), x0[k:]])
+    pen = np.full(len(x0), float(penalizer)) if penalties is None else np.asarray(penalties, float)
 
     def objective(theta):
         out = neg_log_likelihood(theta)
         if jac:
             value, grad = out
-            return value + penalizer * theta @ theta, grad + 2 * penalizer * theta
-        return out + penalizer * theta @ theta
+            return value + pen @ theta**2, grad + 2 * pen * theta
+        return out + pen @ theta**2
 
     advice = advice or (
         "Try: check that frequency, recency and T are in the same time unit and that "
@@ -195,7 +206,7 @@ def fit_mle(
         return out[0] if jac else out
 
     if jac:  # the optimiser's last value, without the penalty: saves a likelihood evaluation
-        value = float(res.fun * scale - penalizer * res.x @ res.x)
+        value = float(res.fun * scale - pen @ res.x**2)
     else:
         value = float(plain(res.x))
     if not np.isfinite(value) or not np.all(np.isfinite(res.x)) or np.any(np.abs(res.x) > 30):
@@ -212,7 +223,7 @@ def fit_mle(
         raise ConvergenceError(
             f"{model}: the curvature of the log-likelihood at the estimate is not finite. {advice}"
         )
-    eig = np.linalg.eigvalsh(hess + 2 * penalizer * np.eye(len(hess)))
+    eig = np.linalg.eigvalsh(hess + 2 * np.diag(pen))
     if eig.min() <= 1e-9 * max(1.0, abs(eig.max())):
         raise ConvergenceError(
             f"{model}: the estimate is not a proper maximum (the data do not pin down every "
@@ -226,11 +237,13 @@ def fit_mle(
     except np.linalg.LinAlgError:
         cov = np.full_like(hess, np.nan)
         se_log = np.full(len(names), np.nan)
-    params = np.exp(res.x)
+    params = np.concatenate([np.exp(res.x[:k]), res.x[k:]])
+    # delta method for the log-parameters; the free ones are estimated as they are
+    factor = np.concatenate([params[:k], np.ones(n_free)])
     return MLEResult(
         params={n: float(p) for n, p in zip(names, params, strict=True)},
         log_likelihood=-value,
-        standard_errors={n: float(p * s) for n, p, s in zip(names, params, se_log, strict=True)},
+        standard_errors={n: float(f * s) for n, f, s in zip(names, factor, se_log, strict=True)},
         covariance_log=cov,
         n_iterations=int(getattr(res, "nit", 0)),
     )

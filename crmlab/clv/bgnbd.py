@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betainc, betaln, digamma, expit, gammaln, hyp2f1
 
-from crmlab.clv._base import _CountingModel
+from crmlab.clv._counting import _CountingModel
 from crmlab.clv._fit import dot
 
 __all__ = [
@@ -270,6 +270,9 @@ class BetaGeo(_CountingModel):
 
     _param_names = ("r", "alpha", "a", "b")
     _shift = 0
+    #: CLVTools: alpha_i = alpha exp(-gamma_purchase' x_i); a_i = a exp(gamma_dropout' x_i) and
+    #: b_i = b exp(gamma_dropout' x_i)
+    _covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"a": 1.0, "b": 1.0}}
 
     def _loglik(self, params, x, tx, T):
         return bg_family_log_likelihood(params, x, tx, T, self._shift)

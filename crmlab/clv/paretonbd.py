@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln, hyp2f1
 
-from crmlab.clv._base import _CountingModel
+from crmlab.clv._counting import _CountingModel
 from crmlab.clv._fit import dot
 
 __all__ = ["ParetoNBD", "paretonbd_log_likelihood"]
@@ -264,6 +264,8 @@ class ParetoNBD(_CountingModel):
     """
 
     _param_names = ("r", "alpha", "s", "beta")
+    #: CLVTools: alpha_i = alpha exp(-gamma_purchase' x_i), beta_i = beta exp(-gamma_dropout' x_i)
+    _covariate_links = {"purchase": {"alpha": -1.0}, "dropout": {"beta": -1.0}}
 
     def _loglik(self, params, x, tx, T):
         return paretonbd_log_likelihood(params, x, tx, T)
@@ -314,21 +316,8 @@ class ParetoNBD(_CountingModel):
         self._check_fitted()
         t, n = self._new_grid(t, n)
         r, alpha, s, beta = self._param_array()
-
-        def nbd(n, tau):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                logq = np.log(tau) - np.log(alpha + tau)
-                out = gammaln(r + n) - gammaln(r) - gammaln(n + 1)
-                out = out + r * (np.log(alpha) - np.log(alpha + tau))
-                out = out + np.where(n > 0, n * logq, 0.0)
-            return np.exp(out)
-
         surv = (beta / (beta + t)) ** s
-        # survival u from surv(t) to 1  <->  lifetime tau from t to 0
-        u = surv[..., None] + (1 - surv[..., None]) * (_GL_NODES + 1) / 2
-        tau = beta * np.expm1(-np.log(u) / s)
-        integral = (nbd(n[..., None], tau) * _GL_WEIGHTS).sum(-1) * (1 - surv) / 2
-        return surv * nbd(n, t) + integral
+        return lifetime_mixture_pmf(r, alpha, surv, lambda u: beta * np.expm1(-np.log(u) / s), t, n)
 
     def _draw(self, params, T, rng):
         r, alpha, s, beta = params
@@ -336,13 +325,46 @@ class ParetoNBD(_CountingModel):
         lam = rng.gamma(r, 1.0 / alpha, n)
         mu = rng.gamma(s, 1.0 / beta, n)
         life = rng.exponential(1.0, n) / mu
-        active = np.minimum(life, T)
-        x = rng.poisson(lam * active)
-        tx = np.zeros(n)
-        pos = x > 0
-        # the last of x uniform purchase times on (0, active)
-        tx[pos] = active[pos] * rng.uniform(size=int(pos.sum())) ** (1.0 / x[pos])
-        return x, tx
+        return purchases_while_alive(lam, life, T, rng)
+
+
+def purchases_while_alive(lam, life, T, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Draw ``(x, t_x)``: Poisson purchases at rate ``lam`` until ``min(life, T)``.
+
+    Shared by the models whose customers buy at a Poisson rate until an exponential-family
+    lifetime ends (Pareto/NBD, GGom/NBD); the draws are made in this order.
+    """
+    active = np.minimum(life, T)
+    x = rng.poisson(lam * active)
+    tx = np.zeros(len(T))
+    pos = x > 0
+    # the last of x uniform purchase times on (0, active)
+    tx[pos] = active[pos] * rng.uniform(size=int(pos.sum())) ** (1.0 / x[pos])
+    return x, tx
+
+
+def _nbd_pmf(r, alpha, n, tau):
+    """P(n purchases in (0, tau)) of a customer alive throughout, rate ~ Gamma(r, alpha)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logq = np.log(tau) - np.log(alpha + tau)
+        out = gammaln(r + n) - gammaln(r) - gammaln(n + 1)
+        out = out + r * (np.log(alpha) - np.log(alpha + tau))
+        out = out + np.where(n > 0, n * logq, 0.0)
+    return np.exp(out)
+
+
+def lifetime_mixture_pmf(r, alpha, surv, lifetime_at, t, n) -> np.ndarray:
+    """P(X(t) = n) of a new customer: alive past ``t``, or the NBD over a lifetime ``tau < t``.
+
+    ``surv`` is P(lifetime > t) and ``lifetime_at(u)`` the lifetime whose survival
+    probability is ``u``; the integral over the lifetime distribution is a 64-point
+    Gauss-Legendre rule in the survival probability, from ``surv`` (lifetime ``t``) to 1
+    (lifetime 0).
+    """
+    u = surv[..., None] + (1 - surv[..., None]) * (_GL_NODES + 1) / 2
+    tau = lifetime_at(u)
+    integral = (_nbd_pmf(r, alpha, n[..., None], tau) * _GL_WEIGHTS).sum(-1) * (1 - surv) / 2
+    return surv * _nbd_pmf(r, alpha, n, t) + integral
 
 
 def _prepare(x, tx, T):

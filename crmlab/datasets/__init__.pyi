@@ -1,13 +1,18 @@
 # The names crmlab.datasets loads on first use (lazy_loader.attach_stub reads this file).
+from .loaders import load_apparel_covariates as load_apparel_covariates
+from .loaders import load_apparel_transactions as load_apparel_transactions
 from .loaders import load_cdnow as load_cdnow
 from .loaders import load_donations as load_donations
 from .loaders import load_hr_attrition as load_hr_attrition
+from .loaders import load_online_retail as load_online_retail
 from .loaders import load_telco_churn as load_telco_churn
+from .loaders import online_retail_purchases as online_retail_purchases
 from .registry import REGISTRY as REGISTRY
 from .registry import DatasetError as DatasetError
 from .registry import data_home as data_home
 from .registry import describe as describe
 from .registry import fetch as fetch
+from .registry import fetch_online_retail as fetch_online_retail
 from .synthetic_crm import CRMExtract as CRMExtract
 from .synthetic_crm import simulate_crm_extract as simulate_crm_extract
 from .synthetic_firm import FIRM_EXPORT as FIRM_EXPORT

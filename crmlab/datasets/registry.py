@@ -14,7 +14,14 @@ from pathlib import Path
 
 from crmlab.errors import DatasetError
 
-__all__ = ["REGISTRY", "DatasetError", "data_home", "fetch", "describe"]
+__all__ = [
+    "REGISTRY",
+    "DatasetError",
+    "data_home",
+    "fetch",
+    "fetch_online_retail",
+    "describe",
+]
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,46 @@ _LIFETIMES = (
     "https://raw.githubusercontent.com/CamDavidsonPilon/lifetimes/master/lifetimes/datasets/"
 )
 _RDATASETS = "https://vincentarelbundock.github.io/Rdatasets/csv/modeldata/"
+#: CLVTools 0.12.1 (GPL-3), the release whose vignette and tests publish the apparel estimates.
+_CLVTOOLS = (
+    "https://raw.githubusercontent.com/bachmannpatrick/CLVTools/"
+    "1b06356b0ec07640b532c666aff29e2a3b8393fa/data/"
+)
+#: The UCI Online Retail log as daily files, from the book "Spark: The Definitive Guide".
+_ONLINE_RETAIL = (
+    "https://raw.githubusercontent.com/databricks/Spark-The-Definitive-Guide/"
+    "4ba5601eb9b9aed1d01ab79775e3af228216ff6f/data/retail-data/by-day/"
+)
+_CLVTOOLS_LICENCE = "GPL-3 (example data of the R package CLVTools 0.12.1)."
+_ONLINE_RETAIL_LICENCE = (
+    "CC BY 4.0 (UCI Machine Learning Repository dataset 352, Chen, Sain & Guo 2012); split "
+    "files from the Apache-2.0 repository of the book Spark: The Definitive Guide."
+)
+#: Prefix of the registry names of the Online Retail day files (one entry per file).
+ONLINE_RETAIL_PREFIX = "online_retail/"
+
+
+def _online_retail_files() -> list[RemoteFile]:
+    """One registry entry per day file, with the sums shipped in ``online_retail.sha256``."""
+    sums = Path(__file__).with_name("online_retail.sha256").read_text().split("\n")
+    out = []
+    for line in sums:
+        if not line.strip():
+            continue
+        digest, filename = line.split()
+        day = filename.removesuffix(".csv")
+        out.append(
+            RemoteFile(
+                ONLINE_RETAIL_PREFIX + day,
+                ONLINE_RETAIL_PREFIX + filename,
+                _ONLINE_RETAIL + filename,
+                digest,
+                f"UCI Online Retail order lines of {day} (one of 305 daily files).",
+                _ONLINE_RETAIL_LICENCE,
+            )
+        )
+    return out
+
 
 REGISTRY: dict[str, RemoteFile] = {
     f.name: f
@@ -79,6 +126,42 @@ REGISTRY: dict[str, RemoteFile] = {
             "(IBM Watson Analytics sample, cleaned in R modeldata).",
             "IBM sample data, redistributed in MIT-licensed modeldata.",
         ),
+        RemoteFile(
+            "apparel_transactions",
+            "clvtools/apparelTrans.rda",
+            _CLVTOOLS + "apparelTrans.rda",
+            "8264912207ad56a831c1d591bc27db43921b2e2612e113b1976cb0ea2550cad4",
+            "3,187 transactions (Id, Date, Price) of 600 customers of an apparel retailer, "
+            "2005-2010, all first buying on 2005-01-02 (CLVTools' example data, R .rda).",
+            _CLVTOOLS_LICENCE,
+        ),
+        RemoteFile(
+            "apparel_static_covariates",
+            "clvtools/apparelStaticCov.rda",
+            _CLVTOOLS + "apparelStaticCov.rda",
+            "13b5366b0e59ea1b6e292179d0703be02e2dce7ccec7b2ec0d24c7a690a12cd4",
+            "One row per apparel customer: Gender (0 male, 1 female), Channel (0 online, "
+            "1 offline).",
+            _CLVTOOLS_LICENCE,
+        ),
+        RemoteFile(
+            "apparel_dynamic_covariates",
+            "clvtools/apparelDynCov.rda",
+            _CLVTOOLS + "apparelDynCov.rda",
+            "87543e3c5826a0c0e0ff34867e4429e82c069b7c0c1528c47222927adef8fc87",
+            "Weekly time-varying covariates of the apparel customers (High.Season, Gender, "
+            "Channel), 187,800 rows.",
+            _CLVTOOLS_LICENCE,
+        ),
+        RemoteFile(
+            "apparel_dynamic_covariates_future",
+            "clvtools/apparelDynCovFuture.rda",
+            _CLVTOOLS + "apparelDynCovFuture.rda",
+            "f37640d9b097972a10fcba077fcdec918989d12ce3a9be3896b1b87c46256f89",
+            "The apparel covariates for 2011-01-02 to 2012-10-14 (for prediction).",
+            _CLVTOOLS_LICENCE,
+        ),
+        *_online_retail_files(),
     ]
 }
 
@@ -110,7 +193,8 @@ def _entry(name: str) -> RemoteFile:
     try:
         return REGISTRY[name]
     except KeyError:
-        known = ", ".join(sorted(REGISTRY))
+        names = sorted(n for n in REGISTRY if not n.startswith(ONLINE_RETAIL_PREFIX))
+        known = ", ".join(names) + f", {ONLINE_RETAIL_PREFIX}YYYY-MM-DD (305 day files)"
         raise KeyError(f"unknown dataset {name!r}; known datasets: {known}.") from None
 
 
@@ -121,7 +205,9 @@ def fetch(name: str, *, progress: bool = False) -> Path:
     ----------
     name : str
         A key of :data:`REGISTRY` (``"cdnow_master"``, ``"cdnow_sample"``, ``"donations"``,
-        ``"hr_attrition"``, ``"telco_churn"``).
+        ``"hr_attrition"``, ``"telco_churn"``, ``"apparel_transactions"``,
+        ``"apparel_static_covariates"``, ... and one ``"online_retail/YYYY-MM-DD"`` per day
+        file of the Online Retail log; :func:`fetch_online_retail` fetches them all).
     progress : bool
         Show a download progress bar.
 
@@ -160,12 +246,12 @@ def fetch(name: str, *, progress: bool = False) -> Path:
     import pooch
 
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         pooch.retrieve(
             entry.url,
             known_hash=f"sha256:{entry.sha256}",
-            fname=entry.filename,
-            path=folder,
+            fname=path.name,
+            path=path.parent,
             progressbar=progress,
         )
     except ValueError as exc:  # pooch: the downloaded file's hash does not match
@@ -184,14 +270,51 @@ def fetch(name: str, *, progress: bool = False) -> Path:
     return path
 
 
+def fetch_online_retail(*, progress: bool = False) -> list[Path]:
+    """Fetch and verify the 305 daily files of the UCI Online Retail log.
+
+    Parameters
+    ----------
+    progress : bool
+        Show a download progress bar for each file that is downloaded.
+
+    Returns
+    -------
+    list of Path
+        The local files, in date order.
+
+    Raises
+    ------
+    DatasetError
+        As :func:`fetch`, for the first file that is missing and cannot be downloaded, or whose
+        sha256 differs.
+    """
+    names = sorted(n for n in REGISTRY if n.startswith(ONLINE_RETAIL_PREFIX))
+    return [fetch(n, progress=progress) for n in names]
+
+
 def describe(name: str | None = None) -> str:
-    """A human-readable description of one dataset (or all), with URL, sha256 and licence."""
-    names = [name] if name else sorted(REGISTRY)
+    """A human-readable description of one dataset (or all), with URL, sha256 and licence.
+
+    Without a name, the 305 Online Retail day files are summarised in one entry.
+    """
+    if name:
+        names = [name]
+    else:
+        names = sorted(n for n in REGISTRY if not n.startswith(ONLINE_RETAIL_PREFIX))
     parts = []
     for n in names:
         e = _entry(n)
         parts.append(
             f"{e.name}: {e.description}\n  file {e.filename}\n  url {e.url}\n"
             f"  sha256 {e.sha256}\n  licence {e.licence}"
+        )
+    if not name:
+        days = sorted(n for n in REGISTRY if n.startswith(ONLINE_RETAIL_PREFIX))
+        parts.append(
+            f"online_retail: the UCI Online Retail log of a UK gift retailer, 2010-12-01 to "
+            f"2011-12-09, as {len(days)} daily files ({days[0]} .. {days[-1]}), each with its "
+            f"own sha256; load_online_retail() reads them all.\n  url {_ONLINE_RETAIL}FILE\n"
+            f"  licence {_ONLINE_RETAIL_LICENCE}"
         )
     return "\n".join(parts)

@@ -19,6 +19,8 @@ from .cohorts import plot_clv_sensitivity as plot_clv_sensitivity
 from .cohorts import plot_coca_cola as plot_coca_cola
 from .cohorts import plot_cohort_heatmap as plot_cohort_heatmap
 from .cohorts import plot_cohort_retention as plot_cohort_retention
+from .covariates import plot_expected_by_group as plot_expected_by_group
+from .covariates import plot_rate_ratios as plot_rate_ratios
 from .database import plot_group_rates as plot_group_rates
 from .database import plot_interpurchase_times as plot_interpurchase_times
 from .economics import plot_purchase_distribution as plot_purchase_distribution

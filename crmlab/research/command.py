@@ -89,6 +89,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="skip report.html")
     p.add_argument("--random-state", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--covariates", default=None, metavar="FILE", help="customer table to join")
+    p.add_argument("--covariate-id-col", default=None, help="customer id column of FILE")
+    for process in ("purchase", "dropout", "shared"):
+        p.add_argument(
+            f"--{process}-covariates", default="", metavar="A,B", help=f"{process} covariates"
+        )
     p.set_defaults(func=run)
     return p
 
@@ -124,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
             report=not args.no_report,
             random_state=args.random_state,
             quiet=args.quiet,
+            covariates=_covariate_options(args),
         )
     except (CRMLabInputError, TypeError, ValueError) as exc:
         text = " ".join(str(exc).split())
@@ -133,3 +140,32 @@ def run(args: argparse.Namespace) -> int:
         verdicts = ", ".join(f"{r.check}: {r.verdict}" for r in result.trust.itertuples())
         print(f"wrote {result.out} ({verdicts})")
     return 0
+
+
+def _covariate_options(args: argparse.Namespace):
+    """The ``--covariates`` options, or None; refuses lists without a file and the reverse."""
+    from crmlab.errors import CRMLabInputError
+    from crmlab.research.covariates import CovariateOptions
+
+    lists = {
+        p: [c.strip() for c in getattr(args, f"{p}_covariates").split(",") if c.strip()]
+        for p in ("purchase", "dropout", "shared")
+    }
+    if args.covariates is None:
+        if any(lists.values()) or args.covariate_id_col:
+            raise CRMLabInputError(
+                "covariate columns were given without --covariates FILE. Fix: add --covariates."
+            )
+        return None
+    if not args.covariate_id_col or not (lists["purchase"] or lists["dropout"]):
+        raise CRMLabInputError(
+            "--covariates needs --covariate-id-col and at least one of --purchase-covariates "
+            "and --dropout-covariates (comma-separated column names)."
+        )
+    return CovariateOptions(
+        args.covariates,
+        args.covariate_id_col,
+        purchase=lists["purchase"],
+        dropout=lists["dropout"],
+        shared=lists["shared"],
+    )

@@ -36,6 +36,12 @@ from crmlab.engines.registry import summarize
 from crmlab.engines.summary import TransactionSummary
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
+from crmlab.research.covariates import (
+    add_to_report,
+    prepare_covariates,
+    record_covariates,
+    report_section,
+)
 from crmlab.research.output_folder import OutputFolder, local_inputs
 from crmlab.research.outputs import load_result, score_customers, write_outputs
 from crmlab.research.result import MAX_HORIZON_MONTHS, MODELS, AnalysisResult
@@ -133,6 +139,7 @@ def analyze(
     spark: Any = None,
     spark_master: str | None = None,
     n_draws: int = 200,
+    covariates: Any = None,
 ) -> AnalysisResult:
     """Run the whole CLV analysis on a transaction log and write its outputs.
 
@@ -196,6 +203,10 @@ def analyze(
         purchases; used when ``patterns x n_draws <= BOOTSTRAP_BUDGET``, otherwise (or with
         ``n_draws=0``) the delta method on the log scale. Per-customer CLV intervals always use
         the delta method.
+    covariates : crmlab.research.covariates.CovariateOptions, optional
+        A one-row-per-customer table joined on the id; the chosen model is also fitted with
+        covariates (``model.json``'s ``covariates`` and the model's ``coefficients``; a report
+        section); see :mod:`crmlab.research.covariates`.
 
     Returns
     -------
@@ -239,6 +250,7 @@ def analyze(
         if counts.get("ids_merged"):
             progress("ids", f"{counts['ids_merged']:,} spellings merged into other ids")
         patterns = find_patterns(summary, counts)
+        cov = prepare_covariates(summary, covariates)  # a bad covariate file fails before fits
         progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
         fits = fit_models(summary, patterns, model, counts)
         progress("uncertainty", f"model {fits.chosen} ({fits.why})")
@@ -267,6 +279,7 @@ def analyze(
         )
         summary.backend.register("crm_pattern_scores", scores.patterns[list(_SCORE_KEYS)])
         score_customers(summary, ctx, out_dir, csv=csv)
+        cov_info = cov.analyse(MODELS[fits.chosen], out_dir, progress) if cov else None
         progress("report")
         info = {
             "crmlab_version": _version(),
@@ -299,6 +312,7 @@ def analyze(
             "rfm_cuts": cuts,
             "trust": trust.to_dict(orient="records"),
         }
+        record_covariates(info, cov_info, fits.chosen)
         result = AnalysisResult(
             summary=summary,
             models={**fits.models, "spend": fits.spend},
@@ -311,6 +325,8 @@ def analyze(
             out=out_dir,
         )
         write_results(result, render=report)
+        if cov_info is not None and result.report_path is not None:
+            add_to_report(result.report_path, report_section(cov_info, out_dir))
         final = folder.commit()
     except BaseException:
         folder.discard()
