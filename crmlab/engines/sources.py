@@ -18,6 +18,7 @@ from crmlab.errors import CRMLabInputError
 __all__ = [
     "InputFiles",
     "resolve_files",
+    "source_manifest",
     "file_manifest",
     "parquet_zone",
     "sha256_of",
@@ -144,6 +145,23 @@ def file_manifest(files: InputFiles) -> list[dict]:
         else {"path": str(p)}
         for p in files.paths
     ]
+
+
+def source_manifest(source: object) -> list[dict]:
+    """What ``model.json`` records of an input: each file read, or a fingerprint of a frame.
+
+    Paths, globs and folders give one :func:`file_manifest` record per file read; a pandas
+    frame gives its row count and the sha256 of its rows; anything else its type.
+    """
+    import pandas as pd
+
+    if isinstance(source, str | Path | list | tuple):
+        return file_manifest(resolve_files(source))
+    if isinstance(source, pd.DataFrame):
+        rows = pd.util.hash_pandas_object(source, index=False).to_numpy().tobytes()
+        digest = hashlib.sha256(rows).hexdigest()
+        return [{"path": "<pandas DataFrame>", "rows": len(source), "sha256": digest}]
+    return [{"path": f"<{type(source).__name__}>"}]
 
 
 def parquet_zone(files: InputFiles, column: str) -> str:

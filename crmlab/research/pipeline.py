@@ -33,6 +33,7 @@ import pandas as pd
 from crmlab.clv import GammaGamma
 from crmlab.engines import sql as q
 from crmlab.engines.registry import summarize
+from crmlab.engines.sources import source_manifest
 from crmlab.engines.summary import TransactionSummary
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
@@ -284,7 +285,7 @@ def analyze(
         info = {
             "crmlab_version": _version(),
             "engine": summary.engine,
-            "inputs": _manifest(source),
+            "inputs": source_manifest(source),
             "columns": {"customer": customer_col, "date": date_col, "amount": amount_col},
             "date_format": date_format,
             "dayfirst": dayfirst,
@@ -580,25 +581,6 @@ def _model_info(m, cov) -> dict:
         "time_unit": m.time_unit_,
         "covariance_log": None if cov is None else np.asarray(cov).tolist(),
     }
-
-
-def _manifest(source) -> list[dict] | str:
-    from crmlab.engines.sources import file_manifest, resolve_files
-
-    if isinstance(source, str | Path | list | tuple):
-        return file_manifest(resolve_files(source))
-    if isinstance(source, pd.DataFrame):
-        digest = pd.util.hash_pandas_object(source, index=False).to_numpy()
-        import hashlib
-
-        return [
-            {
-                "path": "<pandas DataFrame>",
-                "rows": len(source),
-                "sha256": hashlib.sha256(digest.tobytes()).hexdigest(),
-            }
-        ]
-    return [{"path": f"<{type(source).__name__}>"}]
 
 
 def _version() -> str:
