@@ -10,24 +10,19 @@ import pytest
 from conftest import ROOT
 
 
-def test_import_is_fast_and_light():
+def test_import_is_light():
+    """``import crmlab`` loads none of the heavy libraries (their names resolve lazily).
+
+    How long the import takes is a benchmark's business, not a test's: on a loaded machine a
+    time limit fails for reasons that have nothing to do with crmlab.
+    """
     code = (
-        "import time, sys; t = time.perf_counter(); import crmlab; "
-        "dt = time.perf_counter() - t; "
+        "import sys; import crmlab; "
         "heavy = [m for m in ('pandas', 'numpy', 'matplotlib', 'sklearn', 'scipy') "
-        "if m in sys.modules]; print(dt, heavy)"
-    )
-    best = min(
-        float(
-            subprocess.run(
-                [sys.executable, "-c", code], capture_output=True, text=True, check=True
-            ).stdout.split()[0]
-        )
-        for _ in range(3)
+        "if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().endswith("[]"), out.stdout
-    assert best < 0.3, f"import crmlab took {best:.3f} s"
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 _THIRD_PARTY = (
