@@ -63,15 +63,24 @@ def numerical_hessian(
     return hess
 
 
-def _hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.ndarray:
-    """Central differences of an analytic gradient (2k gradient calls), symmetrised."""
+def _hessian_from_gradient(
+    grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, at_x: np.ndarray | None = None
+) -> np.ndarray:
+    """Central differences of an analytic gradient (2k gradient calls), symmetrised.
+
+    Given the gradient ``at_x`` at ``x``, forward differences instead (k calls; accurate
+    enough to start BFGS, not for standard errors).
+    """
     k = len(x)
     hess = np.empty((k, k))
     for i in range(k):
         h = 1e-5 * max(1.0, abs(x[i]))
         e = np.zeros(k)
         e[i] = h
-        hess[i] = (grad(x + e) - grad(x - e)) / (2 * h)
+        if at_x is None:
+            hess[i] = (grad(x + e) - grad(x - e)) / (2 * h)
+        else:
+            hess[i] = (grad(x + e) - at_x) / h
     return (hess + hess.T) / 2
 
 
@@ -181,7 +190,8 @@ def fit_mle(
             # BFGS (pure numpy) rather than L-BFGS-B, whose tiny BLAS calls are slowed by
             # multi-threaded BLAS; the objective is scaled to O(1) so gtol means the same for
             # 100 or 1,000,000 customers.
-            f0 = float(objective(theta0)[0])
+            f0, g0 = objective(theta0)
+            f0 = float(f0)
             if not np.isfinite(f0):
                 raise ConvergenceError(
                     f"{model}: the log-likelihood is not finite at the starting values. {advice}"
@@ -189,6 +199,8 @@ def fit_mle(
             scale = max(1.0, abs(f0))
 
             def scaled(theta):
+                if np.array_equal(theta, theta0):  # BFGS starts where f0 was computed
+                    return f0 / scale, g0 / scale
                 value, grad = objective(theta)
                 return value / scale, grad / scale
 
@@ -197,8 +209,8 @@ def fit_mle(
             # (see _newton_polish)
             options = {"maxiter": maxiter, "gtol": 1e-8}
             if hess_inv0 is None and start_curvature:
-                # curvature at the start (2k gradient calls) saves BFGS many iterations
-                h_start = _hessian_from_gradient(lambda th: objective(th)[1], theta0)
+                # curvature at the start (k gradient calls) saves BFGS many iterations
+                h_start = _hessian_from_gradient(lambda th: objective(th)[1], theta0, g0)
                 if np.all(np.isfinite(h_start)) and np.linalg.eigvalsh(h_start).min() > 0:
                     hess_inv0 = np.linalg.inv(h_start)
             if hess_inv0 is not None:

@@ -32,6 +32,7 @@ from crmlab.clv._fit import dot
 __all__ = ["ParetoNBD", "paretonbd_log_likelihood"]
 
 _Z_SERIES = 0.9  # sum the series directly below this z; scipy above
+_GRID_CELLS = 1 << 18  # rows x terms per chunk in _series_1bc_grid
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
 
@@ -83,13 +84,19 @@ def _hyp2f1_1bc(b, c, z, grad: bool = False):
 def _series_1bc(b, c, z, grad):
     """Direct sum of ``2F1(1, b; c; z)`` (and derivatives) until the tail is below 1e-17.
 
-    Rows are sorted by the number of terms they need, so the rows still summing are always a
-    leading slice (no copying).
+    When the rows hold few distinct ``c`` (each with one ``b``) and few distinct ``z``, as in
+    the likelihood (``c`` depends on the number of purchases, ``z`` on the time), the series
+    are polynomials in ``z`` with coefficients per ``(b, c)``: see :func:`_series_1bc_grid`.
+    Otherwise rows are sorted by the number of terms they need, so the rows still summing are
+    always a leading slice (no copying).
     """
     with np.errstate(divide="ignore"):
         need = np.where(z > 0, np.log(1e-17 * (1 - z)) / np.log(z), 0.0)
     # at least two terms, so that d/dz is right at z = 0
     need = np.ceil(np.clip(need, 2, 1e7)).astype(np.int64)
+    grid = _series_1bc_grid(b, c, z, need, grad)
+    if grid is not None:
+        return grid
     order = np.argsort(-need, kind="stable")
     bb, cc, zz, need = b[order], c[order], z[order], need[order]
     m = len(z)
@@ -115,6 +122,56 @@ def _series_1bc(b, c, z, grad):
     back = np.empty(m, dtype=np.int64)
     back[order] = np.arange(m)
     return tot[back], sb[back], sc[back], sz[back]
+
+
+def _series_1bc_grid(b, c, z, need, grad):
+    """The series on the grid of distinct ``(b, c)`` and ``z``; None where that does not pay.
+
+    ``2F1(1, b; c; z) = sum_k a_k z^k`` with ``a_k = prod_{j<k} (b+j)/(c+j)``; ``d/db`` and
+    ``d/dc`` have coefficients ``a_k sum_{j<k} 1/(b+j)`` and ``-a_k sum_{j<k} 1/(c+j)``. The
+    coefficients are computed once per ``(b, c)`` and the powers once per ``z``; each row then
+    takes a dot product of its two, summed to the largest number of terms any ``z`` needs (the
+    extra terms of a row are below its tolerance).
+    """
+    m = len(z)
+    n_terms = int(need.max(initial=2))
+    uc, ic = np.unique(c, return_inverse=True)
+    ub = np.empty(len(uc))
+    ub[ic] = b
+    if n_terms > 2048 or not np.array_equal(ub[ic], b):
+        return None
+    uz, iz = np.unique(z, return_inverse=True)
+    if len(uc) + len(uz) > m:
+        return None
+    k = np.arange(n_terms, dtype=float)
+    bk = ub[:, None] + k
+    ck = uc[:, None] + k
+    coef = np.cumprod(bk / ck, axis=1)  # a_1 ... a_K
+    z_pow = np.cumprod(np.broadcast_to(uz[:, None], (len(uz), n_terms)), axis=1)  # z^1 ... z^K
+    if grad:
+        z_prev = np.empty_like(z_pow)  # z^0 ... z^(K-1)
+        z_prev[:, 0] = 1.0
+        z_prev[:, 1:] = z_pow[:, :-1]
+        # the term a_k z^k (k >= 1) carries sum_{j<k} 1/(b+j): cumulative sums over columns
+        coef_b = coef * np.cumsum(1.0 / bk, axis=1)
+        coef_c = coef * np.cumsum(1.0 / ck, axis=1)
+        coef_z = coef * (k + 1)
+    out = np.empty((4 if grad else 1, m))
+    step = max(1, _GRID_CELLS // n_terms)  # rows per chunk: bounded memory
+    for lo in range(0, m, step):
+        rows = slice(lo, lo + step)
+        c_rows, powers = ic[rows], z_pow[iz[rows]]
+        out[0, rows] = 1.0 + _row_dot(coef[c_rows], powers)
+        if grad:
+            out[1, rows] = _row_dot(coef_b[c_rows], powers)
+            out[2, rows] = -_row_dot(coef_c[c_rows], powers)
+            out[3, rows] = _row_dot(coef_z[c_rows], z_prev[iz[rows]])
+    return tuple(out)
+
+
+def _row_dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row-wise dot products (no BLAS: its threads slow small products on busy CPUs)."""
+    return np.einsum("ij,ij->i", u, v)
 
 
 def _log_h(params, x, t, grad: bool = False):
