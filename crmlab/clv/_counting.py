@@ -331,5 +331,8 @@ def _worth_collapsing(arrays: dict[str, np.ndarray], probe: int = 20_000) -> boo
     n = len(next(iter(arrays.values())))
     if n < 2_000:
         return True
-    sample = pd.DataFrame({k: v[:probe] for k, v in arrays.items()})
-    return sample.duplicated().mean() > 0.3
+    key = np.zeros(min(n, probe), dtype=np.int64)
+    for v in arrays.values():  # one integer per distinct row (at most probe**3 < 2**63)
+        codes, uniq = pd.factorize(v[:probe])
+        key = key * len(uniq) + codes
+    return 1.0 - len(pd.unique(key)) / len(key) > 0.3  # the share of repeated rows
