@@ -216,37 +216,21 @@ def _pairs(x, tx, T):
     return uniq.get_level_values(0).to_numpy(float), uniq.get_level_values(1).to_numpy(float), codes
 
 
-def _pnbd_core(params, x, tx, T, grad: bool = False, pairs=None):
+def _pnbd_core(params, x, tx, T):
     """``u1`` (alive-throughout term) and ``u2`` (died-in-(t_x, T] term) in log space.
 
-    ``pairs`` (from :func:`_pairs`) evaluates the hypergeometric terms once per distinct
-    (x, t) pair, which repeat a lot in real data (times are whole days).
+    The fit's objective, :func:`paretonbd_nll_grad`, computes the same per distinct pair.
     """
     r, alpha, s, beta = params
     u1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     n = len(x)
-    if pairs is None:
-        both = _log_h(params, np.concatenate([x, x]), np.concatenate([tx, T]), grad)
-    else:
-        px, pt, codes = pairs
-        both = _log_h(params, px, pt, grad)
-        both = (both[0][codes], [d[codes] for d in both[1]]) if grad else both[codes]
-    lh, dh = both if grad else (both, None)
+    lh = _log_h(params, np.concatenate([x, x]), np.concatenate([tx, T]))
     lhx, lhT = lh[:n], lh[n:]
-    if grad:
-        assert dh is not None  # grad=True returns the derivatives
-        dx = [d[:n] for d in dh]
-        dT = [d[n:] for d in dh]
     q = np.exp(np.minimum(lhT - lhx, 0.0))  # H(T)/H(t_x) <= 1
     with np.errstate(divide="ignore"):
         log_diff = np.where(q < 1, lhx + np.log1p(-np.where(q < 1, q, 0.0)), -np.inf)
     u2 = np.log(s) - np.log(r + s + x) + log_diff
-    if not grad:
-        return u1, u2
-    ok = q < 1
-    scale = np.where(ok, 1.0 / np.where(ok, 1 - q, 1.0), 0.0)
-    d_diff = [np.where(ok, (a - q * b) * scale, 0.0) for a, b in zip(dx, dT, strict=True)]
-    return u1, u2, d_diff
+    return u1, u2
 
 
 def paretonbd_log_likelihood(params, x, tx, T) -> np.ndarray:
@@ -273,34 +257,64 @@ def paretonbd_log_likelihood(params, x, tx, T) -> np.ndarray:
 
 
 def paretonbd_nll_grad(theta, x, tx, T, w, cache=None):
-    """Total negative log-likelihood of the log-parameters and its analytic gradient."""
+    """Total negative log-likelihood of the log-parameters and its analytic gradient.
+
+    The hypergeometric terms and their derivatives are evaluated once per distinct ``(x, t)``
+    pair; the rows' weights on their derivatives are summed per pair (``bincount``) rather
+    than the derivatives copied out to every row, and terms in ``x`` or ``T`` alone are
+    evaluated once per distinct value (see :func:`_prepare`).
+    """
     r, alpha, s, beta = np.exp(theta)
     if cache is None:
         cache = _prepare(x, tx, T)
-    ux, inv, pairs = cache
-    u1, u2, (dd_r, dd_alpha, dd_s, dd_beta) = _pnbd_core((r, alpha, s, beta), x, tx, T, True, pairs)
+    ux, inv, (px, pt, codes), uT, iT = cache
+    n = len(x)
+    lh, dh = _log_h((r, alpha, s, beta), px, pt, True)
+    cx, cT = codes[:n], codes[n:]
+    lhx = lh[cx]
+    log_aT, log_bT = np.log(alpha + uT), np.log(beta + uT)
+    u1 = -(r + x) * log_aT[iT] - s * log_bT[iT]
+    q = np.exp(np.minimum(lh[cT] - lhx, 0.0))  # H(T)/H(t_x) <= 1
+    ok = q < 1
+    q_ok = np.where(ok, q, 0.0)
+    one_minus_q = 1.0 - q_ok
+    log_rsx = np.log(r + s + ux)
+    u2 = np.where(ok, np.log(s) - log_rsx[inv] + lhx + np.log1p(-q_ok), -np.inf)
     m = np.logaddexp(u1, u2)
-    w1 = np.exp(u1 - m)
-    w2 = np.exp(u2 - m)
-    ll = gammaln(r + ux)[inv] - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + m
-    total = float(dot(w, ll))
+    ww1 = w * np.exp(u1 - m)  # weight x share of the alive-throughout term
+    ww2 = w * np.exp(u2 - m)
+    w_x = np.bincount(inv, weights=w, minlength=len(ux))
+    w_total = float(w_x.sum())
+    total = (
+        dot(w_x, gammaln(r + ux))
+        + w_total * (r * np.log(alpha) + s * np.log(beta) - gammaln(r))
+        + dot(w, m)
+    )
     if not np.isfinite(total):
         return np.inf, np.zeros(4)
-    rsx = r + s + x
+    # d log(H(t_x) - H(T)) = (dH_x - q dH_T) / (1 - q): weights per (x, t) pair
+    v = ww2 / one_minus_q  # 0 where not ok (ww2 = 0 there)
+    n_pairs = len(px)
+    pair_w = np.bincount(cx, weights=v, minlength=n_pairs) - np.bincount(
+        cT, weights=v * q, minlength=n_pairs
+    )
+    gh_r, gh_alpha, gh_s, gh_beta = (dot(pair_w, d) for d in dh)
+    w1_T = np.bincount(iT, weights=ww1, minlength=len(uT))
+    w1x_T = np.bincount(iT, weights=ww1 * x, minlength=len(uT))
+    w2_x = np.bincount(inv, weights=ww2, minlength=len(ux))
+    w2_over_rsx = dot(w2_x, 1.0 / (r + s + ux))
     d_r = (
-        digamma(r + ux)[inv]
-        - digamma(r)
-        + np.log(alpha)
-        - w1 * np.log(alpha + T)
-        + w2 * (dd_r - 1 / rsx)
+        dot(w_x, digamma(r + ux))
+        + w_total * (np.log(alpha) - digamma(r))
+        - dot(w1_T, log_aT)
+        + gh_r
+        - w2_over_rsx
     )
-    d_alpha = r / alpha - w1 * (r + x) / (alpha + T) + w2 * dd_alpha
-    d_s = np.log(beta) - w1 * np.log(beta + T) + w2 * (1 / s - 1 / rsx + dd_s)
-    d_beta = s / beta - w1 * s / (beta + T) + w2 * dd_beta
-    grad = np.array(
-        [dot(w, d_r) * r, dot(w, d_alpha) * alpha, dot(w, d_s) * s, dot(w, d_beta) * beta]
-    )
-    return -total, -grad
+    d_alpha = w_total * r / alpha - dot(r * w1_T + w1x_T, 1.0 / (alpha + uT)) + gh_alpha
+    d_s = w_total * np.log(beta) - dot(w1_T, log_bT) + w2_x.sum() / s - w2_over_rsx + gh_s
+    d_beta = w_total * s / beta - s * dot(w1_T, 1.0 / (beta + uT)) + gh_beta
+    grad = np.array([d_r * r, d_alpha * alpha, d_s * s, d_beta * beta])
+    return -float(total), -grad
 
 
 class ParetoNBD(_CountingModel):
@@ -406,7 +420,8 @@ class ParetoNBD(_CountingModel):
 
 def _prepare(x, tx, T):
     ux, inv = np.unique(x, return_inverse=True)
-    return ux, inv.reshape(-1), _pairs(x, tx, T)
+    uT, iT = np.unique(T, return_inverse=True)
+    return ux, inv.reshape(-1), _pairs(x, tx, T), uT, iT.reshape(-1)
 
 
 def _probability_alive(params, x, tx, T) -> np.ndarray:
