@@ -6,8 +6,9 @@ analytic gradients, a BFGS that stops early and finishes with one quasi-Newton s
 estimates are checked against the per-customer likelihood functions alone: a Newton step on
 the *plain* total log-likelihood (its gradient by finite differences in the log-parameters)
 must move no parameter by more than 1e-6 relative. The same check fails at a point 1e-5
-away, so it can tell. The Gamma-Gamma objective's analytic gradient is checked
-against finite differences too (the counting models' are, in ``test_clv_common.py``).
+away, so it can tell. The Gamma-Gamma objective's analytic gradient and the BG family's
+analytic Hessian are checked against finite differences too (the counting models' gradients
+are, in ``test_clv_common.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 
 from crmlab.clv import BetaGeo, GammaGamma, ParetoNBD
-from crmlab.clv.bgnbd import bgnbd_log_likelihood
+from crmlab.clv.bgnbd import bg_family_nll_grad, bg_family_nll_hessian, bgnbd_log_likelihood
 from crmlab.clv.gammagamma import _gamma_gamma_objective, gamma_gamma_log_likelihood
 from crmlab.clv.paretonbd import paretonbd_log_likelihood
 from crmlab.transactions import rfm_summary
@@ -88,3 +89,24 @@ def test_gamma_gamma_gradient_matches_finite_differences():
             (objective(theta + e)[0] - objective(theta - e)[0]) / (2 * h) for e in np.eye(3) * h
         ]
         np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-4)
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+@pytest.mark.parametrize(
+    "params", [(0.24, 4.4, 0.79, 2.4), (2.0, 0.5, 3.0, 0.4), (0.05, 40.0, 0.2, 10.0)]
+)
+def test_bg_family_hessian_matches_differences_of_the_gradient(shift, params, cdnow_summary):
+    """BG/NBD's (shift 0) and MBG/NBD's (shift 1) analytic Hessian, used for standard errors."""
+    x, tx, T = (cdnow_summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    w = np.random.default_rng(0).uniform(0.5, 2.0, len(x))
+    theta = np.log(params)
+    hess = bg_family_nll_hessian(theta, x, tx, T, w, shift)
+    h = 1e-5
+    numeric = np.array(
+        [
+            (bg_family_nll_grad(theta + e, x, tx, T, w, shift)[1]
+             - bg_family_nll_grad(theta - e, x, tx, T, w, shift)[1]) / (2 * h)
+            for e in np.eye(4) * h
+        ]
+    )  # fmt: skip
+    np.testing.assert_allclose(hess, numeric, rtol=1e-6, atol=1e-4)

@@ -95,6 +95,10 @@ class _CountingModel(CovariateModel, BaseModel):
     def _start(self, x, tx, T, w) -> list[float]:
         raise NotImplementedError
 
+    #: ``(theta, x, tx, T, w, cache) -> Hessian`` of ``_nll_grad``'s total, where a model has
+    #: one analytically (else the fit differences the gradient).
+    _nll_hess: Any = None
+
     def _draw(self, params, T, rng) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
@@ -123,12 +127,14 @@ class _CountingModel(CovariateModel, BaseModel):
         warm = None
         if len(w) > 2 * _SUBSAMPLE:
             warm = lambda penalizer: self._warm_start(x, tx, T, w, penalizer)  # noqa: E731
+        hess = self._nll_hess
         return LikelihoodProblem(
             neg_log_likelihood=lambda theta: self._nll_grad(theta, x, tx, T, w, cache),
             start=self._start(x, tx, T, w),
             n_customers=float(w.sum()),
             warm_start=warm,
             start_curvature=True,
+            hessian=None if hess is None else lambda theta: hess(theta, x, tx, T, w, cache),
         )
 
     def _covariate_problem(self, data, arrays, w, spec: CovariateSpec) -> LikelihoodProblem:
