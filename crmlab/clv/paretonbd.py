@@ -210,10 +210,11 @@ def _log_h(params, x, t, grad: bool = False):
 
 def _pairs(x, tx, T):
     """Distinct (x, t) pairs among (x, t_x) and (x, T), and where each row's pair is."""
-    codes, uniq = pd.factorize(
-        pd.MultiIndex.from_arrays([np.concatenate([x, x]), np.concatenate([tx, T])])
-    )
-    return uniq.get_level_values(0).to_numpy(float), uniq.get_level_values(1).to_numpy(float), codes
+    # one integer per (x, t) from the codes of each (a MultiIndex would build Python tuples)
+    code_x, ux = pd.factorize(np.concatenate([x, x]))
+    code_t, ut = pd.factorize(np.concatenate([tx, T]))
+    codes, keys = pd.factorize(code_x.astype(np.int64) * len(ut) + code_t)
+    return ux[keys // len(ut)].astype(float), ut[keys % len(ut)].astype(float), codes
 
 
 def _pnbd_core(params, x, tx, T):
