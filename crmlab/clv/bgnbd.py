@@ -163,6 +163,7 @@ def bg_family_nll_grad(theta, x, tx, T, w, shift: int = 0, cache=None) -> tuple[
     if not np.isfinite(total):
         return np.inf, np.zeros(4)
     grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+    c["last_gradient"] = (np.array(theta, dtype=float), -grad)  # for bg_family_nll_hessian
     return -total, -grad
 
 
@@ -229,7 +230,9 @@ def bg_family_nll_hessian(theta, x, tx, T, w, shift: int = 0, cache=None) -> np.
         h[2, 3] += -dot(wk, iota) / a
         h[3, 3] += dot(wk - (wd - wpi), iota * iota) + dot(c["w_x_death"], inv_dn * inv_dn)
     h = np.triu(h) + np.triu(h, 1).T
-    _, grad = bg_family_nll_grad(theta, x, tx, T, w, shift, c)
+    at, grad = c.get("last_gradient", (None, None))  # the fit evaluated the gradient here
+    if at is None or not np.array_equal(at, theta):
+        _, grad = bg_family_nll_grad(theta, x, tx, T, w, shift, c)
     # to the log-parameters (chain rule), and negated like the objective
     return -(h * np.outer(params, params)) + np.diag(grad)
 
