@@ -106,7 +106,9 @@ def _newton(scaled, theta0, hessian, maxiter: int = 100) -> optimize.OptimizeRes
         t = 1.0
         while t > 1e-6:
             new_value, new_grad = scaled(theta - t * step)
-            if np.isfinite(new_value) and new_value <= value - 1e-4 * t * decrease:
+            # sufficient decrease, up to rounding (near the optimum the change is below it)
+            slack = 8 * np.finfo(float).eps * abs(value)
+            if np.isfinite(new_value) and new_value <= value - 1e-4 * t * decrease + slack:
                 break
             t /= 2
         else:
@@ -244,23 +246,23 @@ def fit_mle(
             # calls chasing 1e-9 through rounding noise); one more quasi-Newton step follows
             # (see _newton_polish)
             options = {"maxiter": maxiter, "gtol": 1e-8}
-            if hess_inv0 is None and start_curvature and hessian is None:
-                # curvature at the start (k gradient calls) saves BFGS many iterations
-                if hessian is not None:
-                    h_start = hessian(theta0) + 2 * np.diag(pen)
-                else:
-                    h_start = _hessian_from_gradient(lambda th: objective(th)[1], theta0, g0)
-                if np.all(np.isfinite(h_start)) and np.linalg.eigvalsh(h_start).min() > 0:
-                    hess_inv0 = np.linalg.inv(h_start)
-            if hess_inv0 is not None:
-                h0 = np.asarray(hess_inv0, dtype=float)
-                h0 = (h0 + h0.T) / 2 * scale
-                if np.all(np.isfinite(h0)) and np.linalg.eigvalsh(h0).min() > 0:
-                    options["hess_inv0"] = h0
             res = None
-            if hessian is not None and "hess_inv0" not in options and n_free == 0:
+            if hessian is not None and hess_inv0 is None and n_free == 0:
                 res = _newton(scaled, theta0, lambda th: (hessian(th) + 2 * np.diag(pen)) / scale)
-            if res is None:  # no Hessian, a warm start, or Newton did not get there
+            if res is None:  # no Hessian, a warm start, or Newton did not get there: BFGS
+                if hess_inv0 is None and start_curvature:
+                    # curvature at the start (k gradient calls) saves BFGS many iterations
+                    if hessian is not None:
+                        h_start = hessian(theta0) + 2 * np.diag(pen)
+                    else:
+                        h_start = _hessian_from_gradient(lambda th: objective(th)[1], theta0, g0)
+                    if np.all(np.isfinite(h_start)) and np.linalg.eigvalsh(h_start).min() > 0:
+                        hess_inv0 = np.linalg.inv(h_start)
+                if hess_inv0 is not None:
+                    h0 = np.asarray(hess_inv0, dtype=float)
+                    h0 = (h0 + h0.T) / 2 * scale
+                    if np.all(np.isfinite(h0)) and np.linalg.eigvalsh(h0).min() > 0:
+                        options["hess_inv0"] = h0
                 res = optimize.minimize(scaled, theta0, jac=True, method="BFGS", options=options)
             grad_end = np.asarray(res.jac)
             if not np.all(np.isfinite(grad_end)) or np.max(np.abs(grad_end)) > 1e-4:
