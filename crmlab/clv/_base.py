@@ -59,6 +59,8 @@ class LikelihoodProblem:
         e.g. from a fit on a subsample; a failure there is ignored.
     start_curvature : bool
         Start BFGS from the Hessian at the starting values.
+    hessian : callable, optional
+        Analytic Hessian of ``neg_log_likelihood`` (else differences of the gradient).
     """
 
     neg_log_likelihood: Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -71,6 +73,7 @@ class LikelihoodProblem:
     #: coefficients); ``start`` then ends with their starting values.
     free_names: Sequence[str] = ()
     free_penalties: Sequence[float] = ()
+    hessian: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 class BaseModel:
@@ -186,6 +189,7 @@ class BaseModel:
                 hess_inv0=hess_inv0,
                 start_curvature=problem.start_curvature,
                 advice=self._fit_advice,
+                hessian=problem.hessian,
             )
         self._store_fit(result, time_unit=unit, n_customers=int(round(problem.n_customers)))
         for name, value in problem.fitted.items():

@@ -170,7 +170,7 @@ def check_summary(
         arrays[col] = as_numeric_column(data, col, name=name, allow_bool=False, **rule)
     if "recency" in arrays and "T" in arrays:
         report_bad_rows(
-            (arrays["recency"] > arrays["T"] + 1e-9).to_numpy(),
+            arrays["recency"].to_numpy() > arrays["T"].to_numpy() + 1e-9,
             arrays["recency"],
             column="recency",
             name=name,
@@ -180,7 +180,7 @@ def check_summary(
         )
     if "recency" in arrays and "frequency" in arrays:
         report_bad_rows(
-            ((arrays["frequency"] == 0) & (arrays["recency"] != 0)).to_numpy(),
+            (arrays["frequency"].to_numpy() == 0) & (arrays["recency"].to_numpy() != 0),
             arrays["recency"],
             column="recency",
             name=name,

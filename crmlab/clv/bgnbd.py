@@ -28,6 +28,7 @@ __all__ = [
     "bg_family_log_likelihood",
     "bg_family_prepare",
     "bg_family_nll_grad",
+    "bg_family_nll_hessian",
     "bg_family_probability_alive",
     "bg_family_expected",
     "bg_family_pmf_new",
@@ -162,7 +163,78 @@ def bg_family_nll_grad(theta, x, tx, T, w, shift: int = 0, cache=None) -> tuple[
     if not np.isfinite(total):
         return np.inf, np.zeros(4)
     grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
+    c["last_gradient"] = (np.array(theta, dtype=float), -grad)  # for bg_family_nll_hessian
     return -total, -grad
+
+
+def bg_family_nll_hessian(theta, x, tx, T, w, shift: int = 0, cache=None) -> np.ndarray:
+    """Hessian of :func:`bg_family_nll_grad`'s total in the log-parameters, analytically.
+
+    Per row, the "alive or dropped out" term is ``logaddexp(q, c)`` with
+    ``q = (r+x) D(alpha)`` and ``c = log(b+x+k-1) - log(a)``; with ``pi`` the dropped-out share
+    its second derivatives are ``pi (1-pi)`` times the outer products of the gradients of ``q``
+    and ``c`` (with a minus sign across them), plus ``pi`` and ``1-pi`` times their own
+    Hessians. The terms in ``x`` only take trigamma functions.
+    """
+    from scipy.special import polygamma
+
+    c = cache if cache is not None else bg_family_prepare(x, tx, T, w, shift)
+    k = c["shift"]
+    r, alpha, a, b = params = np.exp(theta)
+    ux, uT, W = c["ux"], c["uT"], c["w_total"]
+    w_x = c["w_x"]
+    h = np.zeros((4, 4))  # Hessian of the log-likelihood in the natural parameters
+    trig = polygamma(1, np.concatenate([r + ux, b + ux + k, a + b + ux + k, [r, b, a + b]]))
+    n_u = len(ux)
+    tg_r, tg_b, tg_ab = trig[:n_u], trig[n_u : 2 * n_u], trig[2 * n_u : 3 * n_u]
+    tg_r0, tg_b0, tg_ab0 = trig[3 * n_u :]
+    h[0, 0] = dot(w_x, tg_r) - W * tg_r0
+    h[2, 2] = W * tg_ab0 - dot(w_x, tg_ab)
+    h[2, 3] = h[2, 2]
+    h[3, 3] = dot(w_x, tg_b - tg_ab) + W * (tg_ab0 - tg_b0)
+    h[0, 1] = W / alpha
+    h[1, 1] = -W * r / alpha**2
+    inv_aT = 1.0 / (alpha + uT)
+    h[0, 1] -= dot(c["w_T"], inv_aT)
+    h[1, 1] += dot(r * c["w_T"] + c["wx_T"], inv_aT**2)
+    xd, wd = c["x"], c["w"]
+    if len(xd):
+        dn_u = np.where(c["w_x_death"] > 0, b + ux + k - 1, 1.0)
+        c_u = np.log(dn_u) - np.log(a)
+        iota = (1.0 / dn_u)[c["ix"]]
+        inv_atx = 1.0 / (alpha + c["tx"])
+        D = np.log1p(c["gap"] * inv_atx)
+        inv_aT_rows = inv_aT[c["iT"]]
+        dD = inv_aT_rows - inv_atx
+        d2D = inv_atx**2 - inv_aT_rows**2
+        rx = r + xd
+        e = np.exp(c_u[c["ix"]] - rx * D)
+        pi = 1.0 / (1.0 + e)  # share of "dropped out after the last purchase"
+        wpi = wd * pi
+        wk = wpi * (1.0 - pi)  # weight x pi (1 - pi)
+        q_r, q_alpha = D, rx * dD  # gradient of q
+        h[0, 0] += dot(wk, q_r * q_r)
+        h[0, 1] += dot(wk, q_r * q_alpha) + dot(wpi, dD)
+        h[1, 1] += dot(wk, q_alpha * q_alpha) + dot(wpi, rx * d2D)
+        # c: dc/da = -1/a, dc/db = iota; cross terms carry -pi (1-pi)
+        h[0, 2] = dot(wk, q_r) / a
+        h[0, 3] = -dot(wk, q_r * iota)
+        h[1, 2] = dot(wk, q_alpha) / a
+        h[1, 3] = -dot(wk, q_alpha * iota)
+        wk_sum = wk.sum()
+        w_alive = wd.sum() - wpi.sum()  # sum of w (1 - pi)
+        w_death = c["w_x_death"].sum()
+        inv_dn = 1.0 / dn_u
+        # logaddexp term minus the sum of c over the rows with a death term
+        h[2, 2] += (wk_sum + w_alive - w_death) / a**2
+        h[2, 3] += -dot(wk, iota) / a
+        h[3, 3] += dot(wk - (wd - wpi), iota * iota) + dot(c["w_x_death"], inv_dn * inv_dn)
+    h = np.triu(h) + np.triu(h, 1).T
+    at, grad = c.get("last_gradient", (None, None))  # the fit evaluated the gradient here
+    if at is None or not np.array_equal(at, theta):
+        _, grad = bg_family_nll_grad(theta, x, tx, T, w, shift, c)
+    # to the log-parameters (chain rule), and negated like the objective
+    return -(h * np.outer(params, params)) + np.diag(grad)
 
 
 def bg_family_probability_alive(params, x, tx, T, shift: int = 0) -> np.ndarray:
@@ -283,6 +355,10 @@ class BetaGeo(_CountingModel):
     def _nll_grad(self, theta, x, tx, T, w, cache=None):
         with np.errstate(all="ignore"):
             return bg_family_nll_grad(theta, x, tx, T, w, self._shift, cache)
+
+    def _nll_hess(self, theta, x, tx, T, w, cache=None):
+        with np.errstate(all="ignore"):
+            return bg_family_nll_hessian(theta, x, tx, T, w, self._shift, cache)
 
     def _start(self, x, tx, T, w):
         mean_T = max(float(np.average(T, weights=w)), 1e-3)

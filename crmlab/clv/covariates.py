@@ -323,8 +323,14 @@ def coefficient_table(spec: CovariateSpec, estimate: np.ndarray, se: np.ndarray)
 
 
 def empty_coefficients() -> pd.DataFrame:
-    """The ``coefficients_`` of a model fitted without covariates (no rows)."""
-    return _finish_table(pd.DataFrame({"process": [], "covariate": [], "estimate": [], "se": []}))
+    """The ``coefficients_`` of a model fitted without covariates (no rows).
+
+    Built directly, with the dtypes :func:`_finish_table` gives (that route costs milliseconds).
+    """
+    index = pd.MultiIndex.from_arrays(
+        [pd.Index([], dtype=object), pd.Index([], dtype=object)], names=["process", "covariate"]
+    )
+    return pd.DataFrame({c: np.array([], dtype=float) for c in _COEF_COLUMNS}, index=index)
 
 
 def _finish_table(frame: pd.DataFrame) -> pd.DataFrame:

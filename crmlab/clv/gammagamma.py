@@ -22,7 +22,7 @@ from scipy.special import digamma, gammaln
 
 from crmlab.clv._base import BaseModel, LikelihoodProblem, RandomState
 from crmlab.clv._data import check_summary
-from crmlab.clv._fit import negated
+from crmlab.clv._fit import dot, negated
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import report_bad_rows
 
@@ -68,6 +68,51 @@ def gamma_gamma_log_likelihood(
         + px * np.log(x)
         - (px + q) * np.log(gamma + m * x)
     )
+
+
+def _gamma_gamma_objective(x: np.ndarray, m: np.ndarray, w: np.ndarray):
+    """The fit's objective: total negative log-likelihood of ``log (p, q, gamma)`` and gradient.
+
+    The total of :func:`gamma_gamma_log_likelihood` is rebuilt from sufficient statistics: the
+    Gamma-function terms depend on ``x`` alone (evaluated once per distinct ``x`` with summed
+    weights), ``(px-1) log m + px log x`` is linear in ``p`` (two sums computed once), so each
+    evaluation computes only ``log(gamma + x m)`` and ``1 / (gamma + x m)`` per customer.
+    """
+    ux, inv = np.unique(x, return_inverse=True)
+    w_u = np.bincount(inv.reshape(-1), weights=w, minlength=len(ux))
+    wx_u = w_u * ux
+    w_total = float(w.sum())
+    wx = w * x
+    mx = m * x
+    log_m = np.log(m)
+    s_linear = dot(wx, log_m + np.log(x))  # coefficient of p in sum w [(px-1) log m + px log x]
+    s_log_m = dot(w, log_m)
+
+    def neg_ll(theta):
+        p, q, g = np.exp(theta)
+        pu = p * ux
+        log_gmx = np.log(g + mx)
+        inv_gmx = 1.0 / (g + mx)
+        wx_log, w_log = dot(wx, log_gmx), dot(w, log_gmx)
+        total = (
+            dot(w_u, gammaln(pu + q) - gammaln(pu))
+            + w_total * (q * np.log(g) - gammaln(q))
+            + p * s_linear
+            - s_log_m
+            - p * wx_log
+            - q * w_log
+        )
+        psi = digamma(pu + q)
+        grad = np.array(
+            [
+                (dot(wx_u, psi - digamma(pu)) + s_linear - wx_log) * p,
+                (dot(w_u, psi) - w_total * (digamma(q) - np.log(g)) - w_log) * q,
+                (w_total * q / g - p * dot(wx, inv_gmx) - q * dot(w, inv_gmx)) * g,
+            ]
+        )
+        return negated(total, grad)
+
+    return neg_ll
 
 
 class GammaGamma(BaseModel):
@@ -174,27 +219,12 @@ class GammaGamma(BaseModel):
                 f"customer_lifetime_value(model, {m[0]:g}, summary)."
             )
 
-        log_m, log_x = np.log(m), np.log(x)
-
-        def neg_ll(theta):
-            p, q, g = np.exp(theta)
-            px = p * x
-            log_gmx = np.log(g + m * x)
-            ll = gamma_gamma_log_likelihood(p, q, g, x, m)
-            psi = digamma(px + q)
-            grad = np.array(
-                [
-                    w @ (x * (psi - digamma(px) + log_m + log_x - log_gmx)) * p,
-                    w @ (psi - digamma(q) + np.log(g) - log_gmx) * q,
-                    w @ (q / g - (px + q) / (g + m * x)) * g,
-                ]
-            )
-            return negated(w @ ll, grad)
-
+        neg_ll = _gamma_gamma_objective(x, m, w)
         return LikelihoodProblem(
             neg_log_likelihood=neg_ll,
             start=[1.0, 2.0, float(np.average(m, weights=w))],
             n_customers=float(w.sum()),
+            start_curvature=True,
             fitted={
                 "n_excluded_": int(round(weights.sum() - w.sum())),
                 "n_nonpositive_excluded_": int(round(weights[nonpositive].sum())),

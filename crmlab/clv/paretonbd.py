@@ -32,6 +32,7 @@ from crmlab.clv._fit import dot
 __all__ = ["ParetoNBD", "paretonbd_log_likelihood"]
 
 _Z_SERIES = 0.9  # sum the series directly below this z; scipy above
+_GRID_CELLS = 1 << 18  # rows x terms per chunk in _series_1bc_grid
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(64)
 
 
@@ -83,13 +84,19 @@ def _hyp2f1_1bc(b, c, z, grad: bool = False):
 def _series_1bc(b, c, z, grad):
     """Direct sum of ``2F1(1, b; c; z)`` (and derivatives) until the tail is below 1e-17.
 
-    Rows are sorted by the number of terms they need, so the rows still summing are always a
-    leading slice (no copying).
+    When the rows hold few distinct ``c`` (each with one ``b``) and few distinct ``z``, as in
+    the likelihood (``c`` depends on the number of purchases, ``z`` on the time), the series
+    are polynomials in ``z`` with coefficients per ``(b, c)``: see :func:`_series_1bc_grid`.
+    Otherwise rows are sorted by the number of terms they need, so the rows still summing are
+    always a leading slice (no copying).
     """
     with np.errstate(divide="ignore"):
         need = np.where(z > 0, np.log(1e-17 * (1 - z)) / np.log(z), 0.0)
     # at least two terms, so that d/dz is right at z = 0
     need = np.ceil(np.clip(need, 2, 1e7)).astype(np.int64)
+    grid = _series_1bc_grid(b, c, z, need, grad)
+    if grid is not None:
+        return grid
     order = np.argsort(-need, kind="stable")
     bb, cc, zz, need = b[order], c[order], z[order], need[order]
     m = len(z)
@@ -115,6 +122,56 @@ def _series_1bc(b, c, z, grad):
     back = np.empty(m, dtype=np.int64)
     back[order] = np.arange(m)
     return tot[back], sb[back], sc[back], sz[back]
+
+
+def _series_1bc_grid(b, c, z, need, grad):
+    """The series on the grid of distinct ``(b, c)`` and ``z``; None where that does not pay.
+
+    ``2F1(1, b; c; z) = sum_k a_k z^k`` with ``a_k = prod_{j<k} (b+j)/(c+j)``; ``d/db`` and
+    ``d/dc`` have coefficients ``a_k sum_{j<k} 1/(b+j)`` and ``-a_k sum_{j<k} 1/(c+j)``. The
+    coefficients are computed once per ``(b, c)`` and the powers once per ``z``; each row then
+    takes a dot product of its two, summed to the largest number of terms any ``z`` needs (the
+    extra terms of a row are below its tolerance).
+    """
+    m = len(z)
+    n_terms = int(need.max(initial=2))
+    uc, ic = np.unique(c, return_inverse=True)
+    ub = np.empty(len(uc))
+    ub[ic] = b
+    if n_terms > 2048 or not np.array_equal(ub[ic], b):
+        return None
+    uz, iz = np.unique(z, return_inverse=True)
+    if len(uc) + len(uz) > m:
+        return None
+    k = np.arange(n_terms, dtype=float)
+    bk = ub[:, None] + k
+    ck = uc[:, None] + k
+    coef = np.cumprod(bk / ck, axis=1)  # a_1 ... a_K
+    z_pow = np.cumprod(np.broadcast_to(uz[:, None], (len(uz), n_terms)), axis=1)  # z^1 ... z^K
+    if grad:
+        z_prev = np.empty_like(z_pow)  # z^0 ... z^(K-1)
+        z_prev[:, 0] = 1.0
+        z_prev[:, 1:] = z_pow[:, :-1]
+        # the term a_k z^k (k >= 1) carries sum_{j<k} 1/(b+j): cumulative sums over columns
+        coef_b = coef * np.cumsum(1.0 / bk, axis=1)
+        coef_c = coef * np.cumsum(1.0 / ck, axis=1)
+        coef_z = coef * (k + 1)
+    out = np.empty((4 if grad else 1, m))
+    step = max(1, _GRID_CELLS // n_terms)  # rows per chunk: bounded memory
+    for lo in range(0, m, step):
+        rows = slice(lo, lo + step)
+        c_rows, powers = ic[rows], z_pow[iz[rows]]
+        out[0, rows] = 1.0 + _row_dot(coef[c_rows], powers)
+        if grad:
+            out[1, rows] = _row_dot(coef_b[c_rows], powers)
+            out[2, rows] = -_row_dot(coef_c[c_rows], powers)
+            out[3, rows] = _row_dot(coef_z[c_rows], z_prev[iz[rows]])
+    return tuple(out)
+
+
+def _row_dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Row-wise dot products (no BLAS: its threads slow small products on busy CPUs)."""
+    return np.einsum("ij,ij->i", u, v)
 
 
 def _log_h(params, x, t, grad: bool = False):
@@ -153,43 +210,28 @@ def _log_h(params, x, t, grad: bool = False):
 
 def _pairs(x, tx, T):
     """Distinct (x, t) pairs among (x, t_x) and (x, T), and where each row's pair is."""
-    codes, uniq = pd.factorize(
-        pd.MultiIndex.from_arrays([np.concatenate([x, x]), np.concatenate([tx, T])])
-    )
-    return uniq.get_level_values(0).to_numpy(float), uniq.get_level_values(1).to_numpy(float), codes
+    # one integer per (x, t) from the codes of each (a MultiIndex would build Python tuples)
+    code_x, ux = pd.factorize(np.concatenate([x, x]))
+    code_t, ut = pd.factorize(np.concatenate([tx, T]))
+    codes, keys = pd.factorize(code_x.astype(np.int64) * len(ut) + code_t)
+    return ux[keys // len(ut)].astype(float), ut[keys % len(ut)].astype(float), codes
 
 
-def _pnbd_core(params, x, tx, T, grad: bool = False, pairs=None):
+def _pnbd_core(params, x, tx, T):
     """``u1`` (alive-throughout term) and ``u2`` (died-in-(t_x, T] term) in log space.
 
-    ``pairs`` (from :func:`_pairs`) evaluates the hypergeometric terms once per distinct
-    (x, t) pair, which repeat a lot in real data (times are whole days).
+    The fit's objective, :func:`paretonbd_nll_grad`, computes the same per distinct pair.
     """
     r, alpha, s, beta = params
     u1 = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     n = len(x)
-    if pairs is None:
-        both = _log_h(params, np.concatenate([x, x]), np.concatenate([tx, T]), grad)
-    else:
-        px, pt, codes = pairs
-        both = _log_h(params, px, pt, grad)
-        both = (both[0][codes], [d[codes] for d in both[1]]) if grad else both[codes]
-    lh, dh = both if grad else (both, None)
+    lh = _log_h(params, np.concatenate([x, x]), np.concatenate([tx, T]))
     lhx, lhT = lh[:n], lh[n:]
-    if grad:
-        assert dh is not None  # grad=True returns the derivatives
-        dx = [d[:n] for d in dh]
-        dT = [d[n:] for d in dh]
     q = np.exp(np.minimum(lhT - lhx, 0.0))  # H(T)/H(t_x) <= 1
     with np.errstate(divide="ignore"):
         log_diff = np.where(q < 1, lhx + np.log1p(-np.where(q < 1, q, 0.0)), -np.inf)
     u2 = np.log(s) - np.log(r + s + x) + log_diff
-    if not grad:
-        return u1, u2
-    ok = q < 1
-    scale = np.where(ok, 1.0 / np.where(ok, 1 - q, 1.0), 0.0)
-    d_diff = [np.where(ok, (a - q * b) * scale, 0.0) for a, b in zip(dx, dT, strict=True)]
-    return u1, u2, d_diff
+    return u1, u2
 
 
 def paretonbd_log_likelihood(params, x, tx, T) -> np.ndarray:
@@ -216,34 +258,64 @@ def paretonbd_log_likelihood(params, x, tx, T) -> np.ndarray:
 
 
 def paretonbd_nll_grad(theta, x, tx, T, w, cache=None):
-    """Total negative log-likelihood of the log-parameters and its analytic gradient."""
+    """Total negative log-likelihood of the log-parameters and its analytic gradient.
+
+    The hypergeometric terms and their derivatives are evaluated once per distinct ``(x, t)``
+    pair; the rows' weights on their derivatives are summed per pair (``bincount``) rather
+    than the derivatives copied out to every row, and terms in ``x`` or ``T`` alone are
+    evaluated once per distinct value (see :func:`_prepare`).
+    """
     r, alpha, s, beta = np.exp(theta)
     if cache is None:
         cache = _prepare(x, tx, T)
-    ux, inv, pairs = cache
-    u1, u2, (dd_r, dd_alpha, dd_s, dd_beta) = _pnbd_core((r, alpha, s, beta), x, tx, T, True, pairs)
+    ux, inv, (px, pt, codes), uT, iT = cache
+    n = len(x)
+    lh, dh = _log_h((r, alpha, s, beta), px, pt, True)
+    cx, cT = codes[:n], codes[n:]
+    lhx = lh[cx]
+    log_aT, log_bT = np.log(alpha + uT), np.log(beta + uT)
+    u1 = -(r + x) * log_aT[iT] - s * log_bT[iT]
+    q = np.exp(np.minimum(lh[cT] - lhx, 0.0))  # H(T)/H(t_x) <= 1
+    ok = q < 1
+    q_ok = np.where(ok, q, 0.0)
+    one_minus_q = 1.0 - q_ok
+    log_rsx = np.log(r + s + ux)
+    u2 = np.where(ok, np.log(s) - log_rsx[inv] + lhx + np.log1p(-q_ok), -np.inf)
     m = np.logaddexp(u1, u2)
-    w1 = np.exp(u1 - m)
-    w2 = np.exp(u2 - m)
-    ll = gammaln(r + ux)[inv] - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + m
-    total = float(dot(w, ll))
+    ww1 = w * np.exp(u1 - m)  # weight x share of the alive-throughout term
+    ww2 = w * np.exp(u2 - m)
+    w_x = np.bincount(inv, weights=w, minlength=len(ux))
+    w_total = float(w_x.sum())
+    total = (
+        dot(w_x, gammaln(r + ux))
+        + w_total * (r * np.log(alpha) + s * np.log(beta) - gammaln(r))
+        + dot(w, m)
+    )
     if not np.isfinite(total):
         return np.inf, np.zeros(4)
-    rsx = r + s + x
+    # d log(H(t_x) - H(T)) = (dH_x - q dH_T) / (1 - q): weights per (x, t) pair
+    v = ww2 / one_minus_q  # 0 where not ok (ww2 = 0 there)
+    n_pairs = len(px)
+    pair_w = np.bincount(cx, weights=v, minlength=n_pairs) - np.bincount(
+        cT, weights=v * q, minlength=n_pairs
+    )
+    gh_r, gh_alpha, gh_s, gh_beta = (dot(pair_w, d) for d in dh)
+    w1_T = np.bincount(iT, weights=ww1, minlength=len(uT))
+    w1x_T = np.bincount(iT, weights=ww1 * x, minlength=len(uT))
+    w2_x = np.bincount(inv, weights=ww2, minlength=len(ux))
+    w2_over_rsx = dot(w2_x, 1.0 / (r + s + ux))
     d_r = (
-        digamma(r + ux)[inv]
-        - digamma(r)
-        + np.log(alpha)
-        - w1 * np.log(alpha + T)
-        + w2 * (dd_r - 1 / rsx)
+        dot(w_x, digamma(r + ux))
+        + w_total * (np.log(alpha) - digamma(r))
+        - dot(w1_T, log_aT)
+        + gh_r
+        - w2_over_rsx
     )
-    d_alpha = r / alpha - w1 * (r + x) / (alpha + T) + w2 * dd_alpha
-    d_s = np.log(beta) - w1 * np.log(beta + T) + w2 * (1 / s - 1 / rsx + dd_s)
-    d_beta = s / beta - w1 * s / (beta + T) + w2 * dd_beta
-    grad = np.array(
-        [dot(w, d_r) * r, dot(w, d_alpha) * alpha, dot(w, d_s) * s, dot(w, d_beta) * beta]
-    )
-    return -total, -grad
+    d_alpha = w_total * r / alpha - dot(r * w1_T + w1x_T, 1.0 / (alpha + uT)) + gh_alpha
+    d_s = w_total * np.log(beta) - dot(w1_T, log_bT) + w2_x.sum() / s - w2_over_rsx + gh_s
+    d_beta = w_total * s / beta - s * dot(w1_T, 1.0 / (beta + uT)) + gh_beta
+    grad = np.array([d_r * r, d_alpha * alpha, d_s * s, d_beta * beta])
+    return -float(total), -grad
 
 
 class ParetoNBD(_CountingModel):
@@ -369,7 +441,8 @@ def lifetime_mixture_pmf(r, alpha, surv, lifetime_at, t, n) -> np.ndarray:
 
 def _prepare(x, tx, T):
     ux, inv = np.unique(x, return_inverse=True)
-    return ux, inv.reshape(-1), _pairs(x, tx, T)
+    uT, iT = np.unique(T, return_inverse=True)
+    return ux, inv.reshape(-1), _pairs(x, tx, T), uT, iT.reshape(-1)
 
 
 def _probability_alive(params, x, tx, T) -> np.ndarray:
