@@ -81,6 +81,8 @@ def test_gains_table_by_hand():
     table = churn.gains_table(y, scores, n_bins=5)
     assert table["customers"].tolist() == [2] * 5
     assert table["churners"].tolist() == [1, 1, 0, 1, 0]
+    assert table["churner_share"].tolist() == pytest.approx([0.5, 0.5, 0, 0.5, 0])
+    assert "churn_rate" not in table  # a share of churners in one bin, not a per-period rate
     assert table["gain"].tolist() == pytest.approx([1 / 3, 2 / 3, 2 / 3, 1, 1])
     assert table["lift"].tolist() == pytest.approx([0.5 / 0.3, 0.5 / 0.3, 0, 0.5 / 0.3, 0])
     assert table["cumulative_lift"].iloc[1] == pytest.approx((2 / 3) / 0.4)

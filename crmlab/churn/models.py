@@ -312,8 +312,10 @@ def gains_table(y_true: Any, scores: Any, n_bins: int = 10) -> pd.DataFrame:
     -------
     DataFrame
         Indexed by ``bin`` 1..n_bins (1 = highest scores): ``customers``, ``churners``,
-        ``churn_rate``, ``lift`` (bin churn rate / overall rate), ``customer_share`` (cumulative
-        share of customers), ``gain`` (cumulative share of churners) and ``cumulative_lift``.
+        ``churner_share`` (share of the bin's customers who churned), ``lift`` (the bin's
+        churner share / the overall churn share), ``customer_share`` (cumulative share of
+        customers), ``gain`` (cumulative share of churners) and ``cumulative_lift``
+        (``gain / customer_share``).
     """
     y, s = _scores_and_truth(y_true, scores)
     if isinstance(n_bins, bool) or not isinstance(n_bins, int | np.integer) or n_bins < 1:
@@ -334,8 +336,8 @@ def gains_table(y_true: Any, scores: Any, n_bins: int = 10) -> pd.DataFrame:
         .agg(customers="size", churners="sum")
     )
     base = y.mean()
-    table["churn_rate"] = table["churners"] / table["customers"]
-    table["lift"] = table["churn_rate"] / base
+    table["churner_share"] = table["churners"] / table["customers"]
+    table["lift"] = table["churner_share"] / base
     table["customer_share"] = table["customers"].cumsum() / len(y)
     table["gain"] = table["churners"].cumsum() / y.sum()
     table["cumulative_lift"] = table["gain"] / table["customer_share"]

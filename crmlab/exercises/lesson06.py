@@ -275,7 +275,7 @@ answer = gains.loc[3, "cumulative_lift"]
             hint="that is the model with tenure; leave tenure out of the features.",
         ),
         Mistake(
-            value=lambda: float(_gains().loc[3, "churn_rate"] / _telco()["churn"].mean()),
+            value=lambda: float(_gains().loc[3, "churner_share"] / _telco()["churn"].mean()),
             hint="that is the lift of the third decile alone; the cumulative lift takes deciles "
             "1-3 together.",
         ),
