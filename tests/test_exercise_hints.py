@@ -72,7 +72,7 @@ TERMS = sorted(
     key=len,
     reverse=True,
 )
-#: A run of this many plain English words (no code, digits or symbols) is a sentence.
+#: A run of this many plain English words (no code, digits, symbols or course terms) is a sentence.
 SENTENCE_WORDS = 3
 _WORD = re.compile(r"[A-Za-z]+[,.;:!?]?")
 
@@ -156,7 +156,7 @@ def test_the_chinese_check_finds_english_left_in_place():
     )
     problems = chinese_problems("lesson99", [bad])
     assert problems[0] == "lesson99 q9 hint 1 (hints_zh): the Chinese is the English text"
-    assert "lesson99 q9 hint 2 (hints_zh): untranslated English 'then divide it by'" in problems[1]
+    assert "lesson99 q9 hint 2 (hints_zh): untranslated English 'then divide it'" in problems[1]
     assert problems[2].startswith("lesson99 q9 mistake 0 ('the sign is reversed")
     assert len(problems) == 3
     missing = Question(qid="q1", title="t", prompt="p", expected=lambda: 1.0, hints=("a b",))
