@@ -184,21 +184,16 @@ class Precision:
         if self.sig is not None and self.sig < 1:
             raise ValueError(f"sig must be at least 1, got {self.sig}.")
 
-    def describe(self) -> str:
-        """In words: "3 significant figures", "2 decimal places", "a whole number"."""
+    def describe(self, language: str = "en") -> str:
+        """In words: "3 significant figures", "2 decimal places", "a whole number" (or Chinese)."""
+        zh = language == "zh"
         if self.decimals == 0:
-            return "a whole number"
+            return "整数" if zh else "a whole number"
         if self.decimals is not None:
-            return f"{self.decimals} decimal place{'s' if self.decimals != 1 else ''}"
-        return f"{self.sig} significant figure{'s' if self.sig != 1 else ''}"
-
-    def describe_zh(self) -> str:
-        """:meth:`describe` in Chinese: "3 位有效数字", "2 位小数", "整数"."""
-        if self.decimals == 0:
-            return "整数"
-        if self.decimals is not None:
-            return f"{self.decimals} 位小数"
-        return f"{self.sig} 位有效数字"
+            plural = "s" if self.decimals != 1 else ""
+            return f"{self.decimals} 位小数" if zh else f"{self.decimals} decimal place{plural}"
+        plural = "s" if self.sig != 1 else ""
+        return f"{self.sig} 位有效数字" if zh else f"{self.sig} significant figure{plural}"
 
     def unit(self, reference: Any) -> np.ndarray:
         """One unit in the last stated digit of each reference value."""
@@ -451,7 +446,7 @@ class Question:
                     f"{self.precision.describe()}.",
                     credit=self.rounding_credit,
                     message_zh=f"方法看起来是对的，但答案舍入过多：请保留"
-                    f"{self.precision.describe_zh()}。",
+                    f"{self.precision.describe('zh')}。",
                 )
         for k, mistake in enumerate(self.mistakes):
             try:
@@ -485,7 +480,7 @@ class Question:
 
     def _format_zh(self) -> str:
         """:attr:`answer_format` with the precision in Chinese (the unit as the set words it)."""
-        return "，".join(p for p in (self.unit, self.precision.describe_zh()) if p)
+        return "，".join(p for p in (self.unit, self.precision.describe("zh")) if p)
 
     def _coarser(self) -> Precision | None:
         """The stated precision less one digit (None when there is none to drop)."""
