@@ -445,7 +445,7 @@ class Question:
                     f"the method looks right but the answer is rounded too far: give "
                     f"{self.precision.describe()}.",
                     credit=self.rounding_credit,
-                    message_zh=f"方法看起来是对的，但答案舍入过多：请保留"
+                    message_zh=f"方法看起来是对的，但答案舍入过多：要求的精度是"
                     f"{self.precision.describe('zh')}。",
                 )
         for k, mistake in enumerate(self.mistakes):
