@@ -201,7 +201,7 @@ def test_hints_and_checks_speak_the_chosen_language(monkeypatch, capsys):
         "   这是最后一条提示：ex.q1.solution() 会打印计算答案的代码。",
         "❌ q1 错误：除反了。",
         "✅ q1 正确：做得好。",
-        "❌ q1 错误：不是预期的答案（2 位有效数字）。可以试试 .hint()。",
+        "❌ q1 错误：不是预期的答案（2位有效数字）。可以试试 .hint()。",
     ]
     assert out[5] == "💡 q1 提示 1/2（再次）：用 A 除以 B。"
     monkeypatch.setenv(LANGUAGE_ENV, "fr")

@@ -336,7 +336,6 @@ def test_chinese_feedback_gives_the_chinese_hints(tmp_path):
     percent, undiscounted = lesson01.q1.mistakes[0], lesson01.q4.mistakes[1]
     assert f"- 提示：{percent.hint_zh}" in text and f"- 提示：{undiscounted.hint_zh}" in text
     assert (
-        "- 提示：不是预期的答案（in the same money unit as the CLV，3 位有效数字）。可以试试"
-        in text
+        "- 提示：不是预期的答案（in the same money unit as the CLV，3位有效数字）。可以试试" in text
     )
     assert percent.hint not in text and undiscounted.hint not in text

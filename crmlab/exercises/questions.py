@@ -191,9 +191,9 @@ class Precision:
             return "整数" if zh else "a whole number"
         if self.decimals is not None:
             plural = "s" if self.decimals != 1 else ""
-            return f"{self.decimals} 位小数" if zh else f"{self.decimals} decimal place{plural}"
+            return f"{self.decimals}位小数" if zh else f"{self.decimals} decimal place{plural}"
         plural = "s" if self.sig != 1 else ""
-        return f"{self.sig} 位有效数字" if zh else f"{self.sig} significant figure{plural}"
+        return f"{self.sig}位有效数字" if zh else f"{self.sig} significant figure{plural}"
 
     def unit(self, reference: Any) -> np.ndarray:
         """One unit in the last stated digit of each reference value."""
