@@ -150,6 +150,7 @@ def test_each_mistake_gets_its_hint(name, q):
             status = "partial" if mistake.credit else "incorrect"
             assert (result.status, result.mistake) == (status, k), (k, answer, result)
             assert result.message == mistake.hint and result.credit == mistake.credit
+            assert result.text("zh") == mistake.hint_zh, (k, "the Chinese hint")
 
 
 @pytest.mark.parametrize(("name", "q"), QUESTIONS, ids=IDS)

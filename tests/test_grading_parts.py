@@ -299,3 +299,43 @@ def test_a_gradebook_that_cannot_be_written_costs_nothing_else(tmp_path):
         )
     assert (tmp_path / "out" / "grades_feedback" / "a.md").is_file()
     assert (tmp_path / "out" / "grades_summary.md").is_file()
+
+
+@pytest.mark.notebooks
+def test_chinese_feedback_gives_the_chinese_hints(tmp_path):
+    """``language="zh"``: a recognised mistake's hint and the fallback verdict in Chinese."""
+    from crmlab.exercises import lesson01
+
+    cells = [
+        "from crmlab.exercises import lesson01 as ex",
+        "ex.q1.check(14.70)",  # a percentage where a fraction is asked
+        "ex.q3.check(327.68)",  # correct
+        "ex.q4.check(1.7773)",  # the undiscounted multiple
+        "ex.q5.check(1.0)",  # wrong, no known mistake
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbformat.write(nb, tmp_path / "li.ipynb")
+    feedback = tmp_path / "feedback"
+    (row,) = grade(
+        tmp_path,
+        "01",
+        None,
+        feedback_dir=feedback,
+        language="zh",
+        progress=False,
+        trusted_submissions=True,
+        check_setup=False,
+    )
+    assert [row[q] for q in ("q1", "q3", "q4", "q5")] == [
+        "incorrect",
+        "correct",
+        "incorrect",
+        "incorrect",
+    ]
+    text = (feedback / "li.md").read_text(encoding="utf-8")
+    percent, undiscounted = lesson01.q1.mistakes[0], lesson01.q4.mistakes[1]
+    assert f"- 提示：{percent.hint_zh}" in text and f"- 提示：{undiscounted.hint_zh}" in text
+    assert (
+        "- 提示：不是预期的答案（in the same money unit as the CLV，3位有效数字）。可以试试" in text
+    )
+    assert percent.hint not in text and undiscounted.hint not in text

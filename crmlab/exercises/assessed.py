@@ -60,6 +60,7 @@ def _meta(q: Question) -> dict[str, Any]:
         "sig": q.precision.sig,
         "decimals": q.precision.decimals,
         "hints": list(q.hints),
+        "hints_zh": list(q.hints_zh),
         "points": q.points,
         "kind": type(q).__name__,
     }
@@ -76,6 +77,7 @@ def record_only(meta: dict[str, Any]) -> Question:
         unit=meta["unit"],
         precision=precision,
         hints=tuple(meta["hints"]),
+        hints_zh=tuple(meta.get("hints_zh", ())),
         points=float(meta["points"]),
     )
 

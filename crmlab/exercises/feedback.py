@@ -122,7 +122,7 @@ def feedback_text(
         if not q.judged:
             lines.append(t["written"] if (row.get("written") or {}).get(q.qid) else t["unwritten"])
         elif verdict is not None and status != Status.CORRECT:
-            lines.append(t["hint"].format(hint=_plain(verdict.message)))
+            lines.append(t["hint"].format(hint=_plain(verdict.text(language))))
         elif status == Status.ERROR:
             lines.append(t["error"])
         elif status == Status.NOT_ATTEMPTED and verdict is None:

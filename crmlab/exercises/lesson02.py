@@ -108,16 +108,23 @@ q1 = Question(
         "`orders` column (same-day orders count once).",
         "Then `value.top_share(metrics['orders'], 0.1)`.",
     ),
+    hints_zh=(
+        "`value.customer_metrics(tx, quantity_col='quantity')` 每位客户一行，"
+        "其中有 `orders` 列（同一天的订单只算一次）。",
+        "然后用 `value.top_share(metrics['orders'], 0.1)`。",
+    ),
     solution_code='answer = value.top_share(metrics["orders"], top_fraction)',
     mistakes=(
         gave_percent(),
         Mistake(
             value=lambda: _top_share("revenue"),
             hint="that is the top 10%'s share of revenue; the question asks about orders.",
+            hint_zh="这是前 10% 客户占收入的份额；本题问的是订单（order）。",
         ),
         Mistake(
             value=lambda: _top_share(fraction=0.2),
             hint="that is the top 20%; the question asks for the top 10%.",
+            hint_zh="这是前 20% 的客户；本题问的是前 10%。",
         ),
         Mistake(
             value=lambda: float(
@@ -125,6 +132,7 @@ q1 = Question(
             ),
             hint="you counted rows of the log (every order); `orders` counts purchase days, so "
             "the orders a customer placed on the same day count once.",
+            hint_zh="你数的是日志的行数（每一笔订单）；`orders` 数的是购买日，所以客户同一天下的多笔订单只算一次。",
         ),
     ),
 )
@@ -145,12 +153,18 @@ q2 = Question(
         "The lesson measures inequality with the Gini coefficient; `crmlab.value` has a "
         "function of that name that takes one column.",
     ),
+    hints_zh=(
+        "`customer_metrics` 有一列 `orders`，每位客户一个值。",
+        "课程用基尼系数（Gini coefficient）衡量不平等；`crmlab.value` 中有同名函数，"
+        "它接受一列数据。",
+    ),
     solution_code='answer = value.gini(metrics["orders"])',
     mistakes=(
         Mistake(
             value=lambda: _gini("revenue"),
             hint="that is the Gini of revenue (the lesson's number); the question asks about "
             "orders.",
+            hint_zh="这是收入的基尼系数（课程中的数字）；本题问的是订单。",
         ),
         gave_percent(),
     ),
@@ -170,6 +184,10 @@ q3 = Question(
         "value.abc_classes(revenue, cuts=(0.7, 0.9)) returns a column abc_class.",
         "Count the rows where abc_class == 'A'.",
     ),
+    hints_zh=(
+        "value.abc_classes(revenue, cuts=(0.7, 0.9)) 返回一列 abc_class。",
+        "数一数 abc_class == 'A' 的行数。",
+    ),
     solution_code=(
         'answer = int((value.abc_classes(metrics["revenue"], cuts=abc_cuts)["abc_class"] == "A")'
         ".sum())"
@@ -178,14 +196,17 @@ q3 = Question(
         Mistake(
             value=lambda: _class_a(cuts=(0.8, 0.95)),
             hint="that is class A with the lesson's cuts (0.8, 0.95); use (0.7, 0.9).",
+            hint_zh="这是用课程的分界点 (0.8, 0.95) 得到的 A 类；请用 (0.7, 0.9)。",
         ),
         Mistake(
             value=lambda: _class_a(share=True),
             hint="that is the share of customers in class A; the question asks for a count.",
+            hint_zh="这是 A 类客户占全部客户的比例；本题问的是人数。",
         ),
         Mistake(
             value=lambda: round(0.7 * len(load()["revenue"])),
             hint="that is 70% of the customers; class A is the group that brings 70% of revenue.",
+            hint_zh="这是 70% 的客户数；A 类是带来 70% 收入的那一组客户（ABC分类法）。",
         ),
     ),
 )
@@ -205,6 +226,10 @@ q4 = Question(
         "value.pairwise_matrix(ex.JUDGEMENTS, labels=[...]) builds the reciprocal matrix.",
         "value.ahp_weights(matrix).weights are the weights; they must add up to 1.",
     ),
+    hints_zh=(
+        "value.pairwise_matrix(ex.JUDGEMENTS, labels=[...]) 构造互反的判断矩阵（pairwise comparison matrix）。",
+        "value.ahp_weights(matrix).weights 就是权重；它们之和必须为 1。",
+    ),
     solution_code="""\
 matrix = value.pairwise_matrix(ex.JUDGEMENTS, labels=["revenue", "gross_profit", "growth"])
 answer = value.ahp_weights(matrix).weights""",
@@ -212,6 +237,7 @@ answer = value.ahp_weights(matrix).weights""",
         Mistake(
             value=_raw_eigenvector,
             hint="these look like an unnormalised eigenvector: divide the weights by their sum.",
+            hint_zh="这看起来是未归一化的特征向量（eigenvector）：请用各权重除以它们的总和。",
         ),
     ),
 )
@@ -230,6 +256,10 @@ q5 = Question(
         "ex.SCORECARD already holds current=, potential= and lower_is_better=.",
         "value.value_matrix(sc['current_value'], sc['potential_value']) gives a quadrant column.",
     ),
+    hints_zh=(
+        "ex.SCORECARD 已经包含 current=、potential= 和 lower_is_better=。",
+        "value.value_matrix(sc['current_value'], sc['potential_value']) 给出一列象限（quadrant）。",
+    ),
     solution_code="""\
 sc = value.value_scorecard(accounts, **ex.SCORECARD)
 m = value.value_matrix(sc["current_value"], sc["potential_value"])
@@ -239,6 +269,7 @@ answer = int((m["quadrant"] == "prospective").sum())""",
             value=lambda: _prospective(lower=False),
             hint="payment days, service cost and complaints are 'less is better': pass "
             "lower_is_better=.",
+            hint_zh="回款天数、服务成本和投诉次数都是“越少越好”：请传入 lower_is_better=。",
         ),
     ),
 )

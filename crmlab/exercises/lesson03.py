@@ -98,14 +98,24 @@ q1 = Question(
         "segmentation.rfm_table(tx, snapshot_date=snapshot) has a column recency_days.",
         "Marketing recency counts back from the snapshot, not from the first purchase.",
     ),
+    hints_zh=(
+        "segmentation.rfm_table(tx, snapshot_date=snapshot) 有一列 recency_days。",
+        "营销中的最近一次消费（recency）从观察时点（snapshot date）往回数，而不是从第一次购买算起。",
+    ),
     solution_code='answer = rfm["recency_days"].mean()',
     mistakes=(
         Mistake(
             value=_btyd_recency_mean,
             hint="that is the BTYD recency (first to last purchase) from rfm_summary; the "
             "question asks for days since the last purchase.",
+            hint_zh="这是 rfm_summary 中 BTYD 模型的 recency（从第一次到最后一次购买）"
+            "；本题问的是距最后一次购买的天数。",
         ),
-        Mistake(factor=1 / 7, hint="that looks like weeks; give the answer in days."),
+        Mistake(
+            factor=1 / 7,
+            hint="that looks like weeks; give the answer in days.",
+            hint_zh="这看起来是周数；请以天为单位作答。",
+        ),
     ),
 )
 
@@ -124,6 +134,10 @@ q2 = Question(
         "segmentation.rfm_scores(tx, snapshot_date=snapshot, ties='first') adds a segment column.",
         "Count the rows where segment == 'champions'.",
     ),
+    hints_zh=(
+        "segmentation.rfm_scores(tx, snapshot_date=snapshot, ties='first') 会增加一列 segment。",
+        "数一数 segment == 'champions' 的行数。",
+    ),
     solution_code="""\
 first = segmentation.rfm_scores(tx, snapshot_date=snapshot, ties="first")
 answer = int((first["segment"] == "champions").sum())""",
@@ -131,10 +145,12 @@ answer = int((first["segment"] == "champions").sum())""",
         Mistake(
             value=_champions,
             hint="that is the count with the default ties='min' (the lesson's); pass ties='first'.",
+            hint_zh="这是用默认 ties='min'（课程中的设置）得到的人数；请传入 ties='first'。",
         ),
         Mistake(
             value=lambda: _champion_share("customers", ties="first"),
             hint="that is the share of champions; the question asks for a count.",
+            hint_zh="这是 champions 所占的比例；本题问的是人数。",
         ),
     ),
 )
@@ -153,6 +169,10 @@ q3 = Question(
         "Orders after the snapshot are refused: filter first, `tx[tx['date'] <= '1997-12-31']`.",
         "Then rfm_scores(early, snapshot_date='1997-12-31') and count segment == 'champions'.",
     ),
+    hints_zh=(
+        "晚于观察时点的订单会被拒绝：先筛选，`tx[tx['date'] <= '1997-12-31']`。",
+        "然后用 rfm_scores(early, snapshot_date='1997-12-31')，数一数 segment == 'champions'。",
+    ),
     solution_code="""\
 early = tx[tx["date"] <= "1997-12-31"]
 early_scores = segmentation.rfm_scores(early, snapshot_date="1997-12-31")
@@ -162,10 +182,13 @@ answer = int((early_scores["segment"] == "champions").sum())""",
             value=_champions,
             hint="that is the count at the lesson's snapshot 1998-06-30; score the orders up to "
             "1997-12-31 with that day as the snapshot.",
+            hint_zh="这是课程观察时点 1998-06-30 的人数；请只用 1997-12-31 及之前的订单打分，"
+            "并以这一天为观察时点。",
         ),
         Mistake(
             value=lambda: _champions(snapshot=SETTINGS["early_snapshot"], ties="first"),
             hint="that count uses ties='first'; this question keeps the default ties='min'.",
+            hint_zh="这个人数用的是 ties='first'；本题保留默认的 ties='min'。",
         ),
     ),
 )
@@ -184,6 +207,10 @@ q4 = Question(
         "Sum monetary over the champions and divide by the total of monetary.",
         "segmentation.strategy_table(early_scores) has a revenue_share column.",
     ),
+    hints_zh=(
+        "对 champions 的 monetary 求和，再除以 monetary 的总和。",
+        "segmentation.strategy_table(early_scores) 有一列 revenue_share。",
+    ),
     solution_code=(
         'answer = segmentation.strategy_table(early_scores).loc["champions", "revenue_share"]'
     ),
@@ -192,11 +219,13 @@ q4 = Question(
         Mistake(
             value=lambda: _champion_share("customers", snapshot=SETTINGS["early_snapshot"]),
             hint="that is the champions' share of customers, not of revenue.",
+            hint_zh="这是 champions 占客户数的比例，而不是占收入的比例。",
         ),
         Mistake(
             value=_champion_share,
             hint="that is the champions' share at the lesson's snapshot 1998-06-30; use the "
             "scores of 1997-12-31.",
+            hint_zh="这是课程观察时点 1998-06-30 时 champions 的份额；请用 1997-12-31 的得分。",
         ),
     ),
 )
@@ -219,6 +248,11 @@ q5 = Question(
         "Each segment's column: take its largest count (the majority type); add these up over "
         "the segments and divide by the number of members.",
     ),
+    hints_zh=(
+        "每位会员的真实类型：cards.groupby('member_id')['member_type'].first()；"
+        "然后像课程中那样用 pd.crosstab(true_type, result.labels)。",
+        "在每个客群的那一列中取最大的计数（多数类型）；把各客群的这些数加起来，再除以会员总数。",
+    ),
     solution_code="""\
 import pandas as pd
 
@@ -235,11 +269,13 @@ answer = table.max(axis=0).sum() / table.to_numpy().sum()""",
         Mistake(
             value=lambda: _card_purity(k=None),
             hint="that is the purity with the k the silhouette chooses; force k=5.",
+            hint_zh="这是用轮廓系数（silhouette score）选出的 k 得到的纯度；请强制 k=5。",
         ),
         Mistake(
             value=lambda: _card_purity(denominator="types"),
             hint="you took the largest count of each true type (row); purity takes the majority "
             "of each segment (column).",
+            hint_zh="你取的是每个真实类型（行）的最大计数；纯度取的是每个客群（列）中的多数。",
         ),
     ),
 )

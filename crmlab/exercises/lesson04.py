@@ -104,6 +104,11 @@ q1 = Question(
         "lesson's `coca_cola_value` does it in one call: look at its keywords with "
         "`help(coca_cola_value)`.",
     ),
+    hints_zh=(
+        "预计客户价值（expected customer value）= 年数 x 每期购买量 x 每年期数 x 价格；一年有 52 周。",
+        "然后减去两项成本：CLV = 预计客户价值 - 广告成本 - 销售成本。"
+        "课程中的 `coca_cola_value` 一次完成这些计算：用 `help(coca_cola_value)` 查看它的关键字参数。",
+    ),
     solution_code="""\
 from crmlab.clv import coca_cola_value
 
@@ -115,22 +120,27 @@ answer = coca_cola_value(40, 2, 0.80, periods_per_year=52,
             value=lambda: _cola(advertising=0.0, selling=0.0),
             hint="that is the expected customer value; the lifetime value subtracts the advertising "
             "and selling costs.",
+            hint_zh="这是预计客户价值；客户终生价值还要减去广告成本和销售成本。",
         ),
         Mistake(
             value=lambda: _cola(selling=0.0),
             hint="you subtracted the advertising cost but not the selling cost.",
+            hint_zh="你减去了广告成本，但没有减去销售成本。",
         ),
         Mistake(
             value=lambda: _cola(advertising=0.0),
             hint="you subtracted the selling cost but not the advertising cost.",
+            hint_zh="你减去了销售成本，但没有减去广告成本。",
         ),
         Mistake(
             value=lambda: _cola(periods_per_year=1),
             hint="the 2 cans are per week: multiply by 52 weeks a year.",
+            hint_zh="2 罐是每周的量：请乘以每年 52 周。",
         ),
         Mistake(
             value=lambda: _cola(periods_per_year=48),
             hint="a year has 52 weeks, not 4 x 12 = 48.",
+            hint_zh="一年有 52 周，而不是 4 x 12 = 48 周。",
         ),
     ),
 )
@@ -159,6 +169,11 @@ q2 = Question(
         "A yearly rate d becomes a monthly rate (1 + d) ** (1/12) - 1 "
         "(`per_period_rate(0.12, 12)`); then use m r / (1 + d - r).",
     ),
+    hints_zh=(
+        "毛利额、保留率和折现率都必须按月计。12% 是年利率。",
+        "年利率 d 换算成月利率是 (1 + d) ** (1/12) - 1（`per_period_rate(0.12, 12)`）"
+        "；然后用 m r / (1 + d - r)。",
+    ),
     solution_code="""\
 from crmlab.clv import simple_clv
 from crmlab.clv.formulas import per_period_rate
@@ -170,21 +185,25 @@ answer = simple_clv(20, 0.90, monthly_discount)""",
             value=lambda: _q2(Q2["yearly_discount"]),
             hint="you used the yearly discount rate with monthly retention and margin; convert it to a "
             "monthly rate first.",
+            hint_zh="你把年折现率和按月的保留率、毛利额放在一起用了；请先把它换算成月折现率。",
         ),
         Mistake(
             value=lambda: _q2(Q2["yearly_discount"] / 12),
             hint="close: dividing the yearly rate by 12 is an approximation. Compound instead: "
             "(1 + 0.12) ** (1/12) - 1.",
+            hint_zh="接近了：把年利率除以 12 只是近似。请按复利换算：(1 + 0.12) ** (1/12) - 1。",
             credit=0.5,  # the right method with a declared approximation: half the points
         ),
         Mistake(
             value=lambda: _q2(0.0),
             hint="that is the undiscounted value; discount each month's margin.",
+            hint_zh="这是未折现的价值；请对每个月的毛利额折现。",
         ),
         Mistake(
             value=lambda: _q2(_formulas().per_period_rate(0.12, 12)) + Q2["margin"],
             hint="you also counted a margin at time 0; the question pays the margin at the end of each "
             "month the subscriber stays.",
+            hint_zh="你在时点 0 也算了一笔毛利额；本题的毛利额在订阅者留下的每个月的月末才获得。",
         ),
     ),
 )
@@ -222,25 +241,37 @@ q3 = Question(
         "Sum over t = 1..5 of 100 * 0.75**t / 1.10**t, then subtract 40.",
         "`simple_clv(100, 0.75, 0.10, horizon=5, acquisition_cost=40)`.",
     ),
+    hints_zh=(
+        "对 t = 1..5 求 100 * 0.75**t / 1.10**t 的和，再减去 40。",
+        "也可以直接调用 `simple_clv(100, 0.75, 0.10, horizon=5, acquisition_cost=40)`。",
+    ),
     solution_code="""\
 from crmlab.clv import simple_clv
 
 answer = simple_clv(100, 0.75, 0.10, horizon=5, acquisition_cost=40)
 # by hand: sum(100 * 0.75**t / 1.10**t for t in range(1, 6)) - 40""",
     mistakes=(
-        Mistake(value=lambda: _q3(acquisition=0.0), hint="subtract the $40 acquisition cost."),
+        Mistake(
+            value=lambda: _q3(acquisition=0.0),
+            hint="subtract the $40 acquisition cost.",
+            hint_zh="请减去 40 美元的获取成本（acquisition cost）。",
+        ),
         Mistake(
             value=lambda: _q3(discount=0.0),
             hint="that sum is undiscounted; divide year t's margin by 1.10 ** t.",
+            hint_zh="这个和没有折现；请把第 t 年的毛利额除以 1.10 ** t。",
         ),
         Mistake(
             value=lambda: _q3(horizon=None),
             hint="that is the infinite-horizon value; the question stops after 5 years.",
+            hint_zh="这是无限期的价值；本题只算到第 5 年。",
         ),
         Mistake(
             value=_q3_margin_at_start,
             hint="you counted years t = 0..4 (margin right away); the margin comes at the end of each "
             "year the customer stays, t = 1..5.",
+            hint_zh="你算的是 t = 0..4 年（立即获得毛利额）；毛利额在客户留下的每一年的年末获得，"
+            "即 t = 1..5。",
         ),
     ),
 )
@@ -277,6 +308,11 @@ q4 = Question(
         "`cohort_table(tx, period='Q', values='retention')` has one row per cohort and one "
         "column per age; read the 1997Q1 row at age 1.",
     ),
+    hints_zh=(
+        "每位客户每个季度只算一次，不论他下了多少笔订单。",
+        "`cohort_table(tx, period='Q', values='retention')` 每个同期群（cohort）"
+        "一行、每个年龄一列；读 1997Q1 那一行、年龄 1 的值。",
+    ),
     solution_code="""\
 import pandas as pd
 from crmlab.clv import cohort_table
@@ -290,20 +326,24 @@ answer = table.loc[pd.Period("1997Q1", "Q"), 1]""",
         Mistake(
             value=lambda: float(_first_row("retention", "M")[1]),
             hint="that is the monthly table (January cohort, age 1 = February); use period='Q'.",
+            hint_zh="这是按月的表（1 月的同期群，年龄 1 = 2 月）；请用 period='Q'。",
         ),
         Mistake(
             value=lambda: float(_first_row("customers")[1]),
             hint="that is the number of customers; divide by the size of the 1997 Q1 cohort.",
+            hint_zh="这是客户人数；请除以 1997 年第 1 季度同期群的规模。",
         ),
         Mistake(
             value=_orders_share,
             hint="you counted orders, not customers: a customer with two orders that quarter "
             "counts once.",
+            hint_zh="你数的是订单，不是客户：一位客户在该季度下了两笔订单也只算一次。",
         ),
         Mistake(
             value=lambda: float(_first_row("retention")[2]),
             hint="that is age 2; age 1 is the quarter right after the first-purchase quarter "
             "(1997 Q2).",
+            hint_zh="这是年龄 2；年龄 1 是首次购买季度之后紧接着的那个季度（1997 年第 2 季度）。",
         ),
     ),
 )
@@ -331,6 +371,11 @@ q5 = Question(
         "customer, then average over customers.",
         "`historical_value(tx, rate=0.10, time_unit='Y', margin_rate=0.30, as_of='1998-06-30').mean()`.",
     ),
+    hints_zh=(
+        "每笔订单计为 amount x 0.30 x 1.10 ** (到 1998-06-30 时它的年龄，"
+        "以年计)；按客户求和，再对客户取平均。",
+        "一次算完：`historical_value(tx, rate=0.10, time_unit='Y', margin_rate=0.30, as_of='1998-06-30').mean()`。",
+    ),
     solution_code="""\
 from crmlab.clv import historical_value
 from crmlab.datasets import load_cdnow
@@ -342,16 +387,24 @@ answer = hv.mean()""",
         Mistake(
             value=lambda: _hv(margin_rate=1.0),
             hint="that is compounded revenue; multiply by the 30% margin rate.",
+            hint_zh="这是按复利计算的收入；请乘以 30% 的毛利率（margin rate）。",
         ),
-        Mistake(value=lambda: _hv(rate=0.0), hint="you did not compound the older orders."),
+        Mistake(
+            value=lambda: _hv(rate=0.0),
+            hint="you did not compound the older orders.",
+            hint_zh="你没有对较早的订单按复利计算。",
+        ),
         Mistake(
             value=lambda: _hv(time_unit="M"),
             hint="10% is a yearly rate: measure the ages of orders in years (time_unit='Y'), not months.",
+            hint_zh="10% 是年利率：订单的年龄要以年计（time_unit='Y'），而不是以月计。",
         ),
         Mistake(
             value=lambda: float(_cdnow()["amount"].mul(0.30).mean()),
             hint="that is the mean per order; sum the orders of each customer first, then average over "
             "customers (and compound).",
+            hint_zh="这是每笔订单的平均值；请先对每位客户的订单求和，再对客户取平均（并按复利计算）"
+            "。",
         ),
     ),
 )
@@ -369,6 +422,7 @@ q6 = WrittenQuestion(
         "Compare what a customer must do to count as retained: buy again within one month, or "
         "within one quarter.",
     ),
+    hints_zh=("比较客户要怎样才算被保留：一个月内再次购买，还是一个季度内再次购买。",),
     solution_code="""\
 A quarter is three times as long as a month, so a customer has three months, not one, to buy
 again and count as retained; CDNOW's customers buy rarely, so many return within a quarter but

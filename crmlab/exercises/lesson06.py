@@ -91,6 +91,10 @@ q1 = Question(
         "`churn.retention_curves(telco, 'tenure', 'churn', 'contract').at([60])` gives one "
         "column per contract type.",
     ),
+    hints_zh=(
+        "churn 为 0 的客户是删失（censoring）数据：请用生存估计，而不是简单的比例。",
+        "`churn.retention_curves(telco, 'tenure', 'churn', 'contract').at([60])` 对每种合同类型给出一列。",
+    ),
     solution_code="""\
 curves = churn.retention_curves(telco, "tenure", "churn", "contract")
 answer = curves.at([60])["One year"].iloc[0]
@@ -100,20 +104,26 @@ answer = curves.at([60])["One year"].iloc[0]
         Mistake(
             value=lambda: 1.0 - _km_at(),
             hint="that is the share who left by month 60; the question asks for those still there.",
+            hint_zh="这是到第 60 个月已经离开的比例；本题问的是仍然留下的比例。",
         ),
         Mistake(
             value=lambda: _km_at(contract="Month-to-month"),
             hint="that is the month-to-month column; the question asks about one-year contracts.",
+            hint_zh="这是按月合同（month-to-month）那一列；本题问的是一年期合同。",
         ),
         Mistake(
             value=lambda: _naive_retention(censored_survive=False),
             hint="you counted customers with tenure <= 60 who are still active as lost; they are "
             "censored (we do not know their future). Use the Kaplan-Meier estimate.",
+            hint_zh="你把 tenure <= 60 且仍然活跃的客户算作流失了；他们是删失数据（我们不知道他们以后会怎样）"
+            "。请用 Kaplan-Meier 估计。",
         ),
         Mistake(
             value=lambda: _naive_retention(censored_survive=True),
             hint="you counted every short-tenure customer who is still active as a 60-month "
             "survivor; they are censored, not survivors. Use the Kaplan-Meier estimate.",
+            hint_zh="你把每一位 tenure 较短但仍然活跃的客户都算作存活了 60 个月；"
+            "他们是删失数据，不是存活者。请用 Kaplan-Meier 估计。",
         ),
     ),
 )
@@ -150,6 +160,10 @@ q2 = Question(
         "Find the first month t with survival(t) < 0.5, e.g. "
         "`int(np.argmax(sbg.survival(months) < 0.5))`.",
     ),
+    hints_zh=(
+        "`sbg.survival(range(0, 100))` 给出每个月之后仍然活跃的比例（第 0 个月为 1）。",
+        "找出第一个使 survival(t) < 0.5 的月份 t，例如 `int(np.argmax(sbg.survival(months) < 0.5))`。",
+    ),
     solution_code="""\
 import numpy as np
 
@@ -162,10 +176,13 @@ answer = int(np.argmax(sbg.survival(range(0, 100)) < 0.5))
             value=_km_median,
             hint="that is the Kaplan-Meier median of the lesson's table; the question asks when "
             "the fitted sBG survival falls below 0.5.",
+            hint_zh="这是课程表格中的 Kaplan-Meier 中位数；本题问的是拟合的 sBG 生存曲线（survival curve）"
+            "何时降到 0.5 以下。",
         ),
         Mistake(
             value=lambda: _sbg_median(below=False),
             hint="one month early: that is the last month with survival still at or above 0.5.",
+            hint_zh="早了一个月：这是生存率仍然不低于 0.5 的最后一个月。",
         ),
     ),
 )
@@ -201,17 +218,25 @@ q3 = Question(
         "For the sBG model, r_t = (beta + t - 1) / (alpha + beta + t - 1); the fitted model "
         "computes it for you with its `retention_rate` method.",
     ),
+    hints_zh=(
+        "第 t 个月的保留率是一个条件比例：在第 t - 1 个月之后仍然活跃的客户中，"
+        "有多少留到了第 t 个月末。它与 survival(t) 不同。",
+        "对 sBG 模型（移位贝塔几何模型），r_t = (beta + t - 1) / (alpha + beta + t - 1)；"
+        "拟合好的模型用它的 `retention_rate` 方法替你计算。",
+    ),
     solution_code="answer = float(sbg.retention_rate(24))",
     mistakes=(
         gave_percent(),
         Mistake(
             value=lambda: 1.0 - _sbg_rate(),
             hint="that is the churn rate in month 24 among those still active; retention is 1 - x.",
+            hint_zh="这是第 24 个月仍然活跃的客户中的流失率（churn rate）；保留率是 1 - x。",
         ),
         Mistake(
             value=lambda: float(_sbg().survival(SETTINGS["renewal_period"])),
             hint="that is the share of the whole cohort still active after 24 months (survival), not "
             "the rate at which month-24 customers renew.",
+            hint_zh="这是整个客户群在 24 个月之后仍然活跃的比例（生存率），不是第 24 个月的客户续约的比率。",
         ),
     ),
 )
@@ -257,6 +282,11 @@ q4 = Question(
         "`churn.gains_table(res.y, res.probabilities['logistic'], n_bins=10)`: the top 30% is "
         "decile 3, and `cumulative_lift` = gain / 0.3.",
     ),
+    hints_zh=(
+        "`churn.evaluate_churn_models(telco, features=..., models=['logistic'], cv=5, random_state=0)` 在 `.probabilities` 中返回交叉验证的样本外概率。",
+        "`churn.gains_table(res.y, res.probabilities['logistic'], n_bins=10)`："
+        "前 30% 是第 3 个十分位组，`cumulative_lift` = 增益 / 0.3。",
+    ),
     solution_code="""\
 features = [c for c in telco.columns if c not in ("churn", "total_charges", "tenure")]
 res = churn.evaluate_churn_models(telco, features=features, models=["logistic"], cv=5,
@@ -269,15 +299,18 @@ answer = gains.loc[3, "cumulative_lift"]
             value=lambda: float(_gains().loc[3, "gain"]),
             hint="that is the cumulative gain (share of churners caught); the lift divides it "
             "by the 30% of customers contacted.",
+            hint_zh="这是累积增益（cumulative gains，即抓到的流失客户的比例）；提升度（lift）要再除以被联系的 30% 客户。",
         ),
         Mistake(
             value=lambda: float(_gains(drop=()).loc[3, "cumulative_lift"]),
             hint="that is the model with tenure; leave tenure out of the features.",
+            hint_zh="这是包含 tenure 的模型；请把 tenure 从特征中去掉。",
         ),
         Mistake(
             value=lambda: float(_gains().loc[3, "churner_share"] / _telco()["churn"].mean()),
             hint="that is the lift of the third decile alone; the cumulative lift takes deciles "
             "1-3 together.",
+            hint_zh="这只是第三个十分位组的提升度；累积提升度要把第 1-3 个十分位组合在一起算。",
         ),
     ),
 )
@@ -320,6 +353,11 @@ q5 = Question(
         "the totals.",
         "Expected saved value = sum over contacted customers of success_rate x P(churn) x value.",
     ),
+    hints_zh=(
+        "`churn.retention_targets(telco, probabilities, telco['monthly_charges'] * 24, budget=10000, offer_cost=50, success_rate=0.25)` 返回一个方案；"
+        "它的 `.summary` 中有合计数。",
+        "预期挽回的价值 = 对被联系的客户求和：success_rate x P(churn) x 价值。",
+    ),
     solution_code="""\
 features = [c for c in telco.columns if c not in ("churn", "total_charges")]
 with_tenure = churn.evaluate_churn_models(telco, features=features, models=["logistic"], cv=5,
@@ -333,16 +371,20 @@ answer = plan.summary["expected_saved"]
         Mistake(
             value=lambda: float(_plan(horizon_months=12).summary["expected_saved"]),
             hint="that puts 12 months of charges at stake; the question values 24 months.",
+            hint_zh="这把 12 个月的费用当作风险中的价值；本题按 24 个月计算价值。",
         ),
         Mistake(
             value=lambda: float(_plan().summary["net_saved"]),
             hint="that is the net saving (after the offers' cost); the question asks for the "
             "saving before costs.",
+            hint_zh="这是净节省（扣除挽留优惠的成本之后）；本题问的是扣除成本之前的节省。",
         ),
         Mistake(
             factor=1.0 / SETTINGS["success_rate"],
             hint="that is the expected loss of the contacted customers; only a share (the "
             "success rate, 0.25) of would-be churners is actually kept.",
+            hint_zh="这是被联系客户的期望损失（expected loss）；可能流失的客户中只有一部分（成功率 0.25）"
+            "真正被留住。",
         ),
     ),
 )

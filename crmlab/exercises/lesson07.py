@@ -78,20 +78,27 @@ q1 = Question(
         "Keep the rows with complained == 1 first, then compute the NPS of their nps_score.",
         "ly.nps(survey.loc[survey['complained'] == 1, 'nps_score']).",
     ],
+    hints_zh=(
+        "先只保留 complained == 1 的行，再计算他们 nps_score 的净推荐值（NPS）。",
+        "ly.nps(survey.loc[survey['complained'] == 1, 'nps_score'])。",
+    ),
     solution_code='answer = ly.nps(survey.loc[survey["complained"] == 1, "nps_score"])',
     mistakes=[
-        gave_fraction("points (-100..100)"),
+        gave_fraction("points (-100..100)", "分数（-100..100）"),
         Mistake(
             value=lambda: _nps(None),
             hint="That is the NPS of all respondents; keep only those who complained.",
+            hint_zh="这是全部受访者的净推荐值；请只保留投诉过的人。",
         ),
         Mistake(
             value=lambda: _nps(0),
             hint="That is the NPS of those who did not complain; keep complained == 1.",
+            hint_zh="这是没有投诉的人的净推荐值；请保留 complained == 1。",
         ),
         Mistake(
             value=_promoter_share_points,
             hint="That is only the complainants' share of promoters; subtract the detractors.",
+            hint_zh="这只是投诉者中推荐者（promoter）的比例；还要减去贬损者（detractor）的比例。",
         ),
     ],
 )
@@ -121,6 +128,10 @@ q2 = Question(
         "(x -> 6 - x).",
         "ly.cronbach_alpha(ly.reverse_code(items, ['init_3r']))",
     ],
+    hints_zh=(
+        "以 r 结尾的题项是反向计分题（reverse-coded item）：同意表示忠诚度更低。先把它反转（x -> 6 - x）。",
+        "ly.cronbach_alpha(ly.reverse_code(items, ['init_3r']))",
+    ),
     solution_code=(
         'items = ly.reverse_code(survey[["init_1", "init_2", "init_3r"]], ["init_3r"])\n'
         "answer = ly.cronbach_alpha(items)"
@@ -130,6 +141,7 @@ q2 = Question(
             value=lambda: _alpha(reverse=False),
             hint="That is alpha with init_3r not reversed: reverse-coded items must be flipped "
             "first.",
+            hint_zh="这是没有反转 init_3r 时的 alpha：反向计分题必须先反转。",
         ),
     ],
 )
@@ -157,14 +169,22 @@ q3 = Question(
         "argument sets what counts as a fast fix, and it returns the difference and n_fast.",
         "Fast-fixed complainants first, non-complainants second; give a fraction, not percent.",
     ],
+    hints_zh=(
+        "课程中的 `ly.recovery_paradox` 比较这两组；它的 `fast_days` 参数规定怎样算快速解决，"
+        "它返回差值和 n_fast。",
+        "快速解决的投诉者在前，未投诉者在后；请给出小数，而不是百分数。",
+    ),
     solution_code='answer = ly.recovery_paradox(survey, fast_days=1.0)["difference"]',
     mistakes=[
         Mistake(
             value=lambda: _paradox_diff(2.0),
             hint="That is the difference with fast_days=2 (the lesson's); use fast_days=1.",
+            hint_zh="这是 fast_days=2（课程中的设置）时的差值；请用 fast_days=1。",
         ),
         gave_percent(),
-        wrong_sign("fast-resolved complainants minus non-complainants"),
+        wrong_sign(
+            "fast-resolved complainants minus non-complainants", "快速解决的投诉者减去未投诉者"
+        ),
     ],
 )
 
@@ -203,6 +223,10 @@ q4 = Question(
         "Points are earned on all spending, baseline plus the extra: cost = S (1+u) e ρ v (ρ the redemption rate).",
         "Build a one-row DataFrame and call ly.points_programme_economics(...).",
     ],
+    hints_zh=(
+        "积分按全部消费获得，即基准消费加上增加的消费：成本 = S (1+u) e ρ v（ρ 为积分兑换率）。",
+        "构造一个只有一行的 DataFrame，然后调用 ly.points_programme_economics(...)。",
+    ),
     solution_code=(
         "tiers = pd.DataFrame([{'members': 250, 'spend': 400.0, 'margin_rate': 0.25, "
         "'earn_rate': 2.0, 'uplift': 0.06}], index=['Gold'])\n"
@@ -213,11 +237,13 @@ q4 = Question(
         Mistake(
             value=lambda: _gold_net(redemption=1.0),
             hint="You charged every point; only the redeemed share (70%) costs money.",
+            hint_zh="你把每一个积分都算成了成本；只有被兑换的部分（70%）才花钱。",
         ),
         Mistake(
             value=_gold_net_extra_only,
             hint="Points are paid on all spending, not only on the extra spend the programme brings.",
+            hint_zh="积分按全部消费发放，而不只是按积分计划带来的额外消费。",
         ),
-        wrong_sign("net gain = extra margin - points cost"),
+        wrong_sign("net gain = extra margin - points cost", "净收益 = 增加的毛利额 - 积分成本"),
     ],
 )

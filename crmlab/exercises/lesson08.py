@@ -98,6 +98,10 @@ q1 = Question(
         "im.attrition_by_factor(hr, 'JobRole') gives one row per role with a rate column.",
         "Take the largest rate (not the role with the most leavers).",
     ],
+    hints_zh=(
+        "im.attrition_by_factor(hr, 'JobRole') 每个岗位一行，其中有一列 rate。",
+        "取最大的 rate（而不是离职人数最多的岗位）。",
+    ),
     solution_code='answer = im.attrition_by_factor(hr, "JobRole")["rate"].max()',
     mistakes=[
         gave_percent(),
@@ -105,10 +109,12 @@ q1 = Question(
             value=lambda: float(_by_role().sort_values("leavers")["rate"].iloc[-1]),
             hint="That is the rate of the role with the most leavers; a big role can have many "
             "leavers at a modest rate. Take the highest rate.",
+            hint_zh="这是离职人数最多的岗位的比率；一个大岗位可能离职人数多但比率一般。请取最高的比率。",
         ),
         Mistake(
             value=lambda: float(_im().attrition_rate(hr())),
             hint="That is the overall attrition rate; compare the job roles.",
+            hint_zh="这是总体的员工流失率（员工流失）；请比较各个岗位。",
         ),
     ],
 )
@@ -134,6 +140,10 @@ q2 = Question(
         "im.attrition_model(hr, ['OverTime', 'JobLevel']) has one row per term.",
         "Read the odds_ratio of the row 'OverTime=Yes'.",
     ],
+    hints_zh=(
+        "im.attrition_model(hr, ['OverTime', 'JobLevel']) 每一项一行。",
+        "读出 'OverTime=Yes' 那一行的 odds_ratio。",
+    ),
     solution_code=(
         'model = im.attrition_model(hr, ["OverTime", "JobLevel"])\n'
         'answer = model.loc["OverTime=Yes", "odds_ratio"]'
@@ -143,10 +153,12 @@ q2 = Question(
             value=lambda: _overtime(("OverTime",)),
             hint="That is the odds ratio without JobLevel in the model; add it to adjust for "
             "the job level.",
+            hint_zh="这是模型中没有 JobLevel 时的优势比（odds ratio）；把它加进去以控制职级的影响。",
         ),
         Mistake(
             value=lambda: _overtime(col="coef"),
             hint="That is the coefficient (a change in log-odds); the odds ratio is exp(coef).",
+            hint_zh="这是系数（对数几率的变化）；优势比是 exp(coef)。",
         ),
     ],
 )
@@ -172,6 +184,10 @@ q3 = Question(
         "The panel has one row per branch with the columns enps and customer_satisfaction.",
         "panel['enps'].corr(panel['customer_satisfaction']).",
     ],
+    hints_zh=(
+        "panel 每个分店一行，有 enps 和 customer_satisfaction 两列。",
+        "panel['enps'].corr(panel['customer_satisfaction'])。",
+    ),
     solution_code=(
         "panel = im.branch_panel(*chain)\n"
         'answer = panel["enps"].corr(panel["customer_satisfaction"])'
@@ -180,16 +196,20 @@ q3 = Question(
         Mistake(
             value=lambda: _corr() ** 2,
             hint="That is r squared (the share of variance explained); give the correlation r.",
+            hint_zh="这是 r 的平方（被解释的方差比例，决定系数）；请给出相关系数 r。",
         ),
         Mistake(
             value=lambda: _corr("employee_satisfaction"),
             hint="That correlates mean employee satisfaction, not eNPS, with customer "
             "satisfaction.",
+            hint_zh="这是员工满意度（employee satisfaction）的平均值与客户满意度的相关，而不是员工净推荐值（eNPS）"
+            "与客户满意度的相关。",
         ),
         Mistake(
             value=lambda: _corr(y="service_quality"),
             hint="That is eNPS against service quality; the question asks about customer "
             "satisfaction.",
+            hint_zh="这是员工净推荐值与服务质量的相关；本题问的是客户满意度。",
         ),
     ],
 )
@@ -222,6 +242,11 @@ q4 = Question(
         "im.service_profit_chain_paths(im.branch_panel(*few), "
         "[('employee_satisfaction', 'service_quality')]).loc[0, 'slope'].",
     ],
+    hints_zh=(
+        "每个分店只有 5 份回答时，员工满意度的分店均值测量噪声很大；x 中的噪声会使拟合的斜率变平（回归稀释）"
+        "。",
+        "im.service_profit_chain_paths(im.branch_panel(*few), [('employee_satisfaction', 'service_quality')]).loc[0, 'slope']。",
+    ),
     solution_code=(
         "few = crmlab.datasets.simulate_service_profit_chain(ex.N_BRANCHES, 5, "
         "random_state=ex.SEED)\n"
@@ -234,15 +259,18 @@ q4 = Question(
         Mistake(
             value=lambda: _slope(20),
             hint="That is the slope with 20 employees per branch; simulate with 5.",
+            hint_zh="这是每个分店 20 名员工时的斜率；请用 5 名员工模拟。",
         ),
         Mistake(
             value=lambda: 0.6,
             hint="0.6 is the planted slope; the question asks what the 5-employee survey "
             "estimates.",
+            hint_zh="0.6 是模拟时设定的真实斜率；本题问的是 5 名员工的调查估计出的斜率。",
         ),
         Mistake(
             value=lambda: _slope(reverse=True),
             hint="You regressed employee satisfaction on service quality; x and y are swapped.",
+            hint_zh="你用员工满意度对服务质量做了回归；x 和 y 弄反了。",
         ),
     ],
 )

@@ -90,6 +90,14 @@ q1 = Question(
         "Turn the result into a Series indexed by channel: `.set_index('channel')[<column>]`. "
         "Each count must be smaller than the channel's number of customers.",
     ),
+    hints_zh=(
+        "先做到每个渠道一行：`SELECT channel, COUNT(*) FROM customer_360 GROUP BY channel` 统计每个渠道的全部客户（第 9 课第 2 步，"
+        "关键字三）。",
+        "现在只统计每个渠道的部分行：`COUNT(*) FILTER (WHERE <condition>)`（关键字八）"
+        "。`customer_360` 的哪一列是购买日数？",
+        "把结果变成以渠道为索引的 Series：`.set_index('channel')[<column>]`。"
+        "每个计数都必须小于该渠道的客户数。",
+    ),
     solution_code='''\
 sql = """
 SELECT channel,
@@ -103,17 +111,21 @@ answer = database.run(con, sql).set_index("channel")["repeaters"]''',
             value=lambda: _per_channel("purchase_days", 1),
             hint="that counts every customer of the channel; keep only those with two or more "
             "purchase days.",
+            hint_zh="这统计了该渠道的全部客户；请只保留有两个及以上购买日的客户。",
         ),
         Mistake(
             value=lambda: _per_channel("purchase_days", 2, how="share"),
             hint="that is the share of repeat buyers; the question asks for the number of "
             "customers.",
+            hint_zh="这是回头客的比例；本题问的是客户人数。",
         ),
         Mistake(
             value=_raw_per_channel,
             hint="that is counted on the raw tables: duplicate customer records split one "
             "person's history in two, and orders in 2042 count as purchase days. Use the "
             "cleaned view customer_360.",
+            hint_zh="这是在原始表上统计的：重复记录（duplicate record）把同一个人的历史拆成了两份，2042 年的订单也被算作购买日。"
+            "请用清洗后的视图 customer_360。",
         ),
     ),
 )
@@ -161,6 +173,14 @@ q2 = Question(
         "unit_price to the revenue.",
         "Add it up with `SUM(...)` over all those lines: one number, in CNY.",
     ),
+    hints_zh=(
+        "先找出孤立订单（孤立记录）：从 `orders` 到 `customers` 的 `LEFT JOIN`（左连接）"
+        "保留每一笔订单，孤立订单就是客户一侧 `IS NULL` 的行（第 9 课第 3 步演示了这个检查）"
+        "。",
+        "然后按 `order_id` 把这些订单与 `order_lines` 连接："
+        "每一行明细给收入增加 quantity × unit_price。",
+        "用 `SUM(...)` 把这些明细全部加起来：得到一个数，单位是人民币元。",
+    ),
     solution_code='''\
 sql = """
 SELECT SUM(l.quantity * l.unit_price) AS orphan_revenue
@@ -175,15 +195,19 @@ answer = database.run(con, sql)["orphan_revenue"].iloc[0]''',
             value=lambda: float(len(load()["extract"].orders.pipe(_orphan_orders))),
             hint="that is the number of orphan orders; the question asks for their value "
             "(sum quantity * unit_price over their lines).",
+            hint_zh="这是孤立订单的数量；本题问的是它们的金额（对它们的明细求 quantity * unit_price 之和）"
+            "。",
         ),
         Mistake(
             value=lambda: float(_orphan_lines()["unit_price"].sum()),
             hint="you added the unit prices; multiply each by its quantity first.",
+            hint_zh="你把单价加起来了；请先把每个单价乘以它的数量。",
         ),
         Mistake(
             value=_lost_lines_revenue,
             hint="those are the orphan order *lines* (lines whose order is missing); the question "
             "asks for orders whose customer is missing.",
+            hint_zh="这些是孤立的订单*明细*（所属订单缺失的明细）；本题问的是客户缺失的订单。",
         ),
     ),
 )
@@ -229,6 +253,14 @@ q3 = Question(
         "(`date_diff('month', cohort, month) = 3`, that is May) and divide by the cohort's "
         "size (its customers at age 0).",
     ),
+    hints_zh=(
+        "用 `WITH` 分几部分来构建。第一部分：每位客户每个有购买的月份一行，"
+        "`SELECT DISTINCT customer_id, date_trunc('month', date) AS month`。",
+        "第二部分：每位客户的同期群是他的第一个月，`MIN(month) OVER (PARTITION BY customer_id)`（窗口函数："
+        "每一行保留自己的月份，并多出同期群一列）。",
+        "最后：在 1997 年 2 月同期群的客户中，统计年龄 3 时活跃的客户（`date_diff('month', cohort, month) = 3`，"
+        "即 5 月），再除以该同期群的规模（年龄 0 时的客户数）。",
+    ),
     solution_code='''\
 sql = """
 WITH active AS (
@@ -250,15 +282,18 @@ answer = database.run(con, sql)["retention"].iloc[0]''',
         Mistake(
             value=lambda: _cohort_cell("retention", SETTINGS["age"] - 1),
             hint="that is age 2 (April); age 3 counts three whole months after February, so May.",
+            hint_zh="这是年龄 2（4 月）；年龄 3 是 2 月之后整整三个月，即 5 月。",
         ),
         Mistake(
             value=lambda: _cohort_cell("customers", SETTINGS["age"]),
             hint="that is the number of customers; divide by the size of the February cohort.",
+            hint_zh="这是客户人数；请除以 2 月同期群的规模。",
         ),
         Mistake(
             value=lambda: _cohort_any_within(SETTINGS["age"]),
             hint="that is the share who bought at any time in the three months after February; "
             "the question asks about May alone.",
+            hint_zh="这是在 2 月之后三个月内任何时候购买过的客户比例；本题只问 5 月。",
         ),
     ),
 )
@@ -302,6 +337,13 @@ q4 = Question(
         "The gap from the first to the second purchase sits on the row whose number is 2; take "
         "the `MEDIAN` of those gaps.",
     ),
+    hints_zh=(
+        "先做到每位客户每个购买日一行：`SELECT DISTINCT customer_id, date FROM transactions`（同一天的订单算一次购买）"
+        "。",
+        "用 `ROW_NUMBER()` 按日期给每位客户的购买日编号，并用 `date - LAG(date)` 求与上一个购买日的间隔，"
+        "两者都用 `OVER (PARTITION BY customer_id ORDER BY date)`。",
+        "从第一次到第二次购买的间隔位于编号为 2 的那一行；对这些间隔取 `MEDIAN`。",
+    ),
     solution_code='''\
 sql = """
 WITH days AS (SELECT DISTINCT customer_id, date FROM transactions),
@@ -320,16 +362,19 @@ answer = database.run(con, sql)["median_gap"].iloc[0]''',
             value=lambda: float(_purchase_days()["gap"].median()),
             hint="that is the median of all gaps between purchase days; keep only the gap to the "
             "second purchase day.",
+            hint_zh="这是所有购买日之间间隔（购买间隔）的中位数；请只保留到第二个购买日的间隔。",
         ),
         Mistake(
             value=lambda: _second_gap(merge=False),
             hint="same-day orders were not merged: a second order on the first day counts as a "
             "gap of 0 days. Use SELECT DISTINCT customer_id, date first.",
+            hint_zh="同一天的订单没有合并：第一天的第二笔订单被算成了 0 天的间隔。请先 SELECT DISTINCT customer_id, date。",
         ),
         Mistake(
             value=lambda: _second_gap("mean"),
             hint="that is the mean; the question asks for the median (the long tail pulls the "
             "mean up).",
+            hint_zh="这是平均值；本题问的是中位数（长尾会把平均值拉高）。",
         ),
     ),
 )
@@ -366,6 +411,14 @@ q5 = Question(
         "customer buys, the more chances to complain. A customer database shows association, "
         "not cause.",
     ),
+    hints_zh=(
+        "一个 0/1 列的平均值就是比例：`AVG(CASE WHEN purchase_days >= 2 THEN 1 ELSE 0 END)` 是回头客的比例。",
+        "在一个查询里把这个比例算两次，一次用 `FILTER (WHERE complaints >= 1)`，"
+        "一次用 `FILTER (WHERE complaints = 0)`，"
+        "然后相减。",
+        "为什么是正数？接触（以及投诉）随订单而来：客户买得越多，投诉的机会就越多。"
+        "客户数据库显示的是关联，而不是因果。",
+    ),
     solution_code='''\
 sql = """
 SELECT AVG(CASE WHEN purchase_days >= 2 THEN 1 ELSE 0 END) FILTER (WHERE complaints >= 1)
@@ -376,15 +429,20 @@ FROM customer_360
 answer = database.run(con, sql)["difference"].iloc[0]''',
     mistakes=(
         gave_percent(),
-        wrong_sign("the share of customers with a complaint minus the share of those without"),
+        wrong_sign(
+            "the share of customers with a complaint minus the share of those without",
+            "有投诉的客户中的比例减去没有投诉的客户中的比例",
+        ),
         Mistake(
             value=lambda: _repeat_gap(how="versus everyone"),
             hint="that compares customers with a complaint with all customers; compare them with "
             "the customers who never complained.",
+            hint_zh="这是把有投诉的客户与全部客户比较；请与从未投诉的客户比较。",
         ),
         Mistake(
             value=lambda: _repeat_gap(how="ratio"),
             hint="that is the ratio of the two shares; the question asks for their difference.",
+            hint_zh="这是两个比例之比；本题问的是它们的差。",
         ),
     ),
 )

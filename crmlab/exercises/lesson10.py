@@ -137,17 +137,27 @@ q1 = Question(
         "m['actual_holdout_purchases']) / m['actual_holdout_purchases'], which is "
         "m['relative_error'].",
     ),
+    hints_zh=(
+        "`result.metrics` 按模型名称（`result.model_name`）"
+        "保存每个拟合模型在验证期（holdout period）的准确度。",
+        "`m = result.metrics['bgnbd']`；然后 (m['expected_holdout_purchases'] - m['actual_holdout_purchases']) / m['actual_holdout_purchases']，"
+        "也就是 m['relative_error']。",
+    ),
     solution_code=_analyze_call(SETTINGS["calibration_end"], "export_result")
     + """
 answer = export_result.metrics["bgnbd"]["relative_error"]""",
     mistakes=(
         gave_percent(),
-        wrong_sign("expected minus actual, so a forecast that is too low gives a negative number"),
+        wrong_sign(
+            "expected minus actual, so a forecast that is too low gives a negative number",
+            "预测值减去实际值，因此预测偏低时得到负数",
+        ),
         Mistake(
             value=lambda: float(
                 _holdout()["expected_holdout_purchases"] - _holdout()["actual_holdout_purchases"]
             ),
             hint="that is the difference in purchases; divide it by the actual number.",
+            hint_zh="这是购买次数之差；请再除以实际次数。",
         ),
         Mistake(
             value=lambda: float(
@@ -155,6 +165,7 @@ answer = export_result.metrics["bgnbd"]["relative_error"]""",
                 / _holdout()["expected_holdout_purchases"]
             ),
             hint="divide by the actual number of holdout purchases, not by the forecast.",
+            hint_zh="请除以验证期实际的购买次数，而不是预测值。",
         ),
     ),
 )
@@ -179,6 +190,10 @@ q2 = Question(
         "The mean absolute error compares, for every customer, the expected and the actual "
         "number of holdout purchases: the key is 'mae'.",
     ),
+    hints_zh=(
+        "`result.model_name` 是 `auto` 保留的模型，`result.metrics[result.model_name]` 是它在验证期的准确度。",
+        "平均绝对误差（mean absolute error）对每位客户比较验证期预期的与实际的购买次数：键是 'mae'。",
+    ),
     solution_code="""\
 cdnow_result = analyze(
     tx,
@@ -197,16 +212,20 @@ answer = cdnow_result.metrics[cdnow_result.model_name]["mae"]""",
             value=lambda: float(_holdout("cdnow")["rmse"]),
             hint="that is the root mean squared error; the question asks for the mean absolute "
             "error ('mae').",
+            hint_zh="这是均方根误差（root mean squared error）；本题问的是平均绝对误差（'mae'）。",
         ),
         Mistake(
             value=lambda: float(_holdout("cdnow")["curve_mae"]),
             hint="that is the error of the mean holdout purchases by calibration frequency (the "
             "curve the models are compared on), not the error per customer.",
+            hint_zh="这是按校准期购买频率分组后验证期平均购买次数的误差（比较各模型时用的那条曲线）"
+            "，而不是每位客户的误差。",
         ),
         Mistake(
             value=lambda: float(_holdout("cdnow")["relative_error"]),
             hint="that is the relative error of the total; the question asks for the mean "
             "absolute error per customer.",
+            hint_zh="这是总数的相对误差；本题问的是每位客户的平均绝对误差。",
         ),
     ),
 )
@@ -237,6 +256,11 @@ q3 = Question(
         "Count the rows whose verdict is exactly 'do not trust', e.g. "
         "`(result.trust['verdict'] == 'do not trust').sum()`.",
     ),
+    hints_zh=(
+        "`result.trust` 有一列 `verdict`，取值为 'ok'、"
+        "'caution' 或 'do not trust'；`crmlab.research.trust.overall(result.trust)` 给出其中最差的一个。",
+        "统计 verdict 恰好等于 'do not trust' 的行数，例如 `(result.trust['verdict'] == 'do not trust').sum()`。",
+    ),
     solution_code=_analyze_call(SETTINGS["short_calibration_end"], "short_result")
     + """
 print(short_result.trust[["check", "value", "verdict"]])
@@ -246,10 +270,12 @@ answer = (short_result.trust["verdict"] == "do not trust").sum()""",
         Mistake(
             value=lambda: _verdicts("short", worse_than_ok=True),
             hint="that also counts the checks that say 'caution'; count only 'do not trust'.",
+            hint_zh="这把判定为 'caution' 的检查也算进去了；只统计 'do not trust'。",
         ),
         Mistake(
             value=lambda: _verdicts("export"),
             hint="that is question 1's run (calibration end 2024-03-31); use 2023-03-31.",
+            hint_zh="这是第 1 题的运行结果（校准期截止于 2024-03-31）；请用 2023-03-31。",
         ),
     ),
 )
@@ -274,6 +300,10 @@ q4 = Question(
         "`result.info['counts']` counts everything the analysis used, merged or left out.",
         "The key is 'repeaters': customers whose calibration frequency is above zero.",
     ),
+    hints_zh=(
+        "`result.info['counts']` 统计分析用到的一切，包括被合并或被排除的。",
+        "键是 'repeaters'：校准期购买频率大于零的客户。",
+    ),
     solution_code="""\
 answer = short_result.info["counts"]["repeaters"]""",
     mistakes=(
@@ -281,16 +311,19 @@ answer = short_result.info["counts"]["repeaters"]""",
             value=lambda: float(_counts("short")["n_scored"]),
             hint="that is every customer in the calibration period; count only those who bought "
             "again.",
+            hint_zh="这是校准期中的全部客户；只统计再次购买过的客户。",
         ),
         Mistake(
             value=lambda: float(_counts("short")["n_customers_in_log"]),
             hint="that is every customer in the export; customers who first bought after "
             "2023-03-31 are not even in the calibration period.",
+            hint_zh="这是导出数据中的全部客户；在 2023-03-31 之后才首次购买的客户根本不在校准期内。",
         ),
         Mistake(
             value=lambda: float(_counts("export")["repeaters"]),
             hint="that is the number for the calibration end of question 1; use the run of "
             "question 3.",
+            hint_zh="这是第 1 题的校准期截止日对应的数字；请用第 3 题的运行结果。",
         ),
     ),
 )
@@ -311,20 +344,27 @@ q5 = Question(
         "`result.equity` holds the estimate and its 90% interval.",
         "Use the result of question 1's run (not question 3's); the key is 'estimate'.",
     ),
+    hints_zh=(
+        "`result.equity` 保存估计值及其 90% 区间。",
+        "用第 1 题的运行结果（而不是第 3 题的）；键是 'estimate'。",
+    ),
     solution_code="""\
 answer = export_result.equity["estimate"]""",
     mistakes=(
         Mistake(
             factor=1 / SETTINGS["margin"],
             hint="that is the expected revenue; customer equity counts the margin, 30% of it.",
+            hint_zh="这是预期收入；客户资产计算的是毛利额，即收入的 30%。",
         ),
         Mistake(
             value=lambda: float(_run("export").equity["estimate"] / SETTINGS["n_customers"]),
             hint="that is the mean per customer; customer equity is the sum over all customers.",
+            hint_zh="这是每位客户的平均值；客户资产是全部客户的总和。",
         ),
         Mistake(
             value=lambda: float(_run("short").equity["estimate"]),
             hint="that is the equity of question 3's run; use calibration end 2024-03-31.",
+            hint_zh="这是第 3 题运行结果的客户资产；请用校准期截止于 2024-03-31 的结果。",
         ),
     ),
 )

@@ -35,6 +35,9 @@ class Mistake:
         See above.
     hint : str
         What the student reads when the answer looks like this mistake.
+    hint_zh : str
+        The same hint in Chinese (read with ``--language zh`` or ``CRMLAB_LANGUAGE=zh``; a test
+        requires it for every set).
     value : callable, optional
         See above.
     factor : float, optional
@@ -49,6 +52,7 @@ class Mistake:
     value: Callable[[], Any] | None = None
     factor: float | None = None
     credit: float = 0.0
+    hint_zh: str = ""
 
     def __post_init__(self) -> None:
         given = [x is not None for x in (self.test, self.value, self.factor)]
@@ -56,6 +60,10 @@ class Mistake:
             raise ValueError("a Mistake needs exactly one of value=, factor= or test=.")
         if not self.hint:
             raise ValueError("a Mistake needs a hint=.")
+
+    def hint_in(self, language: str = "en") -> str:
+        """The hint in ``language`` ("en" or "zh"); English where no Chinese is given."""
+        return self.hint_zh if language == "zh" and self.hint_zh else self.hint
 
     def example(self, reference: Any) -> Any:
         """An answer showing this mistake (for tests); None for a ``test=`` mistake."""
@@ -79,21 +87,31 @@ def gave_percent() -> Mistake:
         factor=100.0,
         hint="that looks like a percentage; this question asks for a fraction "
         "(write 0.25 for 25%).",
+        hint_zh="这看起来是百分数；本题要的是小数（25% 写作 0.25）。",
     )
 
 
-def wrong_sign(difference: str) -> Mistake:
+def wrong_sign(difference: str, difference_zh: str = "") -> Mistake:
     """The answer has the reference's size but the opposite sign (reference x -1).
 
-    ``difference`` says which way round to subtract, e.g. ``"expected minus actual"``.
+    ``difference`` says which way round to subtract, e.g. ``"expected minus actual"``;
+    ``difference_zh`` says the same in Chinese, e.g. ``"期望值减去实际值"``.
     """
-    return Mistake(factor=-1.0, hint=f"the sign is reversed: take {difference}.")
+    return Mistake(
+        factor=-1.0,
+        hint=f"the sign is reversed: take {difference}.",
+        hint_zh=f"正负号反了：应当用{difference_zh}。" if difference_zh else "",
+    )
 
 
-def gave_fraction(unit: str = "percent") -> Mistake:
-    """The answer is a fraction where the question asks for percent or points (reference / 100)."""
+def gave_fraction(unit: str = "percent", unit_zh: str = "百分数") -> Mistake:
+    """The answer is a fraction where the question asks for percent or points (reference / 100).
+
+    ``unit`` and ``unit_zh`` name what the question asks for, in English and in Chinese.
+    """
     return Mistake(
         factor=0.01,
         hint=f"that looks like a fraction; this question asks for {unit} "
         "(write 25 for 25%, not 0.25).",
+        hint_zh=f"这看起来是小数；本题要的是{unit_zh}（25% 写作 25，而不是 0.25）。",
     )

@@ -13,6 +13,10 @@ Outside a graded run ``check`` judges the answer at once and prints one line. In
 nothing: it only displays the answer, converted to plain JSON, and the grader judges it in its
 own process. A verdict printed, displayed or patched inside the notebook therefore counts for
 nothing.
+
+Hints and verdicts exist in English and Chinese: ``ex.q1.hint("zh")`` or the environment
+variable :data:`LANGUAGE_ENV` (``%env CRMLAB_LANGUAGE=zh`` in a notebook) picks Chinese, and
+``crmlab grade --language zh`` writes the Chinese ones into the feedback.
 """
 
 from __future__ import annotations
@@ -41,16 +45,30 @@ __all__ = [
     "CORRECT",
     "GRADING_ENV",
     "INCORRECT",
+    "LANGUAGE_ENV",
     "NOT_ATTEMPTED",
     "CheckResult",
     "Precision",
     "Question",
     "Status",
+    "notebook_language",
     "questions_of",
 ]
 
 GRADING_ENV = "CRMLAB_GRADING"
 """Environment variable; ``"record"`` makes ``check`` record answers instead of judging them."""
+LANGUAGE_ENV = "CRMLAB_LANGUAGE"
+"""Environment variable; ``"zh"`` makes ``check`` and ``hint`` speak Chinese (default ``"en"``)."""
+LANGUAGES = ("en", "zh")
+
+
+def notebook_language(language: str | None = None) -> str:
+    """``language`` if given, else :data:`LANGUAGE_ENV` (default ``"en"``); checked to be en or zh."""
+    chosen = language if language is not None else os.environ.get(LANGUAGE_ENV) or "en"
+    if chosen not in LANGUAGES:
+        where = "language" if language is not None else f"the environment variable {LANGUAGE_ENV}"
+        raise ValueError(f"{where} must be 'en' or 'zh', got {chosen!r}.")
+    return chosen
 
 
 class Status(StrEnum):
@@ -100,6 +118,8 @@ class CheckResult:
     credit : float
         Share of the question's points earned: 1 when correct, a declared fraction for a
         recognised near-miss (partial), else 0.
+    message_zh : str
+        The message in Chinese ("" where there is none: :meth:`text` then gives the English).
     """
 
     qid: str
@@ -107,11 +127,32 @@ class CheckResult:
     message: str
     mistake: int | None = None
     credit: float = 0.0
+    message_zh: str = ""
+
+    def text(self, language: str = "en") -> str:
+        """The message in ``language`` ("en" or "zh")."""
+        return self.message_zh if language == "zh" and self.message_zh else self.message
 
     @property
     def line(self) -> str:
-        """The one line ``check`` prints."""
-        return f"{self.status.icon} {self.qid} {self.status}: {self.message}"
+        """The one line ``check`` prints (in English)."""
+        return self.line_in("en")
+
+    def line_in(self, language: str) -> str:
+        """The one line ``check`` prints, in ``language``."""
+        status = _STATUS_ZH[self.status] if language == "zh" else self.status.value
+        colon = "：" if language == "zh" else ": "
+        return f"{self.status.icon} {self.qid} {status}{colon}{self.text(language)}"
+
+
+_STATUS_ZH = {
+    Status.CORRECT: "正确",
+    Status.PARTIAL: "部分正确",
+    Status.INCORRECT: "错误",
+    Status.TO_BE_MARKED: "待批改",
+    Status.NOT_ATTEMPTED: "未作答",
+    Status.ERROR: "出错",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,13 +184,16 @@ class Precision:
         if self.sig is not None and self.sig < 1:
             raise ValueError(f"sig must be at least 1, got {self.sig}.")
 
-    def describe(self) -> str:
-        """In words: "3 significant figures", "2 decimal places", "a whole number"."""
+    def describe(self, language: str = "en") -> str:
+        """In words: "3 significant figures", "2 decimal places", "a whole number" (or Chinese)."""
+        zh = language == "zh"
         if self.decimals == 0:
-            return "a whole number"
+            return "整数" if zh else "a whole number"
         if self.decimals is not None:
-            return f"{self.decimals} decimal place{'s' if self.decimals != 1 else ''}"
-        return f"{self.sig} significant figure{'s' if self.sig != 1 else ''}"
+            plural = "s" if self.decimals != 1 else ""
+            return f"{self.decimals}位小数" if zh else f"{self.decimals} decimal place{plural}"
+        plural = "s" if self.sig != 1 else ""
+        return f"{self.sig}位有效数字" if zh else f"{self.sig} significant figure{plural}"
 
     def unit(self, reference: Any) -> np.ndarray:
         """One unit in the last stated digit of each reference value."""
@@ -289,6 +333,8 @@ class Question:
         How precisely it must match (default 3 significant figures).
     hints : sequence of str
         Hints shown one after another by :meth:`hint`.
+    hints_zh : sequence of str
+        The same hints in Chinese, one for each (a test requires them for every set).
     solution_code : str
         Python code that computes ``answer`` (shown by :meth:`solution`).
     mistakes : sequence of Mistake
@@ -314,6 +360,7 @@ class Question:
     columns: Sequence[str] | None = None
     points: float = 1.0
     rounding_credit: float = 0.0
+    hints_zh: Sequence[str] = ()
     judged: ClassVar[bool] = True  # checked by code (a written question is marked by hand)
     _cache: dict = field(default_factory=dict, repr=False)
     _hint_index: int = field(default=0, repr=False)
@@ -329,6 +376,15 @@ class Question:
         credits = [self.rounding_credit, *(m.credit for m in self.mistakes)]
         if not all(0 <= c < 1 for c in credits):
             raise ValueError(f"{self.qid}: partial credit must lie in [0, 1), got {credits}.")
+        if self.hints_zh and len(self.hints_zh) != len(self.hints):
+            raise ValueError(
+                f"{self.qid}: {len(self.hints)} hints but {len(self.hints_zh)} hints_zh; give "
+                "one Chinese hint for each."
+            )
+
+    def hints_in(self, language: str = "en") -> Sequence[str]:
+        """The hints in ``language`` ("en" or "zh"); English where no Chinese is given."""
+        return self.hints_zh if language == "zh" and self.hints_zh else self.hints
 
     # --- reference answer -------------------------------------------------------------
     def reference(self) -> Any:
@@ -362,7 +418,10 @@ class Question:
         """Judge an answer already through the JSON round trip (what the grader calls)."""
         if answer is Ellipsis:
             return CheckResult(
-                self.qid, NOT_ATTEMPTED, "replace the `...` placeholder with your answer."
+                self.qid,
+                NOT_ATTEMPTED,
+                "replace the `...` placeholder with your answer.",
+                message_zh="请把占位符 `...` 换成你的答案。",
             )
         expected = self._judged_reference()
         try:
@@ -370,7 +429,7 @@ class Question:
         except Exception as exc:  # never show a traceback to the student
             ok, problem = False, f"your answer could not be compared ({type(exc).__name__})."
         if ok:
-            return CheckResult(self.qid, CORRECT, "well done.", credit=1.0)
+            return CheckResult(self.qid, CORRECT, "well done.", credit=1.0, message_zh="做得好。")
         if problem:
             return CheckResult(self.qid, INCORRECT, problem)
         coarser = self._coarser()
@@ -386,6 +445,8 @@ class Question:
                     f"the method looks right but the answer is rounded too far: give "
                     f"{self.precision.describe()}.",
                     credit=self.rounding_credit,
+                    message_zh=f"方法看起来是对的，但答案舍入过多：要求的精度是"
+                    f"{self.precision.describe('zh')}。",
                 )
         for k, mistake in enumerate(self.mistakes):
             try:
@@ -404,14 +465,22 @@ class Question:
                     continue
             except Exception:  # a mistake that cannot apply is simply skipped
                 continue
-            if hit and mistake.credit > 0:
-                return CheckResult(self.qid, Status.PARTIAL, mistake.hint, k, mistake.credit)
             if hit:
-                return CheckResult(self.qid, INCORRECT, mistake.hint, k)
-        tip = " Try .hint()." if self.hints else ""
+                status = Status.PARTIAL if mistake.credit > 0 else INCORRECT
+                return CheckResult(
+                    self.qid, status, mistake.hint, k, mistake.credit, mistake.hint_in("zh")
+                )
+        tip, tip_zh = (" Try .hint().", "可以试试 .hint()。") if self.hints else ("", "")
         return CheckResult(
-            self.qid, INCORRECT, f"not the expected answer ({self.answer_format}).{tip}"
+            self.qid,
+            INCORRECT,
+            f"not the expected answer ({self.answer_format}).{tip}",
+            message_zh=f"不是预期的答案（{self._format_zh()}）。{tip_zh}",
         )
+
+    def _format_zh(self) -> str:
+        """:attr:`answer_format` with the precision in Chinese (the unit as the set words it)."""
+        return "，".join(p for p in (self.unit, self.precision.describe("zh")) if p)
 
     def _coarser(self) -> Precision | None:
         """The stated precision less one digit (None when there is none to drop)."""
@@ -435,26 +504,42 @@ class Question:
         if os.environ.get(GRADING_ENV) == "record":
             _display_record(self.qid, answer)
             return
-        print(self.evaluate(answer).line)
+        print(self.evaluate(answer).line_in(notebook_language()))
 
-    def hint(self) -> None:
+    def hint(self, language: str | None = None) -> None:
         """Print the next hint: one step each, in order; the last points to :meth:`solution`.
 
         After the last hint they start again, marked "again".
+
+        Parameters
+        ----------
+        language : {"en", "zh"}, optional
+            Default: the environment variable :data:`LANGUAGE_ENV`, else English.
         """
-        if not self.hints:
-            print(f"💡 {self.qid}: no hint for this one — reread the lesson section it names.")
+        zh = notebook_language(language) == "zh"
+        hints = self.hints_in("zh" if zh else "en")
+        if not hints:
+            print(
+                f"💡 {self.qid}：本题没有提示，请重读题目所指的课程章节。"
+                if zh
+                else f"💡 {self.qid}: no hint for this one — reread the lesson section it names."
+            )
             return
-        i = self._hint_index % len(self.hints)
-        again = " (again)" if self._hint_index >= len(self.hints) else ""
+        i = self._hint_index % len(hints)
+        again = ("（再次）" if zh else " (again)") if self._hint_index >= len(hints) else ""
         self._hint_index += 1
-        last = (
-            f"\n   That was the last hint: ex.{self.qid}.solution() prints code that computes "
-            "the answer."
-            if i == len(self.hints) - 1
-            else ""
+        last = ""
+        if i == len(hints) - 1 and zh:
+            last = f"\n   这是最后一条提示：ex.{self.qid}.solution() 会打印计算答案的代码。"
+        elif i == len(hints) - 1:
+            last = (
+                f"\n   That was the last hint: ex.{self.qid}.solution() prints code that "
+                "computes the answer."
+            )
+        head = (
+            f"提示 {i + 1}/{len(hints)}{again}：" if zh else f"hint {i + 1}/{len(hints)}{again}: "
         )
-        print(f"💡 {self.qid} hint {i + 1}/{len(self.hints)}{again}: {self.hints[i]}{last}")
+        print(f"💡 {self.qid} {head}{hints[i]}{last}")
 
     def solution(self) -> None:
         """Print code that computes the answer (not in a graded run)."""
