@@ -76,8 +76,14 @@ q1 = Question(
     hints=(
         "With CLVTools' parametrisation the mean purchase rate is r / alpha_i = "
         "(r / alpha) exp(gamma x_i): compare x = 1 with x = 0.",
-        "The factor is exp(coefficient): np.exp(model.coefficients_.loc[('purchase', "
-        "'channel'), 'estimate']).",
+        "The factor is exp(coefficient): read the purchase coefficient of channel from "
+        "model.coefficients_ and take its exponential.",
+    ),
+    hints_zh=(
+        "按 CLVTools 的参数化，平均购买率为 r / alpha_i = (r / alpha) exp(gamma x_i)："
+        "比较 x = 1 与 x = 0 两种情形。",
+        "倍数就是 exp(系数)：从 model.coefficients_ 中读出 channel 在购买过程（purchase "
+        "process）中的系数，再取指数。",
     ),
     solution_code="""\
 model = ParetoNBD().fit(data, purchase_covariates=["channel"])
@@ -86,11 +92,13 @@ answer = float(np.exp(model.coefficients_.loc[("purchase", "channel"), "estimate
         Mistake(
             value=_channel_coef,
             hint="that is the coefficient itself, on the log scale; the factor is its exponential.",
+            hint_zh="这是系数本身（对数尺度）；倍数是它的指数。",
         ),
         Mistake(
             value=lambda: float(np.exp(-_channel_coef())),
             hint="that is the factor the other way round (online relative to store): a "
             "positive purchase coefficient means more purchases.",
+            hint_zh="这是反方向的倍数（网店相对于门店）：购买系数为正意味着购买更多。",
         ),
     ),
 )
@@ -117,6 +125,10 @@ q2 = Question(
         "The statistic is twice the gain in log-likelihood: 2 (LL_full - LL_restricted).",
         "crmlab.clv.likelihood_ratio_test(restricted, full).statistic computes it.",
     ),
+    hints_zh=(
+        "统计量是对数似然增量的两倍：2 (LL_full - LL_restricted)。",
+        "crmlab.clv.likelihood_ratio_test(restricted, full).statistic 可以算出它。",
+    ),
     solution_code="""\
 plain = ParetoNBD().fit(data)
 full = ParetoNBD().fit(
@@ -127,11 +139,13 @@ answer = likelihood_ratio_test(plain, full).statistic""",
         Mistake(
             value=lambda: _lr_statistic() / 2,
             hint="that is the gain in log-likelihood; the statistic is twice it.",
+            hint_zh="这是对数似然的增量；统计量是它的两倍。",
         ),
         Mistake(
             value=lambda: 4.0,
             hint="that is the number of degrees of freedom (the added coefficients), not the "
             "statistic.",
+            hint_zh="这是自由度（新增系数的个数），不是统计量。",
         ),
     ),
 )
@@ -155,17 +169,23 @@ q3 = Question(
     expected=_aic,
     hints=(
         "k counts every estimated parameter: r, alpha, s, beta and the covariate coefficients.",
-        "model.aic_ holds it; model.n_parameters_ is k.",
+        "Then AIC = -2 LL + 2k; model.n_parameters_ is k, and ex.q3.solution() shows the rest.",
+    ),
+    hints_zh=(
+        "k 计入每一个被估计的参数：r、alpha、s、beta 以及各协变量系数。",
+        "然后 AIC = -2 LL + 2k；model.n_parameters_ 就是 k，其余见 ex.q3.solution()。",
     ),
     solution_code="answer = full.aic_",
     mistakes=(
         Mistake(
             value=lambda: _aic(-4),
             hint="k must include the four covariate coefficients, not only r, alpha, s, beta.",
+            hint_zh="k 必须包括四个协变量系数，而不只是 r、alpha、s、beta。",
         ),
         Mistake(
             value=lambda: float(load()["full"].bic_),
             hint="that is BIC (k ln n); AIC charges 2 per parameter.",
+            hint_zh="这是 BIC（每个参数加 ln(n)）；AIC 对每个参数只加 2。",
         ),
     ),
 )
@@ -195,7 +215,13 @@ q4 = Question(
     hints=(
         "Build a one-row frame with frequency, recency, T and her covariates; the model reads "
         "the covariates from the frame (set frame.attrs['time_unit'] = 'W').",
-        "full.expected_purchases(row, 52).iloc[0]",
+        "Then ask the full model for her expected purchases over 52 weeks; "
+        "ex.q4.solution() shows the code.",
+    ),
+    hints_zh=(
+        "构造一个只有一行的表，包含 frequency、recency、T 和她的协变量；模型从表中读取协变量"
+        "（设置 frame.attrs['time_unit'] = 'W'）。",
+        "然后用完整模型计算她未来 52 周的期望购买次数；代码见 ex.q4.solution()。",
     ),
     solution_code="""\
 row = pd.DataFrame(
@@ -208,6 +234,7 @@ answer = float(full.expected_purchases(row, 52).iloc[0])""",
             value=lambda: _one_customer("plain"),
             hint="that is the model without covariates; use the full model, which knows she "
             "is a woman acquired in a store.",
+            hint_zh="这是不含协变量的模型；请用完整模型，它知道她是在门店获得的女性客户。",
         ),
     ),
 )
@@ -235,8 +262,13 @@ q5 = Question(
     ),
     expected=_store_share,
     hints=(
-        "full.expected_purchases(data, 52).nlargest(60).index gives the top customers.",
+        "Rank the customers by the full model's expected purchases over 52 weeks and keep the "
+        "top 10%.",
         "The share of store customers is the mean of their channel column.",
+    ),
+    hints_zh=(
+        "按完整模型未来 52 周的期望购买次数给客户排序，保留前 10%。",
+        "门店客户的比例就是这些客户 channel 列的平均值。",
     ),
     solution_code="""\
 top = full.expected_purchases(data, 52).nlargest(60).index
@@ -246,10 +278,12 @@ answer = float(data.loc[top, "channel"].mean())""",
         Mistake(
             value=lambda: _store_share(among_top=False),
             hint="that is the share among all customers; take only the top 10%.",
+            hint_zh="这是全体客户中的比例；只取排名前 10% 的客户。",
         ),
         Mistake(
             value=lambda: _store_share("plain"),
             hint="that ranks with the model without covariates; use the full model.",
+            hint_zh="这是用不含协变量的模型排的序；请用完整模型。",
         ),
     ),
 )
