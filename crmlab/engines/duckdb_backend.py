@@ -76,10 +76,19 @@ class DuckDBBackend(Backend):
         return cls(connection)
 
     # -- input ---------------------------------------------------------------------------------
-    def read_files(self, files: InputFiles, *, text_columns: list[str], file_col: str) -> None:
+    def read_files(
+        self,
+        files: InputFiles,
+        *,
+        text_columns: list[str],
+        file_col: str,
+        same_header: bool = False,
+    ) -> None:
         """Expose ``files`` as ``crm_raw`` with each row's file name in ``file_col``.
 
         ``text_columns`` are read as text from CSV files (ids keep their leading zeros).
+        ``same_header``: files checked to share one header are read without matching columns
+        by name (which sniffs every file: minutes for hundreds of CSV files).
         """
         paths = [str(p) for p in files.paths]
         if files.format == "parquet":
@@ -91,7 +100,7 @@ class DuckDBBackend(Backend):
             relation = self.con.read_csv(
                 paths,
                 header=True,
-                union_by_name=True,
+                union_by_name=not same_header,
                 filename=file_col,
                 dtype={c: "VARCHAR" for c in text_columns},
             )

@@ -15,7 +15,9 @@ import pandas as pd
 
 from crmlab.engines.checks import require_columns
 from crmlab.engines.duckdb_backend import DuckDBBackend
+from crmlab.engines.preparation import prepare_input
 from crmlab.engines.sources import resolve_files
+from crmlab.engines.sql import quote
 from crmlab.engines.summary import (
     SUMMARY_COLUMNS,
     SummaryRequest,
@@ -23,7 +25,12 @@ from crmlab.engines.summary import (
     input_kind,
 )
 from crmlab.errors import CRMLabInputError
-from crmlab.transactions import log_summary, time_unit_days, validate_transactions
+from crmlab.transactions import (
+    TransactionLog,
+    log_summary,
+    time_unit_days,
+    validate_transactions,
+)
 
 __all__ = ["PandasBackend"]
 
@@ -50,7 +57,12 @@ class PandasBackend(DuckDBBackend):
         r = request
         raw = _read(source, r.customer_col)
         require_columns(list(raw.columns), r.customer_col, r.date_col, r.amount_col, "")
-        log = validate_transactions(raw, allow_negative=r.allow_returns, **r.log_format())
+        raw, fmt, prepared = self._prepare(raw, r)
+        log = validate_transactions(raw, allow_negative=r.net_returns, **fmt)
+        n_rows = len(log.day)
+        if r.net_returns:
+            log, netted = _net(log)
+            prepared.update(netted)
         day = log.day.astype(np.int64)
         obs, cal = r.periods(int(day.min()), int(day.max()))
         in_days = log_summary(
@@ -93,7 +105,7 @@ class PandasBackend(DuckDBBackend):
         firsts = orders.groupby("customer", as_index=False)["day"].min()
         self.register("crm_customers", firsts.rename(columns={"day": "first_day"}))
         counts = {
-            "n_rows": len(day),
+            "n_rows": n_rows,
             "n_customers_in_log": int(orders["customer"].nunique()),
             "n_customers": len(out),
             "n_purchase_days": int(orders.groupby(["customer", "day"]).ngroups),
@@ -101,9 +113,54 @@ class PandasBackend(DuckDBBackend):
             "customers_first_after_calibration": int(
                 in_days.attrs["customers_first_after_calibration"]
             ),
-            "negative_amount_rows": int((amount < 0).sum()),
+            "negative_amount_rows": int(prepared.get("return_rows", (amount < 0).sum())),
+            **prepared,
         }
         return TransactionSummary.of(self, r, int(day.min()), cal, obs, counts)
+
+    def _prepare(
+        self, raw: pd.DataFrame, r: SummaryRequest
+    ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, int]]:
+        """Apply ``where``, ``drop_missing_customers`` and ``amount_expr`` with the SQL engines' SQL.
+
+        Returns the prepared frame, the log-format keywords to read it with and the counts.
+        """
+        fmt = r.log_format()
+        self.read_frame(raw)
+        amount_sql, counts = prepare_input(self, r, [str(c) for c in raw.columns])
+        if amount_sql is None and r.where is None and not r.drop_missing_customers:
+            return raw, fmt, counts
+        select = "*" if amount_sql is None else f"*, {amount_sql} AS {quote(str(r.amount_expr))}"
+        prepared = self.frame(f"SELECT {select} FROM crm_input")
+        if amount_sql is not None:
+            fmt["amount_col"] = r.amount_expr
+        return prepared, fmt, counts
+
+
+def _net(log: TransactionLog) -> tuple[TransactionLog, dict[str, int]]:
+    """Amounts netted per customer and day; days whose net amount is not positive dropped."""
+    amount = log.require_amount("returns='net'")
+    frame = pd.DataFrame({"customer": log.customer.to_numpy(), "day": log.day, "amount": amount})
+    days = frame.groupby(["customer", "day"], sort=False)
+    net = days["amount"].transform("sum").to_numpy()
+    keep = net > 0
+    per_day = days["amount"].sum()
+    best = per_day.groupby(level="customer").max()
+    counts = {
+        "return_rows": int((amount < 0).sum()),
+        "days_not_positive": int((per_day <= 0).sum()),
+        "customers_without_purchase": int((best <= 0).sum()),
+    }
+    kept = TransactionLog(
+        customer=log.customer[keep].reset_index(drop=True),
+        day=log.day[keep],
+        amount=amount[keep],
+        dates=log.dates[keep].reset_index(drop=True),
+        customer_col=log.customer_col,
+        date_col=log.date_col,
+        amount_col=log.amount_col,
+    )
+    return kept, counts
 
 
 def _read(source: Any, customer_col: str) -> pd.DataFrame:

@@ -20,6 +20,8 @@ import pandas as pd
 from crmlab.dates import column_date_format
 from crmlab.engines import sql as q
 from crmlab.engines.checks import FILE_COL, file_phrase, raise_for_checks, require_columns, where
+from crmlab.engines.headers import check_headers, read_headers
+from crmlab.engines.preparation import netting_counts, parse_options, prepare_input
 from crmlab.engines.sources import InputFiles, parquet_zone, resolve_files
 from crmlab.errors import CRMLabInputError
 from crmlab.transactions import summary_period, time_unit_days
@@ -60,8 +62,14 @@ class SummaryRequest:
         The period, as the user gave it.
     time_unit : str
         Unit of ``recency`` and ``T``.
-    allow_returns : bool
-        Accept negative amounts.
+    returns : {"refuse", "net"}
+        Negative amounts are an error, or netted per customer and day (a day whose net amount
+        is not positive is not a purchase).
+    amount_expr, where : str or None
+        Amount of a row and which rows to keep, as expressions over the input's columns
+        (:mod:`crmlab.engines.preparation`).
+    drop_missing_customers : bool
+        Remove rows without a customer id (counted) instead of refusing them.
     """
 
     customer_col: str
@@ -73,7 +81,15 @@ class SummaryRequest:
     calibration_end: Any = None
     observation_end: Any = None
     time_unit: str = "W"
-    allow_returns: bool = False
+    returns: str = "refuse"
+    amount_expr: str | None = None
+    where: str | None = None
+    drop_missing_customers: bool = False
+
+    @property
+    def net_returns(self) -> bool:
+        """Whether negative amounts are netted per customer and day (``returns="net"``)."""
+        return self.returns == "net"
 
     def log_format(self) -> dict[str, Any]:
         """The :class:`~crmlab.transactions.LogFormat` keywords of this request."""
@@ -257,28 +273,38 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
                 f"remote input {files.paths[0]!r} needs engine='spark' (--engine spark); DuckDB "
                 "and pandas read local files. Fix: use Spark, or copy the files here."
             )
+        headers = read_headers(files)
+        check_headers(headers, needed_columns(r, headers.columns))
         # ids keep their leading zeros; dates are parsed in SQL with one format, never sniffed
-        backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=FILE_COL)
+        backend.read_files(
+            files,
+            text_columns=[r.customer_col, r.date_col],
+            file_col=FILE_COL,
+            same_header=headers.uniform,
+        )
     elif kind == "frame":
         backend.read_frame(_wall_clock(source, r.date_col, r.tz))
     else:
         backend.read_table(source)
     here = where(files)
-    require_columns(backend.columns("crm_raw"), r.customer_col, r.date_col, r.amount_col, here)
+    columns = backend.columns("crm_raw")
+    require_columns(columns, r.customer_col, r.date_col, r.amount_col, here)
+    amount_sql, prepared = prepare_input(backend, r, [c for c in columns if c != FILE_COL])
     date_format, zone = _date_reading(backend, r, files, kind == "frame")
     file_col = FILE_COL if files else None
     backend.view(
-        "crm_tx", q.tx_sql(r.customer_col, r.date_col, r.amount_col, date_format, file_col, zone)
+        "crm_tx",
+        q.tx_sql(r.customer_col, r.date_col, r.amount_col, date_format, file_col, zone, amount_sql),
     )
-    checks = backend.frame(q.checks_sql()).iloc[0]
+    checks = _first_pass(backend, here)
     raise_for_checks(
         checks,
         lambda problem: backend.frame(q.example_sql(problem)).iloc[0],
         r.customer_col,
         r.date_col,
-        r.amount_col,
+        r.amount_col if amount_sql is None else r.amount_expr,
         date_format,
-        r.allow_returns,
+        r.net_returns,
         here,
     )
     first_day, last_day = int(checks["first_day"]), int(checks["last_day"])
@@ -292,7 +318,9 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
             f"{after['example_after']!r}). Fix: filter them out first, or move observation_end "
             "later."
         )
-    backend.table("crm_customers", q.customers_sql(cal))
+    if r.net_returns:
+        prepared.update(netting_counts(backend))
+    backend.table("crm_customers", q.customers_sql(cal, net=r.net_returns))
     backend.table("crm_summary", q.summary_sql(cal, obs, time_unit_days(r.time_unit)))
     totals = backend.frame(q.customer_totals_sql()).iloc[0]
     counts = {
@@ -303,8 +331,37 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         "merged_same_day_rows": int(totals["n_rows"]) - int(totals["n_purchase_days"]),
         "customers_first_after_calibration": int(totals["first_after"]),
         "negative_amount_rows": int(checks["n_negative_amount"]),
+        **prepared,
     }
     return TransactionSummary.of(backend, r, first_day, cal, obs, counts)
+
+
+def needed_columns(r: SummaryRequest, columns: list[str]) -> list[str]:
+    """Columns every input file must have: customer, date, amount and those the expressions read."""
+    amount, where_ = parse_options(r, columns)
+    needed = [r.customer_col, r.date_col] + ([r.amount_col] if r.amount_col else [])
+    for e in (amount, where_):
+        needed += list(e.columns) if e is not None else []
+    return needed
+
+
+def _first_pass(backend: Backend, here: str) -> pd.Series:
+    """The checks query, the first that reads every row, with engine failures as clear errors.
+
+    A file the engine cannot read (a value that does not fit the column's type) becomes a
+    :class:`~crmlab.errors.CRMLabInputError` instead of an engine traceback.
+    """
+    try:
+        return backend.frame(q.checks_sql()).iloc[0]
+    except CRMLabInputError:
+        raise
+    except Exception as exc:  # DuckDB's and Spark's error classes differ
+        text = " ".join(str(exc).split())[:300]
+        raise CRMLabInputError(
+            f"{here}the engine could not read the input ({type(exc).__name__}: {text}). Fix: check "
+            "the file it names; every file must have the same columns with the same kinds of "
+            "values."
+        ) from None
 
 
 def _date_reading(

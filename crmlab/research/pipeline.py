@@ -31,10 +31,12 @@ import pandas as pd
 
 from crmlab.clv import GammaGamma
 from crmlab.engines import sql as q
+from crmlab.engines.preparation import returns_option
 from crmlab.engines.registry import summarize
 from crmlab.engines.summary import TransactionSummary
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
+from crmlab.research.bootstrap import bootstrap_equity
 from crmlab.research.outputs import load_result, score_customers, write_outputs
 from crmlab.research.result import MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
@@ -88,6 +90,21 @@ def _check_options(margin, yearly_discount_rate, horizon_months, model) -> None:
         )
 
 
+def _check_uncertainty(uncertainty: str, samples: int, language: str) -> None:
+    if uncertainty not in ("delta", "bootstrap"):
+        raise CRMLabInputError(
+            f"uncertainty must be 'delta' or 'bootstrap', got {uncertainty!r}. Fix: 'delta' uses "
+            "the covariance of the estimates; 'bootstrap' refits on resampled customers."
+        )
+    if int(samples) != samples or not 20 <= samples <= 100_000:
+        raise CRMLabInputError(
+            f"bootstrap_samples must be a whole number from 20 to 100,000, got {samples!r}. "
+            "Fix: 200 (the default) is enough for a 90% interval."
+        )
+    if language not in ("en", "zh"):
+        raise CRMLabInputError(f"language must be 'en' or 'zh', got {language!r}.")
+
+
 def _fit(cls, data: pd.DataFrame, *, time_unit: str):
     try:
         return cls().fit(data, weights_col="n_customers", time_unit=time_unit)
@@ -112,7 +129,15 @@ def analyze(
     yearly_discount_rate: float = 0.10,
     horizon_months: int = 12,
     model: str = "bgnbd",
+    amount_expr: str | None = None,
+    where: str | None = None,
+    drop_missing_customers: bool = False,
+    returns: str = "refuse",
     allow_returns: bool = False,
+    uncertainty: str = "delta",
+    bootstrap_samples: int = 200,
+    currency: str | None = None,
+    language: str = "en",
     out: str | Path | None = None,
     random_state: int | None = 0,
     quiet: bool = False,
@@ -157,8 +182,29 @@ def analyze(
     model : {"bgnbd", "mbgnbd", "paretonbd", "auto"}
         Transaction model; ``"auto"`` fits all three and keeps the one with the smallest
         calibration-vs-holdout error (without a holdout: the highest log-likelihood).
+    amount_expr : str, optional
+        The amount of an order line as an expression over the input's columns, e.g.
+        ``"Quantity * UnitPrice"`` (instead of ``amount_col``).
+    where : str, optional
+        Which rows are orders: a condition over the input's columns, e.g.
+        ``"Quantity > 0 AND StockCode <> 'POST'"``; removed rows are counted.
+    drop_missing_customers : bool
+        Remove (and count) rows without a customer id instead of refusing them.
+    returns : {"refuse", "net"}
+        Negative amounts are an error (default), or netted per customer and day, a day whose
+        net amount is not positive then not being a purchase.
     allow_returns : bool
-        Accept negative amounts.
+        Deprecated alias of ``returns="net"``.
+    uncertainty : {"delta", "bootstrap"}
+        How intervals are computed: from the covariance of the estimates (``"delta"``; when it
+        does not exist the bootstrap is used and the report says why) or by refitting on
+        ``bootstrap_samples`` resamples of the customers (``"bootstrap"``).
+    bootstrap_samples : int
+        Refits of the bootstrap (default 200, seeded by ``random_state``).
+    currency : str, optional
+        Currency code shown on every money figure of the report (e.g. ``"GBP"``).
+    language : {"en", "zh"}
+        Language of the report.
     out : str or Path, optional
         Folder for ``customers.parquet``, ``model.json`` and ``report.html``; default a new
         temporary folder (and no report).
@@ -188,6 +234,8 @@ def analyze(
         For bad input or options, with the file, column, count, an example and the fix.
     """
     _check_options(margin, yearly_discount_rate, horizon_months, model)
+    _check_uncertainty(uncertainty, bootstrap_samples, language)
+    returns = returns_option(returns, allow_returns)
     progress = _Progress(quiet)
     out_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="crmlab-analyze-"))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -204,7 +252,10 @@ def analyze(
         calibration_end=calibration_end,
         observation_end=observation_end,
         time_unit=time_unit,
-        allow_returns=allow_returns,
+        returns=returns,
+        amount_expr=amount_expr,
+        where=where,
+        drop_missing_customers=drop_missing_customers,
         engine=engine,
         connection=connection,
         spark=spark,
@@ -222,8 +273,15 @@ def analyze(
         "monthly_discount_rate": monthly_rate(yearly_discount_rate),
         "horizon_months": int(horizon_months),
         "model": model,
-        "allow_returns": bool(allow_returns),
+        "returns": returns,
+        "amount_expr": amount_expr,
+        "where": where,
+        "drop_missing_customers": bool(drop_missing_customers),
+        "uncertainty": uncertainty,
+        "bootstrap_samples": int(bootstrap_samples),
         "random_state": random_state,
+        "currency": currency,
+        "language": language,
     }
     scores = estimate_uncertainty(summary, patterns, fits, options, n_draws)
     progress("diagnostics")
@@ -232,7 +290,7 @@ def analyze(
     cuts = _rfm_cuts(summary)
     ctx = ScoringContext(
         spend_params=dict(fits.spend.params_),
-        spend_covariance_log=np.nan_to_num(scores.cov_spend),
+        spend_covariance_log=scores.cov_spend,
         margin=float(margin),
         customer_col=customer_col,
         has_holdout=summary.has_holdout,
@@ -404,12 +462,26 @@ def fit_models(
 
 @dataclass
 class PatternScores:
-    """What :func:`estimate_uncertainty` computed: scored patterns, covariances, equity."""
+    """What :func:`estimate_uncertainty` computed: scored patterns, covariances, equity.
+
+    ``cov_spend`` is the covariance of the spend model's log-parameters the per-customer
+    intervals use (the fit's for the delta method, the refits' for the bootstrap; NaN when
+    neither exists, and then the intervals are missing, with the reason in ``equity``).
+    """
 
     patterns: pd.DataFrame
     cov_model: np.ndarray
     cov_spend: np.ndarray
     equity: dict
+
+
+def _unidentified(*models: Any) -> list[str]:
+    return [
+        f"{k} = {v:.3g}"
+        for m in models
+        for k, v in m.params_.items()
+        if not np.isfinite(m.standard_errors_.get(k, np.nan))
+    ]
 
 
 def estimate_uncertainty(
@@ -419,14 +491,27 @@ def estimate_uncertainty(
     options: dict,
     n_draws: int,
 ) -> PatternScores:
-    """Stage 4: score each pattern once (with gradients) and put an interval on customer equity.
+    """Stage 4: score each pattern once and put an interval on customer equity.
 
-    With a holdout, the chosen model's per-customer holdout errors (MAE, RMSE) are added to
-    ``fits.metrics``.
+    ``options["uncertainty"]`` is ``"delta"`` (the covariance of the estimates: gradients per
+    pattern, a parametric bootstrap or the delta method for the totals) or ``"bootstrap"``
+    (refits on resampled customers, :mod:`crmlab.research.bootstrap`). When the delta method
+    cannot be computed (a parameter without a finite standard error) the bootstrap is used and
+    ``equity["uncertainty"]`` says why. With a holdout, the chosen model's per-customer holdout
+    errors (MAE, RMSE) are added to ``fits.metrics``.
     """
     tm, gg = fits.model, fits.spend
     cov_tm = fit_log_covariance(tm)
     cov_gg = fit_log_covariance(gg)
+    requested = method = options["uncertainty"]
+    note = None
+    if method == "delta" and not (np.all(np.isfinite(cov_tm)) and np.all(np.isfinite(cov_gg))):
+        method = "bootstrap"
+        note = (
+            "the delta method needs the covariance of the estimates, which does not exist here "
+            f"({', '.join(_unidentified(tm, gg))}: no finite standard error, the likelihood is "
+            "flat or at the edge of the parameter's range); the bootstrap was used instead"
+        )
     best = pattern_scores(
         tm,
         patterns,
@@ -434,27 +519,41 @@ def estimate_uncertainty(
         horizon_months=options["horizon_months"],
         monthly_discount=options["monthly_discount_rate"],
         duration_holdout=fits.duration,
-        covariance_log=np.nan_to_num(cov_tm),
+        covariance_log=cov_tm if method == "delta" else None,
     )
     if fits.metrics is not None:
         summary.backend.register("crm_pattern_scores", best)
         errs = summary.query(q.holdout_errors_sql()).iloc[0]
         fits.metrics[fits.chosen].update({"mae": float(errs["mae"]), "rmse": float(errs["rmse"])})
-    equity = customer_equity_interval(
-        tm,
-        gg,
-        best,
-        cov_tm,
-        cov_gg,
-        options["margin"],
-        options["horizon_months"],
-        options["monthly_discount_rate"],
-        n_draws,
-        options["random_state"],
-        fits.duration,
-        time_unit=summary.time_unit,
-    )
-    return PatternScores(best, cov_tm, cov_gg, equity)
+    if method == "delta":
+        equity = customer_equity_interval(
+            tm,
+            gg,
+            best,
+            cov_tm,
+            cov_gg,
+            options["margin"],
+            options["horizon_months"],
+            options["monthly_discount_rate"],
+            n_draws,
+            options["random_state"],
+            fits.duration,
+            time_unit=summary.time_unit,
+        )
+        cov_spend = cov_gg
+    else:
+        equity, det_log_var, cov_spend = bootstrap_equity(
+            tm,
+            gg,
+            best,
+            fits.spend_data,
+            options=options,
+            duration=fits.duration,
+            time_unit=summary.time_unit,
+        )
+        best["det_log_var"] = det_log_var
+    equity["uncertainty"] = {"requested": requested, "used": method, "note": note}
+    return PatternScores(best, cov_tm, cov_spend, equity)
 
 
 def diagnose(
@@ -473,6 +572,7 @@ def diagnose(
         metrics=None if fits.metrics is None else fits.metrics[fits.chosen],
         spend_correlation=_weighted_corr(fits.spend_data),
         time_unit=summary.time_unit,
+        spend_model=fits.spend,
     )
     result_tables = {
         "period_transactions": period,
