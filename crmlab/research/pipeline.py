@@ -37,9 +37,12 @@ from crmlab.engines.summary import TransactionSummary
 from crmlab.errors import ConvergenceError, CRMLabInputError
 from crmlab.research import tables
 from crmlab.research.bootstrap import bootstrap_equity
+from crmlab.research.options import check_options, check_uncertainty
 from crmlab.research.outputs import load_result, score_customers, write_outputs
+from crmlab.research.provenance import manifest, version
 from crmlab.research.result import MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
+from crmlab.research.selection import choose_model
 from crmlab.research.trust import trust_checks
 from crmlab.research.uncertainty import customer_equity_interval, fit_log_covariance
 
@@ -66,43 +69,6 @@ class _Progress:
         if not self.quiet:
             elapsed = time.perf_counter() - self.t0
             print(f"[{elapsed:7.1f} s] {stage}{': ' + detail if detail else ''}", file=sys.stderr)
-
-
-def _check_options(margin, yearly_discount_rate, horizon_months, model) -> None:
-    if not 0 <= float(margin) <= 1:
-        raise CRMLabInputError(
-            f"margin is the share of revenue that is profit, between 0 and 1, got {margin!r}. "
-            "Fix: write a 30% margin as 0.3."
-        )
-    if not 0 <= float(yearly_discount_rate) < 1:
-        raise CRMLabInputError(
-            f"yearly_discount_rate must be in [0, 1), got {yearly_discount_rate!r}. Fix: write "
-            "10% a year as 0.10."
-        )
-    if int(horizon_months) != horizon_months or horizon_months < 1:
-        raise CRMLabInputError(
-            f"horizon_months must be a whole number >= 1, got {horizon_months!r}. Fix: e.g. 12 "
-            "for one year."
-        )
-    if model not in (*MODELS, "auto"):
-        raise CRMLabInputError(
-            f"model must be one of {', '.join(MODELS)} or 'auto', got {model!r}."
-        )
-
-
-def _check_uncertainty(uncertainty: str, samples: int, language: str) -> None:
-    if uncertainty not in ("delta", "bootstrap"):
-        raise CRMLabInputError(
-            f"uncertainty must be 'delta' or 'bootstrap', got {uncertainty!r}. Fix: 'delta' uses "
-            "the covariance of the estimates; 'bootstrap' refits on resampled customers."
-        )
-    if int(samples) != samples or not 20 <= samples <= 100_000:
-        raise CRMLabInputError(
-            f"bootstrap_samples must be a whole number from 20 to 100,000, got {samples!r}. "
-            "Fix: 200 (the default) is enough for a 90% interval."
-        )
-    if language not in ("en", "zh"):
-        raise CRMLabInputError(f"language must be 'en' or 'zh', got {language!r}.")
 
 
 def _fit(cls, data: pd.DataFrame, *, time_unit: str):
@@ -233,8 +199,8 @@ def analyze(
     CRMLabInputError
         For bad input or options, with the file, column, count, an example and the fix.
     """
-    _check_options(margin, yearly_discount_rate, horizon_months, model)
-    _check_uncertainty(uncertainty, bootstrap_samples, language)
+    check_options(margin, yearly_discount_rate, horizon_months, model)
+    check_uncertainty(uncertainty, bootstrap_samples, language)
     returns = returns_option(returns, allow_returns)
     progress = _Progress(quiet)
     out_dir = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="crmlab-analyze-"))
@@ -300,9 +266,9 @@ def analyze(
     score_customers(summary, ctx, out_dir, csv=csv)
     progress("report")
     info = {
-        "crmlab_version": _version(),
+        "crmlab_version": version(),
         "engine": summary.engine,
-        "inputs": _manifest(source),
+        "inputs": manifest(source),
         "columns": {"customer": customer_col, "date": date_col, "amount": amount_col},
         "date_format": date_format,
         "dayfirst": dayfirst,
@@ -449,12 +415,7 @@ def fit_models(
             for n, m in fitted.items()
         }
     if model == "auto":
-        if metrics is not None:
-            chosen = min(metrics, key=lambda n: metrics[n]["curve_mae"])
-            why = "smallest calibration-vs-holdout error (mean holdout purchases by frequency)"
-        else:
-            chosen = max(fitted, key=lambda n: fitted[n].log_likelihood_)
-            why = "highest log-likelihood (no holdout given; all have four parameters)"
+        chosen, why = choose_model(fitted, metrics)
     else:
         chosen, why = model, "chosen by the user"
     return Fits(fitted, gg, spend_data, chosen, why, metrics, duration)
@@ -630,31 +591,3 @@ def _model_info(m, cov) -> dict:
         "time_unit": m.time_unit_,
         "covariance_log": None if cov is None else np.asarray(cov).tolist(),
     }
-
-
-def _manifest(source) -> list[dict] | str:
-    from crmlab.engines.sources import file_manifest, resolve_files
-
-    if isinstance(source, str | Path | list | tuple):
-        return file_manifest(resolve_files(source))
-    if isinstance(source, pd.DataFrame):
-        digest = pd.util.hash_pandas_object(source, index=False).to_numpy()
-        import hashlib
-
-        return [
-            {
-                "path": "<pandas DataFrame>",
-                "rows": len(source),
-                "sha256": hashlib.sha256(digest.tobytes()).hexdigest(),
-            }
-        ]
-    return [{"path": f"<{type(source).__name__}>"}]
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("crmlab")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "unknown"
