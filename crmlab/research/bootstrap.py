@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from crmlab.clv.lifetime_value import discount_factors
 from crmlab.errors import ConvergenceError
-from crmlab.research.uncertainty import discounted_transactions, log_params, model_at
+from crmlab.research.uncertainty import log_params
+from crmlab.transactions import time_unit_days
 
 __all__ = ["BootstrapFits", "MIN_REFITS", "bootstrap_equity", "bootstrap_totals", "refit_resampled"]
 
@@ -78,7 +80,8 @@ def refit_resampled(
     Parameters
     ----------
     model, spend_model : fitted models
-        The transaction model (``fit(..., initial_params=)``) and the Gamma-Gamma model.
+        The transaction model (``fit(..., initial_params=)``) and the Gamma-Gamma model
+        (None: the transaction model alone).
     patterns, spend_patterns : DataFrame
         The weighted patterns they were fitted on (``n_customers`` per row).
     time_unit : str
@@ -90,22 +93,46 @@ def refit_resampled(
     """
     rng = np.random.default_rng(random_state)
     n = patterns["n_customers"].to_numpy(dtype=float)
-    ns = spend_patterns["n_customers"].to_numpy(dtype=float)
+    ns = np.ones(1) if spend_model is None else spend_patterns["n_customers"].to_numpy(dtype=float)
     thetas, spends, failed = [], [], 0
     for _ in range(int(n_samples)):
         w = rng.multinomial(int(n.sum()), n / n.sum())
         ws = rng.multinomial(int(ns.sum()), ns / ns.sum())
         m = _refit(model, patterns.assign(n_customers=w)[w > 0], time_unit)
-        g = _refit(spend_model, spend_patterns.assign(n_customers=ws)[ws > 0], time_unit)
-        if m is None or g is None:
+        g = (
+            None
+            if spend_model is None
+            else _refit(spend_model, spend_patterns.assign(n_customers=ws)[ws > 0], time_unit)
+        )
+        if m is None or (spend_model is not None and g is None):
             failed += 1
             continue
         thetas.append(log_params(m))
-        spends.append(log_params(g))
-    k, ks = len(model.params_), len(spend_model.params_)
+        spends.append(log_params(g) if g is not None else np.zeros(0))
+    k, ks = len(model.params_), (0 if spend_model is None else len(spend_model.params_))
     return BootstrapFits(
         np.array(thetas).reshape(-1, k), np.array(spends).reshape(-1, ks), int(n_samples), failed
     )
+
+
+def _expected_purchases(model: Any, patterns: pd.DataFrame, time_unit: str):
+    """``E[X(t)]`` of the patterns at any parameters, the data checked once (not per call).
+
+    Equals ``model_at(model, log(params)).expected_purchases(patterns, t)``; the bootstrap
+    evaluates it (horizon + 1) times per refit, where checking the data each time would cost
+    more than the formula.
+    """
+    model.expected_purchases(patterns.head(1), 0.0, time_unit=time_unit)  # units agree
+    x, tx, T = model._arrays(patterns, time_unit)  # checked once
+
+    def expected(params: np.ndarray, t: float) -> np.ndarray:
+        if t == 0:
+            return np.zeros(len(x))
+        if abs(t - round(t)) < 1e-9:  # as customer_lifetime_value rounds whole periods
+            t = float(round(t))
+        return np.asarray(model._expected(tuple(params), float(t), x, tx, T), dtype=float)
+
+    return expected
 
 
 def bootstrap_totals(
@@ -130,18 +157,20 @@ def bootstrap_totals(
         variance over the refits of each pattern's log discounted expected transactions (what
         the per-customer intervals use).
     """
-    frame = best[["frequency", "recency", "T"]]
+    expected = _expected_purchases(model, best, time_unit)
+    step = time_unit_days("M") / time_unit_days(model.time_unit_)
+    factors = discount_factors(horizon, monthly)
     n = best["n_customers"].to_numpy(dtype=float)
     dets, equity, holdout = [], [], []
     for theta, theta_s in zip(fits.theta_model, fits.theta_spend, strict=True):
-        m = model_at(model, theta)
-        det = discounted_transactions(m, frame, horizon, monthly, time_unit=time_unit)
+        params_m = np.exp(theta)
+        months = [expected(params_m, k * step) for k in range(horizon + 1)]
+        det = sum(f * (months[k + 1] - months[k]) for k, f in enumerate(factors))
         params = dict(zip(spend_model.params_, np.exp(theta_s), strict=True))
         dets.append(det)
         equity.append(margin * float(np.dot(det, spend_sum(params))))
         if duration is not None:
-            hold = m.expected_purchases(frame, duration, time_unit=time_unit).to_numpy()
-            holdout.append(float(np.dot(n, hold)))
+            holdout.append(float(np.dot(n, expected(params_m, duration))))
     with np.errstate(divide="ignore", invalid="ignore"):
         logs = np.log(np.vstack(dets)) if dets else np.empty((0, len(best)))
     return {

@@ -220,12 +220,14 @@ def _forecast_moves(model, model_at, theta: np.ndarray, i: int, patterns: pd.Dat
     frame = patterns[["frequency", "recency", "T"]]
     w = patterns["n_customers"].to_numpy(dtype=float)
     t = 365.25 / time_unit_days(model.time_unit_)
-    base = float(np.dot(w, model.expected_purchases(frame, t).to_numpy()))
+    unit = model.time_unit_  # the patterns are in the model's unit (analyze fits them so)
+    base = float(np.dot(w, model.expected_purchases(frame, t, time_unit=unit).to_numpy()))
     for step in (np.log(10.0), -np.log(10.0)):
         shifted = theta.copy()
         shifted[i] += step
         with np.errstate(all="ignore"):
-            other = float(np.dot(w, model_at(model, shifted).expected_purchases(frame, t)))
+            other_model = model_at(model, shifted)
+            other = float(np.dot(w, other_model.expected_purchases(frame, t, time_unit=unit)))
         if not np.isfinite(other) or abs(other - base) > 0.01 * abs(base):
             return True
     return False
