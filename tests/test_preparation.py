@@ -4,7 +4,6 @@ independent pandas computation of the same definitions (also on a sample of Onli
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path

@@ -104,6 +104,10 @@ class DuckDBBackend(Backend):
                 filename=file_col,
                 dtype={c: "VARCHAR" for c in text_columns},
             )
+            # parsed once into a (spillable) table: the checks and summary read it several times
+            self.register("crm_raw_csv", relation)
+            self.table("crm_raw", f"SELECT * FROM {quote('crm_raw_csv')}")
+            return
         self.register("crm_raw", relation)
 
     def read_frame(self, frame: pd.DataFrame) -> None:
