@@ -233,7 +233,10 @@ def _report_tables(result: Any, t: dict) -> dict[str, pd.DataFrame]:
     out["segments"] = tables["segments"][
         ["segment", "customers", "customers_share", "revenue_share", "clv_share", "mean_p_alive"]
     ]
-    out["value_matrix"] = tables["value_matrix"][["quadrant", "customers", "revenue", "clv"]]
+    matrix = tables["value_matrix"][["quadrant", "customers", "revenue", "clv"]].copy()
+    if t is words("en"):  # "loyal (忠诚)": Chinese names only in the Chinese report
+        matrix["quadrant"] = matrix["quadrant"].str.replace(r"\s*\(.*\)$", "", regex=True)
+    out["value_matrix"] = matrix
     out["trust_checks"] = result.trust[["check", "value", "verdict", "reason"]]
     return out
 
