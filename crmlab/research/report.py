@@ -140,6 +140,7 @@ def summary_facts(result: Any) -> dict:
         reason = eq.get("reason") or eq.get("method", "")
         equity = t["equity_none"].format(reason=reason, **fields)
     note = (eq.get("uncertainty") or {}).get("note")
+    note = note[:1].upper() + note[1:] if note else note
     return {
         "verdict": verdict,
         "why": why,
