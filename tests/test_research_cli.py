@@ -19,9 +19,6 @@ FIRM_ARGS = [
 ]  # fmt: skip
 
 
-LESSON_10 = ROOT / "notebooks" / "10_research_template.ipynb"
-
-
 @pytest.mark.slow
 def test_command_on_firm_export_writes_an_offline_report(tmp_path, capsys):
     simulate_firm_export(1500, path=tmp_path / "export", random_state=11)
@@ -96,22 +93,6 @@ def test_negative_amounts_and_missing_input_exit_2(tmp_path, capsys):
     assert "file 'orders.csv': column 'umsatz_eur': 3 of" in err and "--returns net" in err
     assert main(["analyze", str(tmp_path / "nope*.csv"), *FIRM_ARGS, "--out", "x", "--quiet"]) == 2
     assert "matches no file" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_template_runs_on_cdnow_by_parameter(tmp_path):
-    import papermill as pm
-
-    out = tmp_path / "cdnow.ipynb"
-    params = {
-        "source": "cdnow", "customer_col": "customer_id", "date_col": "date",
-        "amount_col": "amount", "date_format": None, "calibration_end": "1997-09-30",
-    }  # fmt: skip
-    pm.execute_notebook(
-        str(LESSON_10), str(out), parameters=params, kernel_name="python3", progress_bar=False
-    )
-    text = out.read_text(encoding="utf-8")
-    assert "23570" in text.replace(",", "") and "overall verdict" in text
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,15 @@ class PandasBackend(DuckDBBackend):
         raw = _read(source, r.customer_col)
         require_columns(list(raw.columns), r.customer_col, r.date_col, r.amount_col, "")
         raw, fmt, prepared = self._prepare(raw, r)
-        log = validate_transactions(raw, allow_negative=r.net_returns, **fmt)
+        try:
+            log = validate_transactions(raw, allow_negative=r.net_returns, **fmt)
+        except CRMLabInputError as exc:
+            if "below 0" not in str(exc):
+                raise
+            raise CRMLabInputError(
+                f"{exc} With summarize / analyze: remove them with --where, or pass --returns "
+                "net (returns='net') to net them per customer and day."
+            ) from None
         n_rows = len(log.day)
         if r.net_returns:
             log, netted = _net(log)
