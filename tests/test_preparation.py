@@ -175,3 +175,12 @@ def test_retail_sample_equals_pandas_for_every_customer(tmp_path, returns):
     assert s.counts["rows_removed_missing_customer"] == int(
         (keep(raw) & raw["CustomerID"].isna()).sum()
     )
+
+
+def test_a_value_of_another_type_in_a_later_file_is_a_clear_error(tmp_path):
+    """Files read as one table (same header): the bad value is reported with its file."""
+    good = pd.DataFrame({"c": ["x", "y"], "d": ["2024-01-01", "2024-01-02"], "q": [1, 2]})
+    good.to_csv(tmp_path / "a.csv", index=False)
+    good.assign(q=["1", "oops"]).to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(CRMLabInputError, match=r"file 'b.csv'.*'oops'.*Fix:"):
+        summarize(tmp_path, customer_col="c", date_col="d", amount_col="q")

@@ -276,11 +276,14 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         headers = read_headers(files)
         check_headers(headers, needed_columns(r, headers.columns))
         # ids keep their leading zeros; dates are parsed in SQL with one format, never sniffed
-        backend.read_files(
-            files,
-            text_columns=[r.customer_col, r.date_col],
-            file_col=FILE_COL,
-            same_header=headers.uniform,
+        _engine_errors(
+            lambda: backend.read_files(
+                files,
+                text_columns=[r.customer_col, r.date_col],
+                file_col=FILE_COL,
+                same_header=headers.uniform,
+            ),
+            where(files),
         )
     elif kind == "frame":
         backend.read_frame(_wall_clock(source, r.date_col, r.tz))
@@ -346,13 +349,18 @@ def needed_columns(r: SummaryRequest, columns: list[str]) -> list[str]:
 
 
 def _first_pass(backend: Backend, here: str) -> pd.Series:
-    """The checks query, the first that reads every row, with engine failures as clear errors.
+    """The checks query, the first that reads every row (engine failures as clear errors)."""
+    return _engine_errors(lambda: backend.frame(q.checks_sql()).iloc[0], here)
+
+
+def _engine_errors(step: Any, here: str) -> Any:
+    """Run ``step()``; an engine failure reading the input becomes a clear error.
 
     A file the engine cannot read (a value that does not fit the column's type) becomes a
     :class:`~crmlab.errors.CRMLabInputError` instead of an engine traceback.
     """
     try:
-        return backend.frame(q.checks_sql()).iloc[0]
+        return step()
     except CRMLabInputError:
         raise
     except Exception as exc:  # DuckDB's and Spark's error classes differ
