@@ -58,11 +58,16 @@ def _covers(seed: int, n: int = 800, samples: int = 60) -> bool | None:
         fitted, None, cal, None, time_unit="W", n_samples=samples, random_state=seed
     )
     totals = [
-        float(np.dot(cal["n_customers"], model_at(fitted, th).expected_purchases(cal, 39.0)))
+        float(
+            np.dot(
+                cal["n_customers"],
+                model_at(fitted, th).expected_purchases(cal, 39.0, time_unit="W"),
+            )
+        )
         for th in fits.theta_model
     ]
     low, high = np.quantile(totals, [0.05, 0.95])
-    truth = float(np.dot(cal["n_customers"], TRUE.expected_purchases(cal, 39.0)))
+    truth = float(np.dot(cal["n_customers"], TRUE.expected_purchases(cal, 39.0, time_unit="W")))
     return low <= truth <= high
 
 

@@ -111,7 +111,10 @@ def refit_resampled(
         spends.append(log_params(g) if g is not None else np.zeros(0))
     k, ks = len(model.params_), (0 if spend_model is None else len(spend_model.params_))
     return BootstrapFits(
-        np.array(thetas).reshape(-1, k), np.array(spends).reshape(-1, ks), int(n_samples), failed
+        np.array(thetas).reshape(len(thetas), k),
+        np.array(spends).reshape(len(spends), ks),
+        int(n_samples),
+        failed,
     )
 
 
