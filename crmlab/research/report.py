@@ -278,11 +278,7 @@ def write_report(out: str | Path) -> Path:
         tables={k: _html_table(v, currency) for k, v in frames.items()},
         model=model,
         text={
-            "data": t["data_text"].format(
-                unit={"D": "days", "W": "weeks", "M": "months"}.get(
-                    info["time_unit"], info["time_unit"]
-                )
-            ),
+            "data": t["data_text"].format(unit=t["unit_" + info["time_unit"]]),
             "repeat": t["repeat_text"].format(model=model),
             "concentration": t["concentration_text"].format(
                 gini=f"{conc['gini']:.3f}", top20=f"{conc['top20_share']:.1%}"

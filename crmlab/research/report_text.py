@@ -78,6 +78,9 @@ TEXT: dict[str, dict[str, str]] = {
         "tables/ (CSV) under the name shown in its caption.",
         "Figure": "Figure",
         "Table": "Table",
+        "unit_D": "days",
+        "unit_W": "weeks (seven days)",
+        "unit_M": "months",
     },
     "zh": {
         "title": "{name} 的客户终身价值分析",
@@ -127,6 +130,9 @@ TEXT: dict[str, dict[str, str]] = {
         "文件名见图表标题。",
         "Figure": "图",
         "Table": "表",
+        "unit_D": "天",
+        "unit_W": "周（七天）",
+        "unit_M": "月",
     },
 }
 
