@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from crmlab.engines import compile_sql, resolve_files, summarize
@@ -96,7 +96,7 @@ def test_bad_input_names_column_count_and_example(engine):
     with pytest.raises(CRMLabInputError, match=r"'d'.*2 of 4 rows.*(2024-13-40|x)"):
         summarize(tx.assign(a=1.0), customer_col="c", date_col="d", amount_col="a", engine=engine)
     good = tx.assign(d=["2024-01-02"] * 4, a=[1.0, -2.0, 3.0, 4.0])
-    with pytest.raises(CRMLabInputError, match=r"'a'.*1 of 4 rows.*-2\.0.*allow"):
+    with pytest.raises(CRMLabInputError, match=r"'a'.*1 of 4 rows.*-2\.0.*--returns net"):
         summarize(good, customer_col="c", date_col="d", amount_col="a", engine=engine)
     with pytest.raises(CRMLabInputError, match="missing column"):
         summarize(good, customer_col="client", date_col="d", amount_col="a", engine=engine)
@@ -164,18 +164,30 @@ def connection():
 )
 @given(case=logs())
 def test_duckdb_agrees_with_rfm_summary_on_random_logs(connection, case):
-    """Same-day duplicates, one-order customers, returns and boundary days: identical summaries."""
+    """Same-day duplicates, one-order customers, returns and boundary days: identical summaries.
+
+    With ``returns="net"`` a customer-day whose amounts add up to zero or less is not a
+    purchase: the reference is ``rfm_summary`` of the rows of the other days.
+    """
     tx, cal, unit = case
-    opts = {"customer_col": "c", "date_col": "d", "amount_col": "a", "allow_returns": True}
+    net = tx.groupby(["c", "d"])["a"].transform("sum")
+    kept = tx[net > 0]
+    last = tx["d"].max()
+    assume(len(kept) and (cal is None or kept["d"].min() <= cal))
+    opts = {"customer_col": "c", "date_col": "d", "amount_col": "a", "returns": "net"}
     ref = rfm_summary(
-        tx, customer_col="c", date_col="d", amount_col="a", calibration_end=cal,
-        time_unit=unit, allow_negative=True,
+        kept, customer_col="c", date_col="d", amount_col="a", calibration_end=cal,
+        observation_end=last, time_unit=unit, allow_negative=True,
     )  # fmt: skip
-    duck = summarize(tx, calibration_end=cal, time_unit=unit, connection=connection, **opts)
+    duck = summarize(
+        tx, calibration_end=cal, observation_end=last, time_unit=unit, connection=connection,
+        **opts,
+    )  # fmt: skip
     d = duck.frame()
     assert_same(d[ref.columns], ref)
     assert duck.counts["merged_same_day_rows"] == ref.attrs["merged_same_day_rows"]
-    assert duck.counts["customers_first_after_calibration"] == len(set(tx["c"])) - len(ref)
+    assert duck.counts["customers_first_after_calibration"] == len(set(kept["c"])) - len(ref)
+    assert duck.counts["days_not_positive"] == int((tx.groupby(["c", "d"])["a"].sum() <= 0).sum())
 
 
 _OFFSETS = ["+08:00", "-05:00", "Z", "+0530", "+14:00", "-11:00", "+00:00"]

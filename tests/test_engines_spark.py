@@ -177,3 +177,17 @@ def test_spark_reads_hostile_names_offsets_and_ids_like_duckdb(spark, tmp_path):
     ).frame()
     assert sorted(merged.index) == ["17850", "K1"]
     assert not list(tmp_path.rglob("pwned.txt"))
+
+
+def test_preparation_options_on_spark_equal_duckdb(spark):
+    """--amount-expr, --where, --drop-missing-customers and --returns net: the same SQL,
+    transpiled by SQLGlot, gives Spark the same counts and summary as DuckDB."""
+    from test_preparation import NET_WHERE, OPTIONS, toy_orders
+
+    tx = toy_orders()
+    opts = {**OPTIONS, "where": NET_WHERE, "returns": "net", "calibration_end": "2024-01-20"}
+    duck = summarize(tx, **opts)
+    sp = summarize(spark.createDataFrame(tx), **opts)
+    assert sp.engine == "spark"
+    assert_same(sp.frame(), duck.frame())
+    assert sp.counts == duck.counts

@@ -132,7 +132,12 @@ class BaseModel:
 
     # -- fitting -------------------------------------------------------------------------------
     def fit(
-        self, data: Any, *, weights_col: str | None = None, time_unit: str | None = None
+        self,
+        data: Any,
+        *,
+        weights_col: str | None = None,
+        time_unit: str | None = None,
+        initial_params: dict[str, float] | None = None,
     ) -> Self:
         """Fit the model by maximum likelihood.
 
@@ -144,6 +149,9 @@ class BaseModel:
             Column giving how many customers each row stands for.
         time_unit : {"D", "W", "M", "Y"}, optional
             Time unit of ``data`` when ``data.attrs`` does not state it.
+        initial_params : dict, optional
+            Starting values of the parameters (e.g. an estimate on similar data, as the
+            bootstrap refits start from the estimate); default the model's own start.
 
         Returns
         -------
@@ -156,10 +164,18 @@ class BaseModel:
         ConvergenceError
             If the likelihood cannot be maximised (the message suggests remedies).
         """
-        return self._fit(data, weights_col=weights_col, time_unit=time_unit)
+        return self._fit(
+            data, weights_col=weights_col, time_unit=time_unit, initial_params=initial_params
+        )
 
     def _fit(
-        self, data: Any, *, weights_col: str | None, time_unit: str | None, **options: Any
+        self,
+        data: Any,
+        *,
+        weights_col: str | None,
+        time_unit: str | None,
+        initial_params: dict[str, float] | None = None,
+        **options: Any,
     ) -> Self:
         """The fit itself; ``options`` are a model's own data options (``GammaGamma``)."""
         penalizer = self._checked_penalizer()
@@ -167,7 +183,10 @@ class BaseModel:
         problem = self._problem(data, weights_col=weights_col, **options)
         start: Sequence[float] = list(problem.start)
         hess_inv0: np.ndarray | None = None
-        if problem.warm_start is not None:
+        if initial_params is not None:
+            k = len(self._param_names)  # covariate coefficients keep the problem's start
+            start = [float(initial_params[n]) for n in self._param_names] + list(start[k:])
+        elif problem.warm_start is not None:
             try:
                 start, hess_inv0 = problem.warm_start(penalizer)
             except ConvergenceError:

@@ -56,6 +56,7 @@ class _CountingModel(CovariateModel, BaseModel):
         purchase_covariates: Sequence[str] | None = None,
         dropout_covariates: Sequence[str] | None = None,
         shared_covariates: Sequence[str] | None = None,
+        initial_params: dict[str, float] | None = None,
     ) -> Self:
         """Fit the model by maximum likelihood, optionally with static covariates.
 
@@ -73,6 +74,9 @@ class _CountingModel(CovariateModel, BaseModel):
             CLVTools' L2 penalty).
         shared_covariates : list of str, optional
             Covariates in both lists that get one coefficient for both processes.
+        initial_params : dict, optional
+            Starting values of the model's own parameters (e.g. an estimate on similar data,
+            as the bootstrap refits start from the estimate); default the model's own start.
 
         Returns
         -------
@@ -81,7 +85,13 @@ class _CountingModel(CovariateModel, BaseModel):
         """
         spec = covariate_spec(purchase_covariates, dropout_covariates, shared_covariates)
         self._check_covariate_support(spec)
-        self._fit(data, weights_col=weights_col, time_unit=time_unit, covariates=spec)
+        self._fit(
+            data,
+            weights_col=weights_col,
+            time_unit=time_unit,
+            initial_params=initial_params,
+            covariates=spec,
+        )
         self._store_coefficients(spec, *self._free_fit)
         return self
 

@@ -180,7 +180,12 @@ class BetaGeoBetaBinom(BaseModel):
     exposure_column: ClassVar[str] = "periods"
 
     def fit(
-        self, data: pd.DataFrame, *, weights_col: str | None = None, time_unit: str | None = None
+        self,
+        data: pd.DataFrame,
+        *,
+        weights_col: str | None = None,
+        time_unit: str | None = None,
+        initial_params: dict[str, float] | None = None,
     ) -> BetaGeoBetaBinom:
         """Fit by maximum likelihood.
 
@@ -195,13 +200,17 @@ class BetaGeoBetaBinom(BaseModel):
             Length of one opportunity; default ``data.attrs["time_unit"]`` if present, else
             ``"Y"`` (yearly opportunities, as in the donations data). Only
             :func:`~crmlab.clv.customer_lifetime_value` uses it.
+        initial_params : dict, optional
+            Starting values of the parameters (default the model's own start).
 
         Returns
         -------
         BetaGeoBetaBinom
             The fitted model (``self``).
         """
-        return super().fit(data, weights_col=weights_col, time_unit=time_unit)
+        return super().fit(
+            data, weights_col=weights_col, time_unit=time_unit, initial_params=initial_params
+        )
 
     def _problem(self, data: pd.DataFrame, *, weights_col: str | None = None) -> LikelihoodProblem:
         x, tx, n, w = _check_bgbb(data, weights_col)

@@ -153,6 +153,7 @@ class GammaGamma(BaseModel):
         weights_col: str | None = None,
         exclude_nonpositive: bool = False,
         time_unit: str | None = None,
+        initial_params: dict[str, float] | None = None,
     ) -> GammaGamma:
         """Fit by maximum likelihood on the rows with ``frequency > 0``.
 
@@ -169,6 +170,8 @@ class GammaGamma(BaseModel):
         exclude_nonpositive : bool, default False
             Repeaters with ``monetary_value <= 0`` are an error by default (the model needs
             positive spend); ``True`` leaves them out and counts them in ``n_excluded_``.
+        initial_params : dict, optional
+            Starting values of ``p``, ``q`` and ``gamma`` (default the model's own start).
 
         Returns
         -------
@@ -179,6 +182,7 @@ class GammaGamma(BaseModel):
             data,
             weights_col=weights_col,
             time_unit=time_unit,
+            initial_params=initial_params,
             exclude_nonpositive=exclude_nonpositive,
         )
 

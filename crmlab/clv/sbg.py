@@ -147,6 +147,7 @@ class ShiftedBetaGeometric(BaseModel):
         *,
         weights_col: str | None = None,
         time_unit: str | None = None,
+        initial_params: dict[str, float] | None = None,
     ) -> ShiftedBetaGeometric:
         """Fit by maximum likelihood from survivor counts or from individual customers.
 
@@ -161,13 +162,17 @@ class ShiftedBetaGeometric(BaseModel):
             With a DataFrame: column holding how many customers share each row.
         time_unit : {"D", "W", "M", "Y"}, optional
             Length of one period; default ``data.attrs["time_unit"]`` if present, else ``"Y"``.
+        initial_params : dict, optional
+            Starting values of the parameters (default the model's own start).
 
         Returns
         -------
         ShiftedBetaGeometric
             The fitted model (``self``).
         """
-        return super().fit(data, weights_col=weights_col, time_unit=time_unit)
+        return super().fit(
+            data, weights_col=weights_col, time_unit=time_unit, initial_params=initial_params
+        )
 
     def _problem(self, data, *, weights_col: str | None = None) -> LikelihoodProblem:
         if isinstance(data, pd.DataFrame):

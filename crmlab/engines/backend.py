@@ -78,10 +78,19 @@ class Backend(ABC):
 
     # -- input ---------------------------------------------------------------------------------
     @abstractmethod
-    def read_files(self, files: InputFiles, *, text_columns: list[str], file_col: str) -> None:
+    def read_files(
+        self,
+        files: InputFiles,
+        *,
+        text_columns: list[str],
+        file_col: str,
+        same_header: bool = False,
+    ) -> None:
         """Expose ``files`` as ``crm_raw`` with each row's file name in ``file_col``.
 
         ``text_columns`` are read as text from CSV files (ids keep their leading zeros).
+        ``same_header``: every file was checked to have the same header
+        (:mod:`crmlab.engines.headers`), so columns need not be matched by name.
         """
 
     @abstractmethod

@@ -70,7 +70,7 @@ def raise_for_checks(
     date_col: str,
     amount_col: str | None,
     date_format: str | None,
-    allow_returns: bool,
+    net_returns: bool,
     where: str,
 ) -> None:
     """Raise for the first kind of bad row found; ``example(kind)`` gives its value and file."""
@@ -82,7 +82,8 @@ def raise_for_checks(
         raise CRMLabInputError(
             f"{file_phrase(e['file'], where)}column {customer_col!r}: "
             f"{int(c['n_missing_customer']):,} of {n:,} rows have no customer id (e.g. the order "
-            f"dated {e['example']!r}). Fix: drop or fill them first."
+            f"dated {e['example']!r}). Fix: pass --drop-missing-customers "
+            "(drop_missing_customers=True) to remove and count them, or fill them first."
         )
     if c["n_bad_date"]:
         e = example("bad_date")
@@ -110,14 +111,15 @@ def raise_for_checks(
             f"(first: {e['example']!r}). Fix: clean the amounts (a decimal point, "
             "no currency signs), or remove those rows."
         )
-    if amount_col is not None and c["n_negative_amount"] and not allow_returns:
+    if amount_col is not None and c["n_negative_amount"] and not net_returns:
         e = example("negative_amount")
         raise CRMLabInputError(
             f"{file_phrase(e['file'], where)}column {amount_col!r}: "
             f"{int(c['n_negative_amount']):,} of {n:,} rows are negative (first: "
             f"{float(e['example'])!r}); these look like returns or refunds. Fix: "
-            "net them against their orders, remove them, or pass --allow-returns "
-            "(allow_returns=True) to keep them in the sums."
+            "remove them with --where, or pass --returns net (returns='net') to net them "
+            "per customer and day (a day whose net amount is not positive is then not a "
+            "purchase)."
         )
 
 

@@ -78,10 +78,19 @@ class DuckDBBackend(SQLBackend):
         return cls(connection)
 
     # -- input ---------------------------------------------------------------------------------
-    def read_files(self, files: InputFiles, *, text_columns: list[str], file_col: str) -> None:
+    def read_files(
+        self,
+        files: InputFiles,
+        *,
+        text_columns: list[str],
+        file_col: str,
+        same_header: bool = False,
+    ) -> None:
         """Expose ``files`` as ``crm_raw`` with each row's file name in ``file_col``.
 
         ``text_columns`` are read as text from CSV files (ids keep their leading zeros).
+        ``same_header``: files checked to share one header are read without matching columns
+        by name (which sniffs every file: minutes for hundreds of CSV files).
         """
         paths = literal_paths(files, self.links())
         if files.format == "parquet":
@@ -93,10 +102,14 @@ class DuckDBBackend(SQLBackend):
             relation = self.con.read_csv(
                 paths,
                 header=True,
-                union_by_name=True,
+                union_by_name=not same_header,
                 filename=file_col,
                 dtype={c: "VARCHAR" for c in text_columns},
             )
+            # parsed once into a (spillable) table: the checks and summary read it several times
+            self.register("crm_raw_csv", relation)
+            self.table("crm_raw", f"SELECT * FROM {quote('crm_raw_csv')}")
+            return
         self.register("crm_raw", relation)
 
     def read_frame(self, frame: pd.DataFrame) -> None:

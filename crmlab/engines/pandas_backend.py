@@ -15,6 +15,7 @@ import pandas as pd
 
 from crmlab.engines.checks import check_ids, id_reading, require_columns
 from crmlab.engines.duckdb_backend import DuckDBBackend
+from crmlab.engines.preparation import prepare_input
 from crmlab.engines.sources import probe_files, refuse_duplicate_columns, resolve_files
 from crmlab.engines.sql import normalized_id_sql, quote
 from crmlab.engines.summary import (
@@ -24,7 +25,12 @@ from crmlab.engines.summary import (
     input_kind,
 )
 from crmlab.errors import CRMLabInputError
-from crmlab.transactions import log_summary, time_unit_days, validate_transactions
+from crmlab.transactions import (
+    TransactionLog,
+    log_summary,
+    time_unit_days,
+    validate_transactions,
+)
 
 __all__ = ["PandasBackend"]
 
@@ -52,8 +58,21 @@ class PandasBackend(DuckDBBackend):
         raw = _read(source, r.customer_col)
         refuse_duplicate_columns(list(raw.columns), "the input")
         require_columns(list(raw.columns), r.customer_col, r.date_col, r.amount_col, "")
+        raw, fmt, prepared = self._prepare(raw, r)
         raw, id_counts = self._ids(raw, r)
-        log = validate_transactions(raw, allow_negative=r.allow_returns, **r.log_format())
+        try:
+            log = validate_transactions(raw, allow_negative=r.net_returns, **fmt)
+        except CRMLabInputError as exc:
+            if "below 0" not in str(exc):
+                raise
+            raise CRMLabInputError(
+                f"{exc} With summarize / analyze: remove them with --where, or pass --returns "
+                "net (returns='net') to net them per customer and day."
+            ) from None
+        n_rows = len(log.day)
+        if r.net_returns:
+            log, netted = _net(log)
+            prepared.update(netted)
         day = log.day.astype(np.int64)
         obs, cal = r.periods(int(day.min()), int(day.max()))
         in_days = log_summary(
@@ -96,7 +115,7 @@ class PandasBackend(DuckDBBackend):
         firsts = orders.groupby("customer", as_index=False)["day"].min()
         self.register("crm_customers", firsts.rename(columns={"day": "first_day"}))
         counts = {
-            "n_rows": len(day),
+            "n_rows": n_rows,
             "n_customers_in_log": int(orders["customer"].nunique()),
             "n_customers": len(out),
             "n_purchase_days": int(orders.groupby(["customer", "day"]).ngroups),
@@ -104,7 +123,8 @@ class PandasBackend(DuckDBBackend):
             "customers_first_after_calibration": int(
                 in_days.attrs["customers_first_after_calibration"]
             ),
-            "negative_amount_rows": int((amount < 0).sum()),
+            "negative_amount_rows": int(prepared.get("return_rows", (amount < 0).sum())),
+            **prepared,
             **id_counts,
         }
         return TransactionSummary.of(self, r, int(day.min()), cal, obs, counts)
@@ -125,6 +145,50 @@ class PandasBackend(DuckDBBackend):
             mapping = dict(zip(pairs["raw"], pairs["id"], strict=True))
             raw = raw.assign(**{col: raw[col].map(mapping)})
         return raw, counts
+
+    def _prepare(
+        self, raw: pd.DataFrame, r: SummaryRequest
+    ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, int]]:
+        """Apply ``where``, ``drop_missing_customers`` and ``amount_expr`` with the SQL engines' SQL.
+
+        Returns the prepared frame, the log-format keywords to read it with and the counts.
+        """
+        fmt = r.log_format()
+        self.read_frame(raw)
+        amount_sql, counts = prepare_input(self, r, [str(c) for c in raw.columns])
+        if amount_sql is None and r.where is None and not r.drop_missing_customers:
+            return raw, fmt, counts
+        select = "*" if amount_sql is None else f"*, {amount_sql} AS {quote(str(r.amount_expr))}"
+        prepared = self.frame(f"SELECT {select} FROM crm_input")
+        if amount_sql is not None:
+            fmt["amount_col"] = r.amount_expr
+        return prepared, fmt, counts
+
+
+def _net(log: TransactionLog) -> tuple[TransactionLog, dict[str, int]]:
+    """Amounts netted per customer and day; days whose net amount is not positive dropped."""
+    amount = log.require_amount("returns='net'")
+    frame = pd.DataFrame({"customer": log.customer.to_numpy(), "day": log.day, "amount": amount})
+    days = frame.groupby(["customer", "day"], sort=False)
+    net = days["amount"].transform("sum").to_numpy()
+    keep = net > 0
+    per_day = days["amount"].sum()
+    best = per_day.groupby(level="customer").max()
+    counts = {
+        "return_rows": int((amount < 0).sum()),
+        "days_not_positive": int((per_day <= 0).sum()),
+        "customers_without_purchase": int((best <= 0).sum()),
+    }
+    kept = TransactionLog(
+        customer=log.customer[keep].reset_index(drop=True),
+        day=log.day[keep],
+        amount=amount[keep],
+        dates=log.dates[keep].reset_index(drop=True),
+        customer_col=log.customer_col,
+        date_col=log.date_col,
+        amount_col=log.amount_col,
+    )
+    return kept, counts
 
 
 def _read(source: Any, customer_col: str) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from crmlab.engines.backend import Backend
 from crmlab.engines.checks import check_zone
 from crmlab.engines.duckdb_backend import DuckDBBackend
 from crmlab.engines.pandas_backend import PandasBackend
+from crmlab.engines.preparation import returns_option
 from crmlab.engines.spark_backend import SparkBackend
 from crmlab.engines.summary import SummaryRequest, TransactionSummary
 from crmlab.errors import CRMLabInputError
@@ -71,6 +72,10 @@ def summarize(
     calibration_end: Any = None,
     observation_end: Any = None,
     time_unit: str = "W",
+    returns: str = "refuse",
+    amount_expr: str | None = None,
+    where: str | None = None,
+    drop_missing_customers: bool = False,
     allow_returns: bool = False,
     normalize_ids: bool = False,
     engine: str = "duckdb",
@@ -105,8 +110,19 @@ def summarize(
         ``observation_end`` (default the last order day).
     time_unit : {"D", "W", "M", "Y"}
         Unit of ``recency`` and ``T``.
+    returns : {"refuse", "net"}
+        ``"refuse"`` (default): negative amounts are an error; ``"net"``: amounts are netted
+        per customer and day and a day whose net amount is not positive is not a purchase.
+    amount_expr : str, optional
+        The amount of a row as an expression over the input's columns, e.g.
+        ``"Quantity * UnitPrice"`` (instead of ``amount_col``; see
+        :mod:`crmlab.engines.expressions` for what is allowed).
+    where : str, optional
+        A condition over the input's columns; only rows where it is true are used.
+    drop_missing_customers : bool
+        Remove (and count) rows without a customer id instead of refusing them.
     allow_returns : bool
-        Accept negative amounts (returns); by default they are an error.
+        Deprecated alias of ``returns="net"``.
     normalize_ids : bool
         Read ids that differ only by surrounding spaces, a trailing ``.0`` or letter case as
         one customer (by default they are an error); counted in ``counts["ids_merged"]``.
@@ -131,6 +147,7 @@ def summarize(
     """
     time_unit_days(time_unit)  # an unknown unit is refused before anything is read
     check_zone(tz)
+    returns = returns_option(returns, allow_returns)
     request = SummaryRequest(
         customer_col=customer_col,
         date_col=date_col,
@@ -141,7 +158,10 @@ def summarize(
         calibration_end=calibration_end,
         observation_end=observation_end,
         time_unit=time_unit,
-        allow_returns=allow_returns,
+        returns=returns,
+        amount_expr=amount_expr,
+        where=where,
+        drop_missing_customers=bool(drop_missing_customers),
         normalize_ids=normalize_ids,
     )
     backend = open_backend(

@@ -110,7 +110,14 @@ class SparkBackend(SQLBackend):
         """A Spark DataFrame lives on Spark."""
         return type(source).__module__.startswith("pyspark")
 
-    def read_files(self, files: InputFiles, *, text_columns: list[str], file_col: str) -> None:
+    def read_files(
+        self,
+        files: InputFiles,
+        *,
+        text_columns: list[str],
+        file_col: str,
+        same_header: bool = False,
+    ) -> None:
         """Expose ``files`` as ``crm_raw`` (CSV columns are read as text and cast in SQL)."""
         from pyspark.sql.functions import input_file_name
 

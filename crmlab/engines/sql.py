@@ -46,6 +46,9 @@ __all__ = [
     "fractional_ids_sql",
     "offset_examples_sql",
     "checks_sql",
+    "input_sql",
+    "removed_sql",
+    "netting_sql",
     "example_sql",
     "DAYS_SQL",
     "CUSTOMERS_SQL",
@@ -179,8 +182,12 @@ def tx_sql(
     *,
     tz: str | None = None,
     id_mode: str = "as_is",
+    amount_sql: str | None = None,
 ) -> str:
-    """Normalise ``crm_raw`` into ``crm_tx`` (customer, day, amount, raw text, source file).
+    """Normalise ``crm_input`` into ``crm_tx`` (customer, day, amount, raw text, source file).
+
+    ``amount_sql``: a checked expression (:mod:`crmlab.engines.expressions`) computing the
+    amount, used instead of ``amount_col``.
 
     Every column name is a quoted identifier and every text a quoted literal (SQLGlot).
     ``zone`` / ``tz``: see :func:`date_sql`. ``id_mode``: ``"as_is"``, ``"integer"`` (a float
@@ -189,7 +196,12 @@ def tx_sql(
     """
     d = quote(date_col)
     day = f"DATE_DIFF('day', {EPOCH}, CAST({date_sql(date_col, date_format, zone, tz)} AS DATE))"
-    if amount_col is None:
+    if amount_sql is not None:
+        amount, raw_amount = (
+            f"TRY_CAST(({amount_sql}) AS DOUBLE)",
+            f"CAST(({amount_sql}) AS VARCHAR)",
+        )
+    elif amount_col is None:
         amount, raw_amount = "CAST(0 AS DOUBLE)", "CAST(NULL AS VARCHAR)"
     else:
         a = quote(amount_col)
@@ -204,8 +216,46 @@ def tx_sql(
     return (
         f"SELECT {customer} AS customer, {day} AS day, {amount} AS amount, "
         f"CAST({d} AS VARCHAR) AS raw_date, {raw_amount} AS raw_amount, "
-        f"CAST({source} AS VARCHAR) AS source_file, {offset} AS raw_offset FROM crm_raw"
+        f"CAST({source} AS VARCHAR) AS source_file, {offset} AS raw_offset FROM crm_input"
     )
+
+
+def input_sql(where_sql: str | None, customer_col: str | None) -> str:
+    """``crm_raw`` restricted to the rows ``--where`` keeps and those with a customer id.
+
+    A row whose condition is NULL is dropped; ``customer_col`` (``--drop-missing-customers``)
+    also drops rows without an id.
+    """
+    conds = []
+    if where_sql is not None:
+        conds.append(f"COALESCE(({where_sql}), FALSE)")
+    if customer_col is not None:
+        conds.append(f"{quote(customer_col)} IS NOT NULL")
+    return "SELECT * FROM crm_raw" + (f" WHERE {' AND '.join(conds)}" if conds else "")
+
+
+def removed_sql(where_sql: str | None, customer_col: str | None) -> str:
+    """One pass over ``crm_raw``: rows read, rows ``--where`` removes, rows without an id it keeps."""
+    kept = f"COALESCE(({where_sql}), FALSE)" if where_sql is not None else "TRUE"
+    missing = f"{quote(customer_col)} IS NULL" if customer_col is not None else "FALSE"
+    return (
+        f"SELECT COUNT(*) AS rows_read, COUNT_IF(NOT {kept}) AS rows_removed_by_where, "
+        f"COUNT_IF({kept} AND {missing}) AS rows_removed_missing_customer FROM crm_raw"
+    )
+
+
+def netting_sql() -> str:
+    """``--returns net`` counts: negative rows, non-positive days, customers left without a day.
+
+    A customer-day whose net amount is not positive is not a purchase.
+    """
+    return """
+WITH d AS (SELECT customer, day, SUM(amount) AS amount FROM crm_tx GROUP BY customer, day),
+c AS (SELECT customer, MAX(amount) AS best FROM d GROUP BY customer)
+SELECT (SELECT COUNT_IF(amount < 0) FROM crm_tx) AS return_rows,
+  (SELECT COUNT_IF(amount <= 0) FROM d) AS days_not_positive,
+  (SELECT COUNT_IF(best <= 0) FROM c) AS customers_without_purchase
+"""
 
 
 _BAD_AMOUNT = "amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300"
@@ -341,16 +391,18 @@ def bind(sql: str, **values: int | float) -> str:
     return re.sub(r"\$([A-Za-z_][A-Za-z0-9_]*)", sub, sql)
 
 
-def customers_sql(calibration_end: int) -> str:
+def customers_sql(calibration_end: int, net: bool = False) -> str:
     """The per-customer summary in whole days (:data:`CUSTOMERS_SQL`), from ``crm_tx``.
 
     Columns: ``customer``, ``first_day``, ``n_days_cal`` (purchase days up to the calibration
     end), ``last_day_cal``, ``n_days_holdout``, ``revenue_cal``, ``first_amount`` (amount of the
     first purchase day), ``revenue_holdout``, ``n_rows``. Customers whose first purchase is after
-    the calibration end keep a row (``n_days_cal = 0``) so they can be counted.
+    the calibration end keep a row (``n_days_cal = 0``) so they can be counted. ``net``
+    (``--returns net``): a customer-day whose amounts add up to zero or less is not a purchase.
     """
     customers = bind(CUSTOMERS_SQL, calibration_end=int(calibration_end))
-    return f"WITH crm_days AS ({DAYS_SQL}){customers}"
+    days = DAYS_SQL + ("HAVING SUM(amount) > 0\n" if net else "")
+    return f"WITH crm_days AS ({days}){customers}"
 
 
 def summary_sql(calibration_end: int, observation_end: int, unit_days: float) -> str:

@@ -9,8 +9,7 @@ whole table when it fits in memory. :func:`crmlab.engines.summarize` picks the b
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,8 @@ from crmlab.engines.checks import (
     require_columns,
     where,
 )
+from crmlab.engines.headers import check_headers, read_headers
+from crmlab.engines.preparation import netting_counts, parse_options, prepare_input
 from crmlab.engines.sources import (
     InputFiles,
     parquet_zone,
@@ -81,8 +82,14 @@ class SummaryRequest:
         The period, as the user gave it.
     time_unit : str
         Unit of ``recency`` and ``T``.
-    allow_returns : bool
-        Accept negative amounts.
+    returns : {"refuse", "net"}
+        Negative amounts are an error, or netted per customer and day (a day whose net amount
+        is not positive is not a purchase).
+    amount_expr, where : str or None
+        Amount of a row and which rows to keep, as expressions over the input's columns
+        (:mod:`crmlab.engines.preparation`).
+    drop_missing_customers : bool
+        Remove rows without a customer id (counted) instead of refusing them.
     normalize_ids : bool
         Read ids that differ only by surrounding spaces, a trailing ``.0`` or letter case as
         one customer (otherwise such ids are refused); either way counted in ``counts``.
@@ -97,8 +104,16 @@ class SummaryRequest:
     calibration_end: Any = None
     observation_end: Any = None
     time_unit: str = "W"
-    allow_returns: bool = False
+    returns: str = "refuse"
+    amount_expr: str | None = None
+    where: str | None = None
+    drop_missing_customers: bool = False
     normalize_ids: bool = False
+
+    @property
+    def net_returns(self) -> bool:
+        """Whether negative amounts are netted per customer and day (``returns="net"``)."""
+        return self.returns == "net"
 
     def log_format(self) -> dict[str, Any]:
         """The :class:`~crmlab.transactions.LogFormat` keywords of this request."""
@@ -294,9 +309,18 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
                 f"remote input {files.paths[0]!r} needs engine='spark' (--engine spark); DuckDB "
                 "and pandas read local files. Fix: use Spark, or copy the files here."
             )
+        headers = read_headers(files)
+        check_headers(headers, needed_columns(r, headers.columns))
         # ids keep their leading zeros; dates are parsed in SQL with one format, never sniffed
-        with _unreadable_csv(where(files)):
-            backend.read_files(files, text_columns=[r.customer_col, r.date_col], file_col=file_col)
+        _engine_errors(
+            lambda: backend.read_files(
+                files,
+                text_columns=[r.customer_col, r.date_col],
+                file_col=file_col,
+                same_header=headers.uniform,
+            ),
+            where(files),
+        )
     elif kind == "frame":
         refuse_duplicate_columns([str(c) for c in source.columns], "the input")
         backend.read_frame(_wall_clock(source, r.date_col, r.tz))
@@ -305,12 +329,14 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
     here = where(files)
     if kind != "files":
         refuse_duplicate_columns(backend.columns("crm_raw"), "the input")
-    require_columns(backend.columns("crm_raw"), r.customer_col, r.date_col, r.amount_col, here)
+    columns = backend.columns("crm_raw")
+    require_columns(columns, r.customer_col, r.date_col, r.amount_col, here)
+    file_col = file_col if files else None
+    amount_sql, prepared = prepare_input(backend, r, [c for c in columns if c != file_col])
     converted = kind == "frame" and isinstance(
         source[r.date_col].dtype if r.date_col in source.columns else None, pd.DatetimeTZDtype
     )  # a frame's zone-aware column reached the engine as wall-clock time already
     date_format, zone, tz_text = _date_reading(backend, r, files, converted)
-    file_col = file_col if files else None
     id_mode = id_reading(backend, r.customer_col, r.normalize_ids)
     backend.view(
         "crm_tx",
@@ -323,17 +349,18 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
             zone,
             tz=tz_text,
             id_mode=id_mode,
+            amount_sql=amount_sql,
         ),
     )
-    checks = _first_scan(backend, here)
+    checks = _first_pass(backend, here)
     raise_for_checks(
         checks,
         lambda problem: backend.frame(q.example_sql(problem)).iloc[0],
         r.customer_col,
         r.date_col,
-        r.amount_col,
+        r.amount_col if amount_sql is None else r.amount_expr,
         date_format,
-        r.allow_returns,
+        r.net_returns,
         here,
     )
     raise_for_offsets(
@@ -353,7 +380,9 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
             f"{after['example_after']!r}). Fix: filter them out first, or move observation_end "
             "later."
         )
-    backend.table("crm_customers", q.customers_sql(cal))
+    if r.net_returns:
+        prepared.update(netting_counts(backend))
+    backend.table("crm_customers", q.customers_sql(cal, net=r.net_returns))
     backend.table("crm_summary", q.summary_sql(cal, obs, time_unit_days(r.time_unit)))
     totals = backend.frame(q.customer_totals_sql()).iloc[0]
     counts = {
@@ -364,30 +393,48 @@ def sql_summary(backend: Backend, source: Any, request: SummaryRequest) -> Trans
         "merged_same_day_rows": int(totals["n_rows"]) - int(totals["n_purchase_days"]),
         "customers_first_after_calibration": int(totals["first_after"]),
         "negative_amount_rows": int(checks["n_negative_amount"]),
+        **prepared,
         **id_counts,
     }
     return TransactionSummary.of(backend, r, first_day, cal, obs, counts)
 
 
-def _first_scan(backend: Backend, here: str) -> pd.Series:
-    """The checks' counts: the first query that reads every row, so unreadable text fails here."""
-    with _unreadable_csv(here):
-        return backend.frame(q.checks_sql()).iloc[0]
+def needed_columns(r: SummaryRequest, columns: list[str]) -> list[str]:
+    """Columns every input file must have: customer, date, amount and those the expressions read."""
+    amount, where_ = parse_options(r, columns)
+    needed = [r.customer_col, r.date_col] + ([r.amount_col] if r.amount_col else [])
+    for e in (amount, where_):
+        needed += list(e.columns) if e is not None else []
+    return needed
 
 
-@contextmanager
-def _unreadable_csv(here: str) -> Iterator[None]:
-    """Turn an engine's error on text that is not UTF-8 CSV into one clear message."""
+def _first_pass(backend: Backend, here: str) -> pd.Series:
+    """The checks query, the first that reads every row (engine failures as clear errors)."""
+    return _engine_errors(lambda: backend.frame(q.checks_sql()).iloc[0], here)
+
+
+def _engine_errors(step: Any, here: str) -> Any:
+    """Run ``step()``; an engine failure reading the input becomes a clear error.
+
+    A file the engine cannot read (a value that does not fit the column's type) becomes a
+    :class:`~crmlab.errors.CRMLabInputError` instead of an engine traceback.
+    """
     try:
-        yield
-    except Exception as exc:  # DuckDB and Spark raise their own error types
-        text = " ".join(str(exc).split())
-        if "utf-8" not in text.lower() and "CSV Error" not in text:
-            raise
+        return step()
+    except CRMLabInputError:
+        raise
+    except Exception as exc:  # DuckDB's and Spark's error classes differ
+        text = " ".join(str(exc).split())[:300]
+        if "utf-8" in text.lower() or "CSV Error" in text:
+            raise CRMLabInputError(
+                f"{here}the input cannot be read as CSV text ({text[:240]}). Fix: save it as "
+                "UTF-8 (e.g. iconv -f latin1 -t utf-8 old.csv > new.csv) with one header line "
+                "and the same number of fields on every line."
+            ) from None
         raise CRMLabInputError(
-            f"{here}the input cannot be read as CSV text ({text[:240]}). Fix: save it as UTF-8 "
-            "(e.g. iconv -f latin1 -t utf-8 old.csv > new.csv) with one header line and the "
-            "same number of fields on every line."
+            f"{here}the engine could not read the input ({type(exc).__name__}: {text}). Fix: check "
+            "the file it names; every file must have the same columns with the same kinds of "
+            "values."
         ) from None
 
 

@@ -39,6 +39,29 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--date-col", required=True, help="column with the order date")
     p.add_argument("--amount-col", default=None, help="column with the order value")
     p.add_argument(
+        "--amount-expr",
+        default=None,
+        help="the order value as an expression over the columns, e.g. 'Quantity * UnitPrice'",
+    )
+    p.add_argument(
+        "--where",
+        default=None,
+        help='keep only rows where this condition holds, e.g. "Quantity > 0 AND '
+        "StockCode <> 'POST'\" (removed rows are counted in the report)",
+    )
+    p.add_argument(
+        "--drop-missing-customers",
+        action="store_true",
+        help="remove (and count) rows without a customer id instead of refusing them",
+    )
+    p.add_argument(
+        "--returns",
+        choices=["refuse", "net"],
+        default="refuse",
+        help="negative amounts: refuse (default) or net them per customer and day (a day whose "
+        "net amount is not positive is not a purchase)",
+    )
+    p.add_argument(
         "--out",
         required=True,
         help="folder for the outputs: new, empty or written by crmlab before (its "
@@ -78,13 +101,25 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help=f"CLV horizon in months, 1 to {MAX_HORIZON_MONTHS} (default 12)",
     )
     p.add_argument("--model", choices=[*MODELS, "auto"], default="bgnbd")
-    p.add_argument("--allow-returns", action="store_true", help="accept negative amounts")
+    p.add_argument(
+        "--allow-returns", action="store_true", help="deprecated: the same as --returns net"
+    )
     p.add_argument(
         "--normalize-ids",
         action="store_true",
         help="read ids that differ only by surrounding spaces, a trailing '.0' or letter case "
         "as one customer (by default they are refused); the count is reported",
     )
+    p.add_argument(
+        "--uncertainty",
+        choices=["delta", "bootstrap"],
+        default="delta",
+        help="intervals from the covariance of the estimates (delta; the bootstrap is used when "
+        "it does not exist) or from refits on resampled customers (bootstrap)",
+    )
+    p.add_argument("--bootstrap-samples", type=int, default=200, help="refits of the bootstrap")
+    p.add_argument("--currency", default=None, help="currency code shown on money, e.g. GBP")
+    p.add_argument("--language", choices=["en", "zh"], default="en", help="report language")
     p.add_argument("--csv", action="store_true", help="also write customers.csv")
     p.add_argument("--no-report", action="store_true", help="skip report.html")
     p.add_argument("--random-state", type=int, default=0)
@@ -122,8 +157,16 @@ def run(args: argparse.Namespace) -> int:
             yearly_discount_rate=args.yearly_discount_rate,
             horizon_months=args.horizon_months,
             model=args.model,
+            amount_expr=args.amount_expr,
+            where=args.where,
+            drop_missing_customers=args.drop_missing_customers,
+            returns=args.returns,
             allow_returns=args.allow_returns,
             normalize_ids=args.normalize_ids,
+            uncertainty=args.uncertainty,
+            bootstrap_samples=args.bootstrap_samples,
+            currency=args.currency,
+            language=args.language,
             out=args.out,
             overwrite=args.overwrite,
             csv=args.csv,

@@ -4,8 +4,8 @@ Scores are streamed: the summary's engine runs the scoring join and applies
 :func:`~crmlab.research.scoring.score_batch` chunk by chunk (Arrow batches appended to one
 Parquet file on DuckDB and pandas; ``mapInPandas`` on the executors on Spark), so no step collects
 the customers in memory. The report's tables of the written scores run on DuckDB with the SQL
-of :mod:`crmlab.engines.sql`. The report is the lesson-10 research template executed by papermill on the saved
-result and rendered by nbconvert without code cells, with figures embedded and no scripts.
+of :mod:`crmlab.engines.sql`. The report is written by :mod:`crmlab.research.report` from its own
+template, with figures embedded and no scripts.
 """
 
 from __future__ import annotations
@@ -33,10 +33,8 @@ from crmlab.research.result_schema import (
 )
 from crmlab.research.scoring import ScoringContext, output_names, score_batch
 
-__all__ = ["score_customers", "write_outputs", "load_result", "render_report", "TEMPLATE"]
+__all__ = ["score_customers", "write_outputs", "load_result", "render_report"]
 
-#: The research template (identical to ``notebooks/10_research_template.ipynb``).
-TEMPLATE = Path(__file__).with_name("template.ipynb")
 _BATCH = 500_000
 #: Up to this many customers ``customers.parquet`` is sorted by id.
 _SORTED_UP_TO = 2_000_000
@@ -256,50 +254,11 @@ def _model_from(cls, spec: dict):
     return m
 
 
-def render_report(out: str | Path, *, timeout: float = 300) -> Path:
-    """Execute the research template on a saved result and render it as ``report.html``.
+def render_report(out: str | Path) -> Path:
+    """Write the publishable ``report.html`` (with ``figures/`` and ``tables/``) for a saved result.
 
-    The page has no code cells and no ``<script>``: figures are embedded PNG images and the
-    styles are inline, so it opens offline and behind any firewall.
+    See :mod:`crmlab.research.report`: its own template, no code, no script, figures embedded.
     """
-    import nbformat
-    import papermill as pm
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
+    from crmlab.research.report import write_report
 
-    out = Path(out).resolve()
-    executed = out / "report_data" / "report.ipynb"
-    pm.execute_notebook(
-        str(TEMPLATE),
-        str(executed),
-        parameters={"results_dir": str(out)},
-        kernel_name="python3",
-        progress_bar=False,
-        execution_timeout=timeout,
-        cwd=str(out),
-    )
-    nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(
-        template_name="lab",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    remover = TagRemovePreprocessor(
-        remove_cell_tags={"lesson-only", "parameters", "injected-parameters"}, enabled=True
-    )
-    exporter.register_preprocessor(remover, enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": "CLV report"}})
-    html = _offline(body)
-    path = out / "report.html"
-    path.write_text(html, encoding="utf-8")
-    return path
-
-
-def _offline(html: str) -> str:
-    """Remove every ``<script>`` and external ``<link>`` so the page fetches nothing."""
-    import re
-
-    html = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S | re.I)
-    html = re.sub(r"<link\b[^>]*href=\"https?://[^\"]*\"[^>]*>", "", html, flags=re.I)
-    return html
+    return write_report(out)

@@ -19,7 +19,6 @@ The time unit travels as ``time_unit=`` to every model call.
 
 from __future__ import annotations
 
-import math
 import sys
 import tempfile
 import time
@@ -30,22 +29,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.clv import GammaGamma
 from crmlab.engines import sql as q
+from crmlab.engines.preparation import returns_option
 from crmlab.engines.registry import summarize
-from crmlab.engines.sources import source_manifest
 from crmlab.engines.summary import TransactionSummary
-from crmlab.errors import ConvergenceError, CRMLabInputError
+from crmlab.errors import CRMLabInputError
 from crmlab.research import tables
+from crmlab.research.bootstrap import bootstrap_equity
 from crmlab.research.covariates import (
     add_to_report,
     prepare_covariates,
     record_covariates,
     report_section,
 )
+from crmlab.research.fitting import Fits, fit_models
+from crmlab.research.options import check_options, check_uncertainty
 from crmlab.research.output_folder import OutputFolder, local_inputs
 from crmlab.research.outputs import load_result, score_customers, write_outputs
-from crmlab.research.result import MAX_HORIZON_MONTHS, MODELS, AnalysisResult
+from crmlab.research.provenance import manifest, version
+from crmlab.research.result import MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
 from crmlab.research.trust import trust_checks
 from crmlab.research.uncertainty import customer_equity_interval, fit_log_covariance
@@ -75,42 +77,6 @@ class _Progress:
             print(f"[{elapsed:7.1f} s] {stage}{': ' + detail if detail else ''}", file=sys.stderr)
 
 
-def _check_options(margin, yearly_discount_rate, horizon_months, model) -> None:
-    if not 0 <= float(margin) <= 1:
-        raise CRMLabInputError(
-            f"margin is the share of revenue that is profit, between 0 and 1, got {margin!r}. "
-            "Fix: write a 30% margin as 0.3."
-        )
-    if not 0 <= float(yearly_discount_rate) < 1:
-        raise CRMLabInputError(
-            f"yearly_discount_rate must be in [0, 1), got {yearly_discount_rate!r}. Fix: write "
-            "10% a year as 0.10."
-        )
-    if (
-        not isinstance(horizon_months, int | float)
-        or not math.isfinite(horizon_months)
-        or int(horizon_months) != horizon_months
-        or not 1 <= horizon_months <= MAX_HORIZON_MONTHS
-    ):
-        raise CRMLabInputError(
-            f"horizon_months (--horizon-months) must be a whole number from 1 to "
-            f"{MAX_HORIZON_MONTHS}, got {horizon_months!r}: the models extrapolate one period's "
-            "purchases, so decades ahead are not a forecast, and the time to score grows with "
-            "the horizon. Fix: e.g. 12 for one year, 60 for five."
-        )
-    if model not in (*MODELS, "auto"):
-        raise CRMLabInputError(
-            f"model must be one of {', '.join(MODELS)} or 'auto', got {model!r}."
-        )
-
-
-def _fit(cls, data: pd.DataFrame, *, time_unit: str):
-    try:
-        return cls().fit(data, weights_col="n_customers", time_unit=time_unit)
-    except ConvergenceError:
-        return cls(penalizer=0.001).fit(data, weights_col="n_customers", time_unit=time_unit)
-
-
 def analyze(
     source: Any,
     *,
@@ -128,8 +94,16 @@ def analyze(
     yearly_discount_rate: float = 0.10,
     horizon_months: int = 12,
     model: str = "bgnbd",
+    amount_expr: str | None = None,
+    where: str | None = None,
+    drop_missing_customers: bool = False,
+    returns: str = "refuse",
     allow_returns: bool = False,
     normalize_ids: bool = False,
+    uncertainty: str = "delta",
+    bootstrap_samples: int = 200,
+    currency: str | None = None,
+    language: str = "en",
     out: str | Path | None = None,
     overwrite: bool = False,
     random_state: int | None = 0,
@@ -176,11 +150,32 @@ def analyze(
     model : {"bgnbd", "mbgnbd", "paretonbd", "auto"}
         Transaction model; ``"auto"`` fits all three and keeps the one with the smallest
         calibration-vs-holdout error (without a holdout: the highest log-likelihood).
+    amount_expr : str, optional
+        The amount of an order line as an expression over the input's columns, e.g.
+        ``"Quantity * UnitPrice"`` (instead of ``amount_col``).
+    where : str, optional
+        Which rows are orders: a condition over the input's columns, e.g.
+        ``"Quantity > 0 AND StockCode <> 'POST'"``; removed rows are counted.
+    drop_missing_customers : bool
+        Remove (and count) rows without a customer id instead of refusing them.
+    returns : {"refuse", "net"}
+        Negative amounts are an error (default), or netted per customer and day, a day whose
+        net amount is not positive then not being a purchase.
     allow_returns : bool
-        Accept negative amounts.
+        Deprecated alias of ``returns="net"``.
     normalize_ids : bool
         Read ids that differ only by surrounding spaces, a trailing ``.0`` or letter case as one
         customer (by default such ids are refused); counted in ``counts["ids_merged"]``.
+    uncertainty : {"delta", "bootstrap"}
+        How intervals are computed: from the covariance of the estimates (``"delta"``; when it
+        does not exist the bootstrap is used and the report says why) or by refitting on
+        ``bootstrap_samples`` resamples of the customers (``"bootstrap"``).
+    bootstrap_samples : int
+        Refits of the bootstrap (default 200, seeded by ``random_state``).
+    currency : str, optional
+        Currency code shown on every money figure of the report (e.g. ``"GBP"``).
+    language : {"en", "zh"}
+        Language of the report.
     out : str or Path, optional
         Folder for ``customers.parquet``, ``model.json`` and ``report.html``; default a new
         temporary folder (and no report). It must be new, empty or written by crmlab before
@@ -218,7 +213,9 @@ def analyze(
     CRMLabInputError
         For bad input or options, with the file, column, count, an example and the fix.
     """
-    _check_options(margin, yearly_discount_rate, horizon_months, model)
+    check_options(margin, yearly_discount_rate, horizon_months, model)
+    check_uncertainty(uncertainty, bootstrap_samples, language)
+    returns = returns_option(returns, allow_returns)
     progress = _Progress(quiet)
     report = (out is not None) if report is None else report
     if out is None:
@@ -239,7 +236,10 @@ def analyze(
             calibration_end=calibration_end,
             observation_end=observation_end,
             time_unit=time_unit,
-            allow_returns=allow_returns,
+            returns=returns,
+            amount_expr=amount_expr,
+            where=where,
+            drop_missing_customers=drop_missing_customers,
             normalize_ids=normalize_ids,
             engine=engine,
             connection=connection,
@@ -261,9 +261,16 @@ def analyze(
             "monthly_discount_rate": monthly_rate(yearly_discount_rate),
             "horizon_months": int(horizon_months),
             "model": model,
-            "allow_returns": bool(allow_returns),
+            "returns": returns,
+            "amount_expr": amount_expr,
+            "where": where,
+            "drop_missing_customers": bool(drop_missing_customers),
             "normalize_ids": bool(normalize_ids),
+            "uncertainty": uncertainty,
+            "bootstrap_samples": int(bootstrap_samples),
             "random_state": random_state,
+            "currency": currency,
+            "language": language,
         }
         scores = estimate_uncertainty(summary, patterns, fits, options, n_draws)
         progress("diagnostics")
@@ -272,7 +279,7 @@ def analyze(
         cuts = _rfm_cuts(summary)
         ctx = ScoringContext(
             spend_params=dict(fits.spend.params_),
-            spend_covariance_log=np.nan_to_num(scores.cov_spend),
+            spend_covariance_log=scores.cov_spend,
             margin=float(margin),
             customer_col=customer_col,
             has_holdout=summary.has_holdout,
@@ -283,9 +290,9 @@ def analyze(
         cov_info = cov.analyse(MODELS[fits.chosen], out_dir, progress) if cov else None
         progress("report")
         info = {
-            "crmlab_version": _version(),
+            "crmlab_version": version(),
             "engine": summary.engine,
-            "inputs": source_manifest(source),
+            "inputs": manifest(source),
             "columns": {"customer": customer_col, "date": date_col, "amount": amount_col},
             "date_format": date_format,
             "dayfirst": dayfirst,
@@ -388,79 +395,27 @@ def find_patterns(summary: TransactionSummary, counts: dict) -> pd.DataFrame:
 
 
 @dataclass
-class Fits:
-    """What :func:`fit_models` found: the fitted models, the chosen one and why."""
-
-    models: dict
-    spend: Any
-    spend_data: pd.DataFrame
-    chosen: str
-    why: str
-    metrics: dict | None
-    duration: float | None
-
-    @property
-    def model(self) -> Any:
-        """The chosen transaction model."""
-        return self.models[self.chosen]
-
-
-def fit_models(
-    summary: TransactionSummary, patterns: pd.DataFrame, model: str, counts: dict
-) -> Fits:
-    """Stage 3: fit the transaction model(s) and Gamma-Gamma on weighted patterns; pick one.
-
-    With a holdout each model's holdout accuracy is measured and ``model="auto"`` keeps the one
-    with the smallest calibration-vs-holdout error; without one, the highest log-likelihood.
-    """
-    unit = summary.time_unit
-    names = list(MODELS) if model == "auto" else [model]
-    fitted = {n: _fit(MODELS[n], patterns, time_unit=unit) for n in names}
-    spend_patterns = summary.spend_patterns()
-    positive = spend_patterns["monetary_value"] > 0
-    counts["repeaters_nonpositive_spend"] = int(spend_patterns.loc[~positive, "n_customers"].sum())
-    spend_data = spend_patterns.loc[positive].reset_index(drop=True)
-    gg = _fit(GammaGamma, spend_data, time_unit=unit)
-    try:
-        gg.population_mean_spend  # noqa: B018 - raises when q <= 1
-    except ValueError as exc:
-        raise CRMLabInputError(str(exc)) from None
-    duration = (
-        (summary.observation_day - summary.calibration_day) / summary.unit_days
-        if summary.has_holdout
-        else None
-    )
-    metrics = None
-    if duration is not None:
-        frame = patterns[["frequency", "recency", "T"]]
-        metrics = {
-            n: tables.holdout_metrics(
-                patterns.assign(
-                    expected_holdout=m.expected_purchases(frame, duration, time_unit=unit)
-                )
-            )
-            for n, m in fitted.items()
-        }
-    if model == "auto":
-        if metrics is not None:
-            chosen = min(metrics, key=lambda n: metrics[n]["curve_mae"])
-            why = "smallest calibration-vs-holdout error (mean holdout purchases by frequency)"
-        else:
-            chosen = max(fitted, key=lambda n: fitted[n].log_likelihood_)
-            why = "highest log-likelihood (no holdout given; all have four parameters)"
-    else:
-        chosen, why = model, "chosen by the user"
-    return Fits(fitted, gg, spend_data, chosen, why, metrics, duration)
-
-
-@dataclass
 class PatternScores:
-    """What :func:`estimate_uncertainty` computed: scored patterns, covariances, equity."""
+    """What :func:`estimate_uncertainty` computed: scored patterns, covariances, equity.
+
+    ``cov_spend`` is the covariance of the spend model's log-parameters the per-customer
+    intervals use (the fit's for the delta method, the refits' for the bootstrap; NaN when
+    neither exists, and then the intervals are missing, with the reason in ``equity``).
+    """
 
     patterns: pd.DataFrame
     cov_model: np.ndarray
     cov_spend: np.ndarray
     equity: dict
+
+
+def _unidentified(*models: Any) -> list[str]:
+    return [
+        f"{k} = {v:.3g}"
+        for m in models
+        for k, v in m.params_.items()
+        if not np.isfinite(m.standard_errors_.get(k, np.nan))
+    ]
 
 
 def estimate_uncertainty(
@@ -470,14 +425,27 @@ def estimate_uncertainty(
     options: dict,
     n_draws: int,
 ) -> PatternScores:
-    """Stage 4: score each pattern once (with gradients) and put an interval on customer equity.
+    """Stage 4: score each pattern once and put an interval on customer equity.
 
-    With a holdout, the chosen model's per-customer holdout errors (MAE, RMSE) are added to
-    ``fits.metrics``.
+    ``options["uncertainty"]`` is ``"delta"`` (the covariance of the estimates: gradients per
+    pattern, a parametric bootstrap or the delta method for the totals) or ``"bootstrap"``
+    (refits on resampled customers, :mod:`crmlab.research.bootstrap`). When the delta method
+    cannot be computed (a parameter without a finite standard error) the bootstrap is used and
+    ``equity["uncertainty"]`` says why. With a holdout, the chosen model's per-customer holdout
+    errors (MAE, RMSE) are added to ``fits.metrics``.
     """
     tm, gg = fits.model, fits.spend
     cov_tm = fit_log_covariance(tm)
     cov_gg = fit_log_covariance(gg)
+    requested = method = options["uncertainty"]
+    note = None
+    if method == "delta" and not (np.all(np.isfinite(cov_tm)) and np.all(np.isfinite(cov_gg))):
+        method = "bootstrap"
+        note = (
+            "the delta method needs the covariance of the estimates, which does not exist here "
+            f"({', '.join(_unidentified(tm, gg))}: no finite standard error, the likelihood is "
+            "flat or at the edge of the parameter's range); the bootstrap was used instead"
+        )
     best = pattern_scores(
         tm,
         patterns,
@@ -485,27 +453,41 @@ def estimate_uncertainty(
         horizon_months=options["horizon_months"],
         monthly_discount=options["monthly_discount_rate"],
         duration_holdout=fits.duration,
-        covariance_log=np.nan_to_num(cov_tm),
+        covariance_log=cov_tm if method == "delta" else None,
     )
     if fits.metrics is not None:
         summary.backend.register("crm_pattern_scores", best)
         errs = summary.query(q.holdout_errors_sql()).iloc[0]
         fits.metrics[fits.chosen].update({"mae": float(errs["mae"]), "rmse": float(errs["rmse"])})
-    equity = customer_equity_interval(
-        tm,
-        gg,
-        best,
-        cov_tm,
-        cov_gg,
-        options["margin"],
-        options["horizon_months"],
-        options["monthly_discount_rate"],
-        n_draws,
-        options["random_state"],
-        fits.duration,
-        time_unit=summary.time_unit,
-    )
-    return PatternScores(best, cov_tm, cov_gg, equity)
+    if method == "delta":
+        equity = customer_equity_interval(
+            tm,
+            gg,
+            best,
+            cov_tm,
+            cov_gg,
+            options["margin"],
+            options["horizon_months"],
+            options["monthly_discount_rate"],
+            n_draws,
+            options["random_state"],
+            fits.duration,
+            time_unit=summary.time_unit,
+        )
+        cov_spend = cov_gg
+    else:
+        equity, det_log_var, cov_spend = bootstrap_equity(
+            tm,
+            gg,
+            best,
+            fits.spend_data,
+            options=options,
+            duration=fits.duration,
+            time_unit=summary.time_unit,
+        )
+        best["det_log_var"] = det_log_var
+    equity["uncertainty"] = {"requested": requested, "used": method, "note": note}
+    return PatternScores(best, cov_tm, cov_spend, equity)
 
 
 def diagnose(
@@ -524,6 +506,7 @@ def diagnose(
         metrics=None if fits.metrics is None else fits.metrics[fits.chosen],
         spend_correlation=_weighted_corr(fits.spend_data),
         time_unit=summary.time_unit,
+        spend_model=fits.spend,
     )
     result_tables = {
         "period_transactions": period,
@@ -581,9 +564,3 @@ def _model_info(m, cov) -> dict:
         "time_unit": m.time_unit_,
         "covariance_log": None if cov is None else np.asarray(cov).tolist(),
     }
-
-
-def _version() -> str:
-    import crmlab
-
-    return crmlab.__version__

@@ -12,7 +12,7 @@ import pandas as pd
 
 from crmlab.transactions import time_unit_days
 
-__all__ = ["trust_checks", "VERDICTS"]
+__all__ = ["trust_checks", "identification", "VERDICTS", "FLAT"]
 
 VERDICTS = ("ok", "caution", "do not trust")
 
@@ -30,6 +30,7 @@ def trust_checks(
     metrics: dict | None,
     spend_correlation: float,
     time_unit: str,
+    spend_model=None,
 ) -> pd.DataFrame:
     """Run the checks and return one row per check (``check``, ``value``, ``verdict``, ``reason``).
 
@@ -49,6 +50,8 @@ def trust_checks(
         Correlation of frequency and mean spend among repeat buyers.
     time_unit : str
         Unit of ``recency`` and ``T`` in ``patterns`` (gaps are also shown in days).
+    spend_model : fitted GammaGamma, optional
+        With it, the ``parameters identified`` check covers both models.
     """
     rows = []
     n = patterns["n_customers"].to_numpy(dtype=float)
@@ -139,20 +142,95 @@ def trust_checks(
             "not depend on how often they buy; above 0.3 in size this is doubtful.",
         )
     )
-    rel = [
-        model.standard_errors_[k] / v for k, v in model.params_.items() if np.isfinite(v) and v > 0
-    ]
-    worst = max(rel) if rel else float("nan")
-    rows.append(
-        _row(
-            "precision of the estimates",
-            f"largest standard error {worst:.0%} of its estimate",
-            "ok" if worst < 0.5 else "caution",
-            "A standard error over half of its estimate means the data barely pin that parameter "
-            "down; the CLV intervals are then wide.",
-        )
-    )
+    rows.append(_precision(model))
+    if spend_model is not None:
+        rows.append(identification(model, spend_model, patterns))
     return pd.DataFrame(rows)
+
+
+def _precision(model) -> dict:
+    """Largest relative standard error; a missing one is never read as small."""
+    rel = {k: model.standard_errors_.get(k, np.nan) / v for k, v in model.params_.items()}
+    missing = [k for k, r in rel.items() if not np.isfinite(r)]
+    reason = (
+        "A standard error over half of its estimate means the data barely pin that parameter "
+        "down; the CLV intervals are then wide."
+    )
+    if missing:
+        return _row(
+            "precision of the estimates",
+            f"no standard error for {', '.join(missing)}",
+            "do not trust",
+            reason + " A missing standard error means the data do not pin the parameter down "
+            "at all (see 'parameters identified').",
+        )
+    worst = max(rel.values())
+    return _row(
+        "precision of the estimates",
+        f"largest standard error {worst:.0%} of its estimate",
+        "ok" if worst < 0.5 else "caution",
+        reason,
+    )
+
+
+#: A parameter whose standard error exceeds this multiple of its value is not identified.
+FLAT = 5.0
+
+
+def identification(model, spend_model, patterns: pd.DataFrame) -> dict:
+    """The ``parameters identified`` check of the transaction and the spend model.
+
+    A parameter is not identified when its standard error is missing or not finite (the
+    likelihood is flat, or the estimate sits at the edge of the parameter's range, e.g. a
+    dropout probability at 0) or larger than :data:`FLAT` times the estimate. Verdict
+    ``do not trust`` when a forecast depends on such a parameter; ``caution`` when moving it
+    ten-fold changes the customers' expected purchases over a year by under 1% (the forecast
+    does not depend on it); ``ok`` only when every parameter is identified.
+    """
+    from crmlab.research.uncertainty import log_params, model_at
+
+    bad: list[tuple[str, str, bool]] = []
+    for label, m in (("transactions", model), ("spend", spend_model)):
+        for i, (k, v) in enumerate(m.params_.items()):
+            se = m.standard_errors_.get(k, np.nan)
+            if np.isfinite(se) and se <= FLAT * v:
+                continue
+            matters = True
+            if label == "transactions":
+                matters = _forecast_moves(model, model_at, log_params(model), i, patterns)
+            bad.append((label, f"{k} = {v:.3g}", matters))
+    reason = (
+        "A parameter without a finite standard error (or with one several times its size) is "
+        "not pinned down by the data: typically a dropout parameter at the edge of its range, "
+        "as when the data show almost no customers leaving. Its intervals cannot be trusted "
+        "and the delta method is replaced by the bootstrap."
+    )
+    if not bad:
+        return _row("parameters identified", "all parameters identified", "ok", reason)
+    value = "; ".join(
+        f"{name} ({label} model{'' if matters else ', forecast does not depend on it'})"
+        for label, name, matters in bad
+    )
+    verdict = "do not trust" if any(matters for *_, matters in bad) else "caution"
+    return _row("parameters identified", f"not identified: {value}", verdict, reason)
+
+
+def _forecast_moves(model, model_at, theta: np.ndarray, i: int, patterns: pd.DataFrame) -> bool:
+    """Whether a ten-fold change of parameter ``i`` moves a year's expected purchases by 1%."""
+    frame = patterns[["frequency", "recency", "T"]]
+    w = patterns["n_customers"].to_numpy(dtype=float)
+    t = 365.25 / time_unit_days(model.time_unit_)
+    unit = model.time_unit_  # the patterns are in the model's unit (analyze fits them so)
+    base = float(np.dot(w, model.expected_purchases(frame, t, time_unit=unit).to_numpy()))
+    for step in (np.log(10.0), -np.log(10.0)):
+        shifted = theta.copy()
+        shifted[i] += step
+        with np.errstate(all="ignore"):
+            other_model = model_at(model, shifted)
+            other = float(np.dot(w, other_model.expected_purchases(frame, t, time_unit=unit)))
+        if not np.isfinite(other) or abs(other - base) > 0.01 * abs(base):
+            return True
+    return False
 
 
 def overall(checks: pd.DataFrame) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "BOOTSTRAP_BUDGET",
     "discounted_transactions",
     "customer_equity_interval",
+    "pattern_spend_sums",
     "fit_log_covariance",
     "log_covariance",
     "log_params",
@@ -224,6 +225,21 @@ def total_expected_purchases(
     return estimate, estimate * float(np.exp(-z * sd)), estimate * float(np.exp(z * sd))
 
 
+def pattern_spend_sums(best: pd.DataFrame, params: dict) -> np.ndarray:
+    """Gamma-Gamma expected spend summed over each pattern's customers.
+
+    ``best`` holds ``n_customers``, ``frequency``, ``n_spend`` (customers with a positive mean
+    spend) and ``sum_spend`` per pattern; customers without one get the population mean.
+    """
+    n = best["n_customers"].to_numpy(dtype=float)
+    x = best["frequency"].to_numpy(dtype=float)
+    n_spend = best["n_spend"].to_numpy(dtype=float)
+    s_spend = best["sum_spend"].to_numpy(dtype=float)
+    p, qq, g = params["p"], params["q"], params["gamma"]
+    pop = p * g / (qq - 1.0)
+    return p * (n_spend * g + x * s_spend) / (p * x + qq - 1.0) + (n - n_spend) * pop
+
+
 def customer_equity_interval(
     tm: Any,
     gg: Any,
@@ -248,14 +264,9 @@ def customer_equity_interval(
     :data:`BOOTSTRAP_BUDGET`, otherwise the delta method on the log scale.
     """
     n = best["n_customers"].to_numpy(dtype=float)
-    x = best["frequency"].to_numpy(dtype=float)
-    n_spend = best["n_spend"].to_numpy(dtype=float)
-    s_spend = best["sum_spend"].to_numpy(dtype=float)
 
     def spend_sum(params):
-        p, qq, g = params["p"], params["q"], params["gamma"]
-        pop = p * g / (qq - 1.0)
-        return p * (n_spend * g + x * s_spend) / (p * x + qq - 1.0) + (n - n_spend) * pop
+        return pattern_spend_sums(best, params)
 
     point = float(margin * np.dot(best["det"], spend_sum(gg.params_)))
     out: dict[str, Any] = {
