@@ -28,21 +28,16 @@ def readme_section(text: str, heading: str) -> str:
     ValueError if there is no such section, naming the headings there are.
     """
     lines = text.splitlines()
-    start = end = None
-    fenced = False
+    headings, fenced = [], False  # (line number, heading) outside code blocks
     for i, line in enumerate(lines):
-        if _FENCE.match(line):
-            fenced = not fenced
-        if fenced:
-            continue
-        if start is None and line.strip() == f"## {heading}":
-            start = i + 1
-        elif start is not None and re.match(r"#{1,2} ", line):
-            end = i
-            break
+        fenced ^= bool(_FENCE.match(line))
+        if not fenced and re.match(r"#{1,2} ", line):
+            headings.append((i, line.strip()))
+    start = next((i + 1 for i, h in headings if h == f"## {heading}"), None)
     if start is None:
-        found = [line[3:] for line in lines if line.startswith("## ")]
+        found = [h[3:] for _, h in headings if h.startswith("## ")]
         raise ValueError(f"no section '## {heading}' (the sections are {found}).")
+    end = next((i for i, _ in headings if i >= start), len(lines))
     body, fenced = [], False
     for line in lines[start:end]:
         if _FENCE.match(line):
