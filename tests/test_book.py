@@ -115,6 +115,29 @@ def test_lesson_html_needs_no_network_and_has_typeset_math(book):
     images = soup.find_all("img")
     assert images and all(img["src"].startswith("data:image/") for img in images)
     assert not RAW_TEX.search(_reader_text(soup))
+    # the notation sheet the lesson links to is a page beside it, formulas typeset
+    sheet = [a["href"] for a in soup.find_all("a", href=True) if "00_notation" in a["href"]]
+    assert sheet and all(urlsplit(h).path == "00_notation.html" for h in sheet), sheet
+    page = _soup(html_path.with_name("00_notation.html"))
+    assert page.title.get_text().startswith("Notation and terms") and page.find_all("math")
+    assert not RAW_TEX.search(_reader_text(page))
+
+
+def test_lesson_html_links_the_notation_sheet_to_its_page(tmp_path):
+    from crmlab.book.lesson_html import write_lesson_html, write_markdown_html
+
+    links = "[a](00_notation.md#terms) [b](https://example.org/x.md) [c](../README.md)"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(links)])
+    soup = _soup(write_lesson_html(nb, tmp_path / "01_x.html"))
+    assert [a["href"] for a in soup.select("a[href]") if a.get_text() in "abc"] == [
+        "00_notation.html#terms",
+        "https://example.org/x.md",
+        "../README.md",
+    ]
+    sheet = tmp_path / "sheet.md"
+    sheet.write_text("# Sheet title\n\n$$m\\,r$$\n", encoding="utf-8")
+    page = _soup(write_markdown_html(sheet, tmp_path / "sheet.html"))
+    assert page.title.get_text() == "Sheet title" and page.find("math", display="block")
 
 
 def test_lesson_html_names_the_notebook_when_a_formula_is_bad(tmp_path):

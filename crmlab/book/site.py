@@ -147,7 +147,7 @@ def ensure_executed(
     list of Lesson
         The lessons that were executed now.
     """
-    from crmlab.book.lesson_html import write_lesson_html
+    from crmlab.book.lesson_html import write_lesson_html, write_markdown_html
     from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     stale = [
@@ -171,6 +171,9 @@ def ensure_executed(
             env=INLINE_BACKEND,
         )
         failed += [f"{r.path.name}: {r.problem}" for r in results if not r.ok]
+        sheet = group[0].source.parent / NOTATION_FILE  # the lessons' links to it resolve
+        if sheet.is_file() and out_dir.is_dir():
+            write_markdown_html(sheet, out_dir / sheet.with_suffix(".html").name)
     if failed:
         raise RuntimeError("lessons failed, so the book was not built:\n  " + "\n  ".join(failed))
     return stale
