@@ -29,7 +29,8 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 
 
 def _lessons(args: argparse.Namespace) -> int:
-    from crmlab.book.lesson_html import write_lesson_html
+    from crmlab.book.lesson_html import write_lesson_html, write_markdown_html
+    from crmlab.book.pages import NOTATION_FILE
     from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     paths = [Path(p) for p in args.notebooks] or sorted(Path("notebooks").glob(LESSON_GLOB))
@@ -44,6 +45,11 @@ def _lessons(args: argparse.Namespace) -> int:
         render=None if args.no_html else write_lesson_html,
         env=INLINE_BACKEND,
     )
+    if not args.no_html and Path(args.out).is_dir():  # the notation sheet, beside the lessons
+        for sheet in {
+            p.parent / NOTATION_FILE for p in paths if (p.parent / NOTATION_FILE).is_file()
+        }:
+            write_markdown_html(sheet, Path(args.out) / sheet.with_suffix(".html").name)
     width = max(len(r.path.name) for r in results)
     print(f"{'notebook':<{width}}  {'seconds':>7}  result")
     for r in results:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -114,6 +115,29 @@ def test_lesson_html_needs_no_network_and_has_typeset_math(book):
     images = soup.find_all("img")
     assert images and all(img["src"].startswith("data:image/") for img in images)
     assert not RAW_TEX.search(_reader_text(soup))
+    # the notation sheet the lesson links to is a page beside it, formulas typeset
+    sheet = [a["href"] for a in soup.find_all("a", href=True) if "00_notation" in a["href"]]
+    assert sheet and all(urlsplit(h).path == "00_notation.html" for h in sheet), sheet
+    page = _soup(html_path.with_name("00_notation.html"))
+    assert page.title.get_text().startswith("Notation and terms") and page.find_all("math")
+    assert not RAW_TEX.search(_reader_text(page))
+
+
+def test_lesson_html_links_the_notation_sheet_to_its_page(tmp_path):
+    from crmlab.book.lesson_html import write_lesson_html, write_markdown_html
+
+    links = "[a](00_notation.md#terms) [b](https://example.org/x.md) [c](../README.md)"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(links)])
+    soup = _soup(write_lesson_html(nb, tmp_path / "01_x.html"))
+    assert [a["href"] for a in soup.select("a[href]") if a.get_text() in "abc"] == [
+        "00_notation.html#terms",
+        "https://example.org/x.md",
+        "../README.md",
+    ]
+    sheet = tmp_path / "sheet.md"
+    sheet.write_text("# Sheet title\n\n$$m\\,r$$\n", encoding="utf-8")
+    page = _soup(write_markdown_html(sheet, tmp_path / "sheet.html"))
+    assert page.title.get_text() == "Sheet title" and page.find("math", display="block")
 
 
 def test_lesson_html_names_the_notebook_when_a_formula_is_bad(tmp_path):
@@ -211,7 +235,8 @@ def test_home_page_has_install_steps_and_lesson_map(book):
     commands = soup.select_one("article div.highlight pre").get_text()
     assert "make lessons" in commands and "make test" in commands
     links = [a["href"] for a in soup.select("article a[href]")]
-    lesson_links = [h for h in links if h.startswith("notebooks/")]
+    sheet = "notebooks/00_notation.html"  # the notation sheet, not a lesson
+    lesson_links = [h for h in links if h.startswith("notebooks/") and not h.startswith(sheet)]
     assert [h.split("/")[1].split(".")[0] for h in dict.fromkeys(lesson_links)] == [
         lesson.stem for lesson in book.lessons
     ]
@@ -309,3 +334,164 @@ def test_cli_book_reports_a_folder_it_will_not_replace(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("mine")
     assert main(["book", "--out", str(tmp_path), str(BOOK_LESSONS[0])]) == 1
     assert "not an earlier book build" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# the notation sheet and the instructor's guide
+# --------------------------------------------------------------------------------------------
+def _nav(page: Path, out: Path) -> list[str]:
+    """The pages of the navigation sidebar, in order, as paths from the site's root."""
+    hrefs = [a["href"] for a in _soup(page).select(".sidebar-tree a.reference")]
+    return [
+        (page.parent / urlsplit(h).path).resolve().relative_to(out.resolve()).as_posix()
+        if urlsplit(h).path
+        else page.relative_to(out).as_posix()
+        for h in hrefs
+    ]
+
+
+def test_notation_sheet_is_a_page_with_formulas_next_to_the_glossary(book):
+    out = book.out_dir
+    page = out / "notebooks" / "00_notation.html"
+    soup = _soup(page)
+    sheet = (ROOT / "notebooks" / "00_notation.md").read_text(encoding="utf-8")
+    assert soup.select_one("article h1").get_text().startswith(sheet.splitlines()[0][2:])
+    # every $...$ and $$...$$ of the sheet is typeset, none is left as text
+    formulas = len(re.findall(r"\$\$.*?\$\$|\$[^$\n]+\$", sheet, re.S))
+    assert len(soup.select("article math")) >= formulas > 20
+    assert not RAW_TEX.search(_reader_text(_soup(page)))
+    assert len(soup.select("article table")) == 3  # symbols, local symbols, terms
+    home = [a["href"] for a in _soup(out / "index.html").select("article a[href]")]
+    assert "notebooks/00_notation.html" in home
+    for shown in (out / "index.html", out / "glossary.html", page):
+        nav = _nav(shown, out)
+        at = nav.index("notebooks/00_notation.html")
+        assert nav[at + 1] == "glossary.html", nav
+
+
+def test_lessons_link_the_notation_sheet_wherever_they_mention_it():
+    """In every lesson, a markdown cell that names the notation sheet links to it, by a path
+    that opens the file in JupyterLab (the book turns it into a link to the page)."""
+    problems, links = [], 0
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type != "markdown" or "notation sheet" not in cell.source.lower():
+                continue
+            targets = re.findall(r"\]\(([^)\s]*00_notation[^)\s]*)\)", cell.source)
+            links += len(targets)
+            if not targets:
+                problems.append(f"{path.name} cell {i}: names the notation sheet, no link")
+            for target in targets:
+                if not (path.parent / target).is_file():
+                    problems.append(f"{path.name} cell {i}: {target} is not a file")
+    assert not problems, "\n".join(problems)
+    assert links >= 5
+
+
+def test_lesson_pages_link_the_notation_page(book):
+    checked = 0
+    for lesson in book.lessons:
+        page = book.out_dir / "notebooks" / f"{lesson.stem}.html"
+        soup = _soup(page)
+        named = "notation sheet" in _reader_text(_soup(page)).lower()
+        hrefs = [a["href"] for a in soup.select("article a[href]") if "notation" in a.get_text()]
+        assert bool(hrefs) == named, f"{page.name}: {hrefs}"
+        for href in hrefs:
+            assert urlsplit(href).path == "00_notation.html", href
+            checked += 1
+    assert checked > 0  # lessons 1 and 2 name the sheet
+
+
+def test_notation_and_guide_are_found_by_search(book):
+    index = (book.out_dir / "searchindex.js").read_text(encoding="utf-8")
+    data = json.loads(re.sub(r"^Search\.setIndex\(|\);?\s*$", "", index))
+
+    def pages(word: str) -> set[str]:  # the pages with the word in their text or a heading
+        found = set()
+        for kind in ("terms", "titleterms"):
+            hits = data[kind].get(word, [])
+            found |= {data["docnames"][i] for i in ([hits] if isinstance(hits, int) else hits)}
+        return found
+
+    assert "notebooks/00_notation" in pages("notat")  # English words are stemmed
+    assert "notebooks/00_notation" in pages("毛利额")
+    assert "instructors" in pages("moodl")
+    assert "instructors-zh" in pages("评分") and "instructors-zh" in pages("开课")
+
+
+def _crmlab_parser():
+    from crmlab.cli import _parser
+
+    return _parser()
+
+
+def _subcommands(parser) -> dict:
+    import argparse
+
+    return next(
+        (a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {}
+    )
+
+
+def _options(parser) -> set[str]:
+    """Every option string of the crmlab command and its subcommands."""
+    found = {s for a in parser._actions for s in a.option_strings}
+    for sub in _subcommands(parser).values():
+        found |= _options(sub)
+    return found
+
+
+@pytest.mark.parametrize("name", ["instructors", "instructors-zh"])
+def test_instructor_guide_commands_are_real(book, name):
+    """The guide is a page linked from home and nav, cut from the README; every crmlab command
+    it shows parses with the real command-line parser and every option it names exists."""
+    from crmlab.book.pages import GUIDE, readme_section
+
+    out = book.out_dir
+    guide = next(g for g in GUIDE if g.name == name)
+    soup = _soup(out / f"{name}.html")
+    assert soup.select_one("article h1").get_text().startswith(guide.title)
+    readme = (ROOT / guide.readme).read_text(encoding="utf-8")
+    first = readme_section(readme, guide.section).split("\n\n")[0]
+    words = re.sub(r"[`*]", "", " ".join(re.sub(r"^\s*[-*]\s+", "", first).split()))[:60]
+    assert words in " ".join(_straight(soup.select_one("article").get_text()).split())
+    if name == "instructors":
+        home = [a["href"] for a in _soup(out / "index.html").select("article a[href]")]
+        assert "instructors.html" in home
+    assert f"{name}.html" in _nav(out / "glossary.html", out)
+
+    parser = _crmlab_parser()
+    options = _options(parser)
+    commands, bad = 0, []
+    for code in soup.select("article code"):
+        text = " ".join(code.get_text().split())
+        named = re.findall(r"(?<!\S)--[a-z][a-z-]*", text)
+        bad += [f"no option {o} (in {text!r})" for o in named if o not in options]
+        if not text.startswith("crmlab "):
+            continue
+        tokens = shlex.split(text)[1:]
+        commands += 1
+        level, depth = parser, 0
+        while depth < len(tokens) and tokens[depth] in _subcommands(level):
+            level, depth = _subcommands(level)[tokens[depth]], depth + 1
+        if depth == 0:
+            bad.append(f"no such command: {text!r}")
+        elif tokens[depth:] in ([], ["--help"]):  # names a command, e.g. `crmlab grade`
+            continue
+        else:
+            try:
+                parser.parse_args(tokens)
+            except SystemExit:
+                bad.append(f"does not parse: {text!r}")
+    assert not bad, "\n".join(bad)
+    assert commands >= 6
+
+
+def test_readme_section_raises_headings_and_knows_code_blocks():
+    from crmlab.book.pages import readme_section
+
+    text = "# T\n\n## A\n\ntext\n\n### Sub\n\n```bash\n## not a heading\n```\n\n## B\n\nno\n"
+    assert readme_section(text, "A") == "text\n\n## Sub\n\n```bash\n## not a heading\n```\n"
+    assert readme_section(text, "B") == "no\n"
+    with pytest.raises(ValueError, match=r"the sections are \['A', 'B'\]"):
+        readme_section(text, "C")

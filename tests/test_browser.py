@@ -301,6 +301,10 @@ SEARCHES = [
     ("终身价值", "glossary"),
     ("客户留存", "glossary"),
     ("基尼系数", "notebooks/02_customer_value"),
+    ("timing convention", "notebooks/00_notation"),
+    ("毛利额", "notebooks/00_notation"),
+    ("Moodle", "instructors"),
+    ("开课指南", "instructors-zh"),
 ]
 
 
@@ -309,8 +313,10 @@ def test_search_finds_what_students_type_with_an_excerpt(book, visit):
     v = visit()
     problems = []
     for query, expected in SEARCHES:
-        if expected.startswith("notebooks/") and not any(
-            expected.endswith(x.stem) for x in book.lessons
+        if (  # a lesson that is not in this test book
+            expected.startswith("notebooks/")
+            and expected != "notebooks/00_notation"
+            and not any(expected.endswith(x.stem) for x in book.lessons)
         ):
             continue
         page = v.open((book.out_dir / "search.html").as_uri() + "?q=" + quote(query))

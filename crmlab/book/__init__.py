@@ -8,6 +8,8 @@
   myst-nb from the executed lessons (install the ``book`` extra).
 - :mod:`crmlab.book.glossary_page`: each glossary term anchored where its lesson introduces it,
   and the glossary page with definitions and links to those anchors.
+- :mod:`crmlab.book.pages`: pages written from the repository's own markdown: the notation
+  sheet ``notebooks/00_notation.md`` and the instructor's guide (the READMEs' sections).
 - :mod:`crmlab.book.search`: search that finds Chinese words and the glossary's synonyms, with
   an excerpt under each result.
 """

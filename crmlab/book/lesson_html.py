@@ -12,6 +12,7 @@ can be mailed, copied to a USB stick or opened from disk.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 
 from crmlab.book.mathml import latex_output_to_html, tex_to_mathml
+from crmlab.book.pages import NOTATION_FILE
 
-__all__ = ["OfflineHTMLExporter", "write_lesson_html", "TEMPLATES"]
+__all__ = ["OfflineHTMLExporter", "write_lesson_html", "write_markdown_html", "TEMPLATES"]
 
 TEMPLATES = Path(__file__).with_name("templates")
 """Folder of the nbconvert template ``crmlab_offline`` (extends nbconvert's ``lab``)."""
@@ -44,6 +46,15 @@ class _MathMLRenderer(IPythonRenderer):
 
     def inline_math(self, body: str) -> str:
         return tex_to_mathml(body, display=False, where=self.where)
+
+    def link(self, text: str, url: str, title: str | None = None) -> str:
+        """A link to the notation sheet beside the lesson points to its HTML page."""
+        return super().link(text, _NOTATION_LINK.sub(r"\1.html\2", url), title)
+
+
+#: A lesson's link to the notation sheet (``00_notation.md#terms``); its page is ``.html``
+#: (:func:`write_markdown_html`).
+_NOTATION_LINK = re.compile(rf"^({re.escape(Path(NOTATION_FILE).stem)})\.md(#.*)?$")
 
 
 class OfflineHTMLExporter(HTMLExporter):
@@ -121,3 +132,23 @@ def write_lesson_html(nb: Any, path: str | os.PathLike) -> Path:
     body, _ = OfflineHTMLExporter().from_notebook_node(nb, resources=resources)
     path.write_text(body, encoding="utf-8")
     return path
+
+
+def write_markdown_html(source: str | os.PathLike, path: str | os.PathLike) -> Path:
+    """Write a markdown file (e.g. the notation sheet) as an offline HTML page like a lesson's.
+
+    Lessons link to ``00_notation.md``; :func:`write_lesson_html` turns such a link into
+    ``00_notation.html``, which this writes beside them (``make lessons`` does).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    import nbformat
+
+    text = Path(source).read_text(encoding="utf-8")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+    heading = re.search(r"(?m)^# (.+)$", text)
+    nb.metadata["title"] = heading.group(1).strip() if heading else Path(source).stem
+    return write_lesson_html(nb, path)

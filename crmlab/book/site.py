@@ -8,6 +8,8 @@ What is built, into ``build/book/`` by default:
 - one page per exercise set (the student version, for reading);
 - a glossary of every term in ``crmlab/glossary.csv``: English, 中文 and the lesson that
   introduces it;
+- the course's notation sheet ``notebooks/00_notation.md`` and the instructor's guide (the
+  "For instructors" sections of the READMEs), from those files (:mod:`crmlab.book.pages`);
 - previous / next links, a table of contents and full-text search (Sphinx's own, which works
   from ``file://`` as well as from a web server).
 
@@ -33,6 +35,7 @@ from typing import Any
 import nbformat
 
 from crmlab.book.glossary_page import glossary_page, mark_terms
+from crmlab.book.pages import NOTATION_FILE, instructor_pages
 from crmlab.book.search import search_files, write_page_texts
 from crmlab.errors import CRMLabInputError
 
@@ -144,7 +147,7 @@ def ensure_executed(
     list of Lesson
         The lessons that were executed now.
     """
-    from crmlab.book.lesson_html import write_lesson_html
+    from crmlab.book.lesson_html import write_lesson_html, write_markdown_html
     from crmlab.runner import INLINE_BACKEND, run_notebooks
 
     stale = [
@@ -168,6 +171,9 @@ def ensure_executed(
             env=INLINE_BACKEND,
         )
         failed += [f"{r.path.name}: {r.problem}" for r in results if not r.ok]
+        sheet = group[0].source.parent / NOTATION_FILE  # the lessons' links to it resolve
+        if sheet.is_file() and out_dir.is_dir():
+            write_markdown_html(sheet, out_dir / sheet.with_suffix(".html").name)
     if failed:
         raise RuntimeError("lessons failed, so the book was not built:\n  " + "\n  ".join(failed))
     return stale
@@ -273,7 +279,7 @@ tested Python package behind them. The lessons work on real, public data (the cu
 CDNOW music shop, a telecom's churn, employee attrition) and on synthetic
 data whose true parameters are known, and show each step as code you can change and run again.
 Every key term is given in English and Chinese; the [glossary](glossary.md) lists them all.
-
+{notation_line}
 This site shows every lesson already executed, with its tables and figures, so you can read the
 whole course without installing anything.
 
@@ -287,7 +293,7 @@ whole course without installing anything.
   exercise set whose answers are checked inside the notebook.
 - **Instructors**: the lessons follow a CRM course from the value of a customer to loyalty and
   internal marketing; exercise sets come in a student and a solution version and can be graded
-  in bulk (`crmlab grade`).
+  in bulk (`crmlab grade`).{guide_line}
 - **Researchers and analysts**: the package fits BG/NBD, Pareto/NBD, Gamma-Gamma, sBG and churn
   models to your own transaction log, with clear errors for bad input.
 
@@ -327,9 +333,21 @@ JupyterLab, and `make book` rebuilds this site into `build/book/`. Conda users:
 :hidden:
 :caption: Reference
 
-glossary
+{reference_toc}
 ```
 """
+
+
+_NOTATION_LINE = """\
+The [notation sheet](notebooks/00_notation.md) (符号与术语) gives every symbol, the one CLV timing
+convention and the words the lessons keep apart (margin and margin rate, the three "loyal"s).
+"""
+_GUIDE_LINE = """ How to run a course with them (hand-outs, collecting and grading
+  submissions, feedback, exporting grades to Canvas or Moodle) is in the
+  [instructor's guide](instructors.md)."""
+
+
+_RELATIVE_LINK = re.compile(r"\]\((?![A-Za-z][A-Za-z0-9+.-]*:|/|#)")
 
 
 def _lesson_map(lessons: Sequence[Lesson], info: dict[int, dict[str, Any]]) -> str:
@@ -337,7 +355,9 @@ def _lesson_map(lessons: Sequence[Lesson], info: dict[int, dict[str, Any]]) -> s
     for lesson in lessons:
         title = info[lesson.number]["title"]
         lines = [f"**{_link(title, f'notebooks/{lesson.source.name}')}**", ""]
-        lines += [f"- {goal}" for goal in info[lesson.number]["goals"]]
+        # a goal's links are relative to its lesson (e.g. 00_notation.md); here, to the home page
+        goals = [_RELATIVE_LINK.sub("](notebooks/", g) for g in info[lesson.number]["goals"]]
+        lines += [f"- {goal}" for goal in goals]
         if lesson.exercise is not None:
             lines += [
                 "",
@@ -465,7 +485,19 @@ def build_book(
             info[lesson.number]["exercise_title"] = ex_title
             if ex_nb is not None:
                 _stage_exercise(lesson, ex_nb, src, info[lesson.number]["title"])
+        reference = ["glossary"]
+        notation = Path(notebooks_dir) / NOTATION_FILE
+        if notation.is_file():
+            shutil.copyfile(notation, src / "notebooks" / NOTATION_FILE)
+            reference.insert(0, f"notebooks/{Path(NOTATION_FILE).stem}")
+        guide = instructor_pages(Path(notebooks_dir).resolve().parent)
+        for name, text in guide.items():
+            (src / f"{name}.md").write_text(text, encoding="utf-8")
+        reference += list(guide)
         home = _HOME.format(
+            notation_line=_NOTATION_LINE if notation.is_file() else "",
+            guide_line=_GUIDE_LINE if "instructors" in guide else "",
+            reference_toc="\n".join(reference),
             lesson_map=_lesson_map(lessons, info),
             lesson_toc="\n".join(f"notebooks/{lesson.stem}" for lesson in lessons),
             exercise_toc="\n".join(
