@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from crmlab.engines import sql as q
 from crmlab.engines.expressions import RowExpression, parse_expression
 from crmlab.errors import CRMLabInputError
 
@@ -100,9 +99,9 @@ def prepare_input(
     amount, where = parse_options(r, columns)
     where_sql = None if where is None else where.sql
     drop = r.customer_col if r.drop_missing_customers else None
-    backend.view("crm_input", q.input_sql(where_sql, drop))
+    backend.view("crm_input", input_sql(where_sql, drop))
     _probe(backend, [e for e in (amount, where) if e is not None])
-    counts = {k: int(v) for k, v in backend.frame(q.removed_sql(where_sql, drop)).iloc[0].items()}
+    counts = {k: int(v) for k, v in backend.frame(removed_sql(where_sql, drop)).iloc[0].items()}
     return (None if amount is None else amount.sql), counts
 
 
@@ -124,5 +123,44 @@ def _probe(backend: Backend, expressions: list[RowExpression]) -> None:
 
 def netting_counts(backend: Backend) -> dict:
     """With ``returns="net"``: ``return_rows``, ``days_not_positive``, ``customers_without_purchase``."""
-    row = backend.frame(q.netting_sql()).iloc[0]
+    row = backend.frame(netting_sql()).iloc[0]
     return {k: int(v) for k, v in row.items()}
+
+
+# -- the SQL of the preparation (on crm_raw / crm_tx; identifiers quoted with SQLGlot) --------
+def input_sql(where_sql: str | None, customer_col: str | None) -> str:
+    """``crm_raw`` restricted to the rows ``--where`` keeps and those with a customer id.
+
+    A row whose condition is NULL is dropped; ``customer_col`` (``--drop-missing-customers``)
+    also drops rows without an id.
+    """
+    conds = []
+    if where_sql is not None:
+        conds.append(f"COALESCE(({where_sql}), FALSE)")
+    if customer_col is not None:
+        conds.append(f"{quote(customer_col)} IS NOT NULL")
+    return "SELECT * FROM crm_raw" + (f" WHERE {' AND '.join(conds)}" if conds else "")
+
+
+def removed_sql(where_sql: str | None, customer_col: str | None) -> str:
+    """One pass over ``crm_raw``: rows read, rows ``--where`` removes, rows without an id it keeps."""
+    kept = f"COALESCE(({where_sql}), FALSE)" if where_sql is not None else "TRUE"
+    missing = f"{quote(customer_col)} IS NULL" if customer_col is not None else "FALSE"
+    return (
+        f"SELECT COUNT(*) AS rows_read, COUNT_IF(NOT {kept}) AS rows_removed_by_where, "
+        f"COUNT_IF({kept} AND {missing}) AS rows_removed_missing_customer FROM crm_raw"
+    )
+
+
+def netting_sql() -> str:
+    """``--returns net`` counts: negative rows, non-positive days, customers left without a day.
+
+    A customer-day whose net amount is not positive is not a purchase.
+    """
+    return """
+WITH d AS (SELECT customer, day, SUM(amount) AS amount FROM crm_tx GROUP BY customer, day),
+c AS (SELECT customer, MAX(amount) AS best FROM d GROUP BY customer)
+SELECT (SELECT COUNT_IF(amount < 0) FROM crm_tx) AS return_rows,
+  (SELECT COUNT_IF(amount <= 0) FROM d) AS days_not_positive,
+  (SELECT COUNT_IF(best <= 0) FROM c) AS customers_without_purchase
+"""

@@ -46,9 +46,6 @@ __all__ = [
     "fractional_ids_sql",
     "offset_examples_sql",
     "checks_sql",
-    "input_sql",
-    "removed_sql",
-    "netting_sql",
     "example_sql",
     "DAYS_SQL",
     "CUSTOMERS_SQL",
@@ -218,44 +215,6 @@ def tx_sql(
         f"CAST({d} AS VARCHAR) AS raw_date, {raw_amount} AS raw_amount, "
         f"CAST({source} AS VARCHAR) AS source_file, {offset} AS raw_offset FROM crm_input"
     )
-
-
-def input_sql(where_sql: str | None, customer_col: str | None) -> str:
-    """``crm_raw`` restricted to the rows ``--where`` keeps and those with a customer id.
-
-    A row whose condition is NULL is dropped; ``customer_col`` (``--drop-missing-customers``)
-    also drops rows without an id.
-    """
-    conds = []
-    if where_sql is not None:
-        conds.append(f"COALESCE(({where_sql}), FALSE)")
-    if customer_col is not None:
-        conds.append(f"{quote(customer_col)} IS NOT NULL")
-    return "SELECT * FROM crm_raw" + (f" WHERE {' AND '.join(conds)}" if conds else "")
-
-
-def removed_sql(where_sql: str | None, customer_col: str | None) -> str:
-    """One pass over ``crm_raw``: rows read, rows ``--where`` removes, rows without an id it keeps."""
-    kept = f"COALESCE(({where_sql}), FALSE)" if where_sql is not None else "TRUE"
-    missing = f"{quote(customer_col)} IS NULL" if customer_col is not None else "FALSE"
-    return (
-        f"SELECT COUNT(*) AS rows_read, COUNT_IF(NOT {kept}) AS rows_removed_by_where, "
-        f"COUNT_IF({kept} AND {missing}) AS rows_removed_missing_customer FROM crm_raw"
-    )
-
-
-def netting_sql() -> str:
-    """``--returns net`` counts: negative rows, non-positive days, customers left without a day.
-
-    A customer-day whose net amount is not positive is not a purchase.
-    """
-    return """
-WITH d AS (SELECT customer, day, SUM(amount) AS amount FROM crm_tx GROUP BY customer, day),
-c AS (SELECT customer, MAX(amount) AS best FROM d GROUP BY customer)
-SELECT (SELECT COUNT_IF(amount < 0) FROM crm_tx) AS return_rows,
-  (SELECT COUNT_IF(amount <= 0) FROM d) AS days_not_positive,
-  (SELECT COUNT_IF(best <= 0) FROM c) AS customers_without_purchase
-"""
 
 
 _BAD_AMOUNT = "amount IS NULL OR ISNAN(amount) OR ABS(amount) > 1e300"
