@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -43,21 +44,41 @@ _SORTED_UP_TO = 2_000_000
 
 
 def score_customers(
-    summary: TransactionSummary, ctx: ScoringContext, out_dir: Path, *, csv: bool = False
+    summary: TransactionSummary,
+    ctx: ScoringContext,
+    out_dir: Path,
+    *,
+    csv: bool = False,
+    rows: int = _BATCH,
+    on_chunk: Callable[[int], Any] | None = None,
 ) -> Path:
     """Score every customer in chunks on the summary's engine: ``customers.parquet`` (and ``.csv``).
 
     The engine runs the scoring join and writes the Parquet output
-    (:meth:`crmlab.engines.Backend.write_scores`); small logs are sorted by customer id.
+    (:meth:`crmlab.engines.Backend.write_scores`) in chunks of at most ``rows`` customers
+    (sized from the memory budget); small logs are sorted by customer id. ``on_chunk(n)`` is
+    called after each chunk scored in this process (a progress bar).
     """
     path = out_dir / "customers.parquet"  # out_dir is the run's own new folder
     order = summary.counts.get("n_customers", 0) <= _SORTED_UP_TO
-    summary.backend.write_scores(
-        partial(score_batch, ctx=ctx), path, id_col=ctx.customer_col, order=order, rows=_BATCH
-    )
+    score: Callable[[pd.DataFrame], pd.DataFrame] = partial(score_batch, ctx=ctx)
+    if on_chunk is not None:
+        score = partial(_observed, score=score, on_chunk=on_chunk)
+    summary.backend.write_scores(score, path, id_col=ctx.customer_col, order=order, rows=rows)
     if csv:
         _write_csv(path, out_dir / "customers.csv")
     return path
+
+
+def _observed(
+    chunk: pd.DataFrame,
+    *,
+    score: Callable[[pd.DataFrame], pd.DataFrame],
+    on_chunk: Callable[[int], Any],
+) -> pd.DataFrame:
+    out = score(chunk)
+    on_chunk(len(chunk))
+    return out
 
 
 def _write_csv(parquet: Path, csv: Path) -> None:
