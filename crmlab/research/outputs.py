@@ -108,15 +108,26 @@ def _write_csv(parquet: Path, csv: Path) -> None:
             writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=data.schema))
 
 
-def _post_tables(path: Path, id_col: str, names: dict[str, str]) -> dict:
-    """Tables computed from the written scores: segments, value matrix, CLV distribution."""
-    scores = DuckDBBackend()
+def _post_tables(
+    path: Path, id_col: str, names: dict[str, str], engine: Any = None, memory: dict | None = None
+) -> dict:
+    """Tables computed from the written scores: segments, value matrix, CLV distribution.
+
+    They run on the run's own DuckDB database when ``engine`` is one (one memory budget for
+    both); otherwise on a new one given the Python share of the budget ``memory`` (the
+    ``memory`` entry of ``model.json``), as the engine (a local Spark driver) holds the rest.
+    """
+    own = not isinstance(engine, DuckDBBackend)
+    if own:
+        limit = None if memory is None else memory["limit_bytes"] - memory["engine_bytes"]
+        engine = DuckDBBackend(memory_limit=None if limit is None else f"{limit // 2**20}MiB")
     try:
-        scores.read_parquet("crm_scores_file", path)
-        scores.view("crm_scores", q.scores_view_sql(id_col, names, "crm_scores_file"))
-        return _score_tables(scores, id_col, names)
+        engine.read_parquet("crm_scores_file", path)
+        engine.view("crm_scores", q.scores_view_sql(id_col, names, "crm_scores_file"))
+        return _score_tables(engine, id_col, names)
     finally:
-        scores.close()
+        if own:
+            engine.close()
 
 
 def _score_tables(scores: DuckDBBackend, id_col: str, names: dict[str, str]) -> dict:
@@ -176,7 +187,9 @@ def write_outputs(result: AnalysisResult, *, render: bool) -> None:
     col = result.info["columns"]["customer"]
     names = output_names(col, bool(result.info["periods"]["holdout"]))
     result.info["output_columns"] = names
-    result.tables.update(_post_tables(out / "customers.parquet", col, names))
+    engine = None if result.summary is None else result.summary.backend
+    tables = _post_tables(out / "customers.parquet", col, names, engine, result.info.get("memory"))
+    result.tables.update(tables)
     data = out / "report_data"
     data.mkdir(exist_ok=True)
     for name, table in result.tables.items():

@@ -85,7 +85,7 @@ class Progress:
     @contextmanager
     def bar(self, desc: str, total: int, unit: str = "rows") -> Iterator[Callable[[float], object]]:
         """A bar of ``total`` items, shown after :attr:`bar_after` seconds; yields ``update(n)``."""
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         with tqdm(
             total=total,
