@@ -18,8 +18,9 @@ only Python's traced memory:
   limit, the summary within 1.3x the anchor;
 - ``crmlab analyze --engine spark`` at ``--spark-sizes`` on ``--spark-master`` (default
   ``local-cluster[2,1,2048]``: two workers of one core and 2 GB each, started by Spark for the
-  run). Peak RSS is the largest single process ``time -v`` saw among the driver's descendants
-  (the driver's JVM or one executor), not their sum;
+  run). Peak RSS from ``time -v`` is the largest single process it waited for (the Python
+  driver: Spark's JVMs are not reaped by it), so the summed RSS of the process tree (Python,
+  driver JVM, executor JVMs and their Python workers) is sampled as well;
 - at 10^7 rows, the anchors measured in the same run: the pandas ``rfm_summary`` on the log
   already in memory, and lifetimes' ``calibration_and_holdout_data`` (run with
   ``--lifetimes-python``, the separate benchmark environment where lifetimes is installed; it is
@@ -41,6 +42,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -78,23 +80,38 @@ def write_data(n_rows: int, folder: Path) -> Path:
     return target
 
 
-def timed(argv: list[str], env: dict | None = None) -> dict:
-    """Run ``argv`` under ``/usr/bin/time -v``; return wall seconds, peak RSS and its JSON output."""
+def timed(argv: list[str], env: dict | None = None, tree: bool = False) -> dict:
+    """Run ``argv`` under ``/usr/bin/time -v``; return wall seconds, peak RSS and its JSON output.
+
+    ``time -v`` reports the largest single process it waited for. With ``tree`` (Spark: a
+    Python driver, its JVM and the executors' JVMs) the summed RSS of the whole process tree is
+    also sampled every half second (psutil) as ``tree_peak_gb``.
+    """
     t0 = time.perf_counter()
-    proc = subprocess.run(
-        ["/usr/bin/time", "-v", *argv],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    wall = time.perf_counter() - t0
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        proc = subprocess.Popen(  # output to files: a full pipe would stall the sampled run
+            ["/usr/bin/time", "-v", *argv],
+            stdout=out_file,
+            stderr=err_file,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        tree_peak = _sample_tree(proc) if tree else None
+        code = proc.wait()
+        wall = time.perf_counter() - t0
+        out_file.seek(0)
+        err_file.seek(0)
+        stdout, stderr = out_file.read(), err_file.read()
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
     out = {"wall": wall, "peak_gb": int(rss.group(1)) * 1024 / 1e9 if rss else float("nan")}
-    out["stages"] = {m[0]: float(m[1]) for m in STAGE_LINE.findall(proc.stderr)}
-    if proc.returncode != 0:
-        out["error"] = proc.stderr[-2000:]
+    out["stages"] = {m[0]: float(m[1]) for m in STAGE_LINE.findall(stderr)}
+    if tree_peak is not None:
+        out["tree_peak_gb"] = tree_peak / 1e9
+    out["warnings"] = sum(" WARN " in line for line in stderr.splitlines())  # log noise
+    if code != 0:
+        out["error"] = stderr[-2000:]
         return out
-    for line in proc.stdout.splitlines()[::-1]:
+    for line in stdout.splitlines()[::-1]:
         if line.startswith("{"):
             out.update(json.loads(line))
             break
@@ -127,6 +144,21 @@ COPY (
 n = con.execute("SELECT COUNT(*) FROM read_parquet(?)", [{out!r}]).fetchone()[0]
 print(json.dumps({{"seconds": time.perf_counter() - t0, "customers": n}}))
 """
+
+
+def _sample_tree(proc: subprocess.Popen) -> int:
+    """Largest summed RSS of ``proc`` and its descendants, sampled until it ends (bytes)."""
+    import psutil
+
+    root, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.5)
+    return peak
 
 
 def anchor_code(data: Path, out: Path, limit: str) -> str:
@@ -178,7 +210,7 @@ def run():
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", type=float, default=[1e6, 1e7])
+    parser.add_argument("--sizes", nargs="*", type=float, default=[1e6, 1e7])
     parser.add_argument("--engines", default="duckdb,pandas", help="summary alone, comma-separated")
     parser.add_argument("--data", default="build/bench-data")
     parser.add_argument("--out", default="build/bench-out")
@@ -200,9 +232,13 @@ def main() -> None:
         extra = f" error: {res['error'][-300:]}" if "error" in res else ""
         print(
             f"{size:.0e}  {step:<46} {res.get('seconds', res['wall']):8.1f} s  "
-            f"(process {res['wall']:.1f} s, peak {res['peak_gb']:.2f} GB){extra}",
+            f"(process {res['wall']:.1f} s, peak {res['peak_gb']:.2f} GB"
+            + (f", process tree {res['tree_peak_gb']:.2f} GB" if "tree_peak_gb" in res else "")
+            + f"){extra}",
             flush=True,
         )
+        if res["warnings"]:
+            print(f"    {res['warnings']} WARN lines in its output")
         if res["stages"]:
             print("    stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in res["stages"].items()))
 
@@ -242,7 +278,8 @@ def main() -> None:
                 verdicts.append((size, res, anchor))
         if size in args.spark_sizes and not args.no_analyze:
             extra = ["--engine", "spark", "--spark-master", args.spark_master]
-            res = timed(analyze_argv(py, data, out / "spark", limit, extra), {"MPLBACKEND": "Agg"})
+            argv = analyze_argv(py, data, out / "spark", limit, extra)
+            res = timed(argv, {"MPLBACKEND": "Agg"}, tree=True)
             record(size, f"crmlab analyze, spark {args.spark_master}", res)
     print("\n| orders | step | seconds | peak RSS (GB) |\n|---|---|---|---|")
     for size, step, res in rows_out:

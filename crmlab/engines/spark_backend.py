@@ -124,7 +124,9 @@ class SparkBackend(SQLBackend):
         self, session: Any = None, *, master: str | None = None, driver_memory: str | None = None
     ) -> None:
         self.spark = (
-            session if session is not None else spark_session(master, driver_memory=driver_memory)
+            quiet_window_warnings(session)
+            if session is not None
+            else spark_session(master, driver_memory=driver_memory)
         )
         self._cached: dict[str, Any] = {}
         self._links: Path | None = None
