@@ -191,3 +191,18 @@ def test_preparation_options_on_spark_equal_duckdb(spark):
     assert sp.engine == "spark"
     assert_same(sp.frame(), duck.frame())
     assert sp.counts == duck.counts
+
+
+def test_window_warnings_are_quiet_on_a_given_session(spark):
+    """WindowExec's logger is set to ERROR on a session the user gives."""
+    from crmlab.engines.spark_backend import SparkBackend
+
+    jvm = spark.sparkContext._jvm
+    manager = jvm.org.apache.logging.log4j.LogManager
+    name = "org.apache.spark.sql.execution.window.WindowExec"
+    jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+        name, jvm.org.apache.logging.log4j.Level.WARN
+    )
+    assert str(manager.getLogger(name).getLevel()) == "WARN"
+    SparkBackend.open(spark=spark)
+    assert str(manager.getLogger(name).getLevel()) == "ERROR"

@@ -27,7 +27,7 @@ def test_command_on_firm_export_writes_an_offline_report(tmp_path, capsys):
     code = main([*argv, "--calibration-end", "2024-03-31", "--margin", "0.25", "--csv"])
     assert code == 0, capsys.readouterr().err
     err = capsys.readouterr().err
-    for stage in ("reading", "summary", "fitting", "scoring", "report"):
+    for stage in ("memory limit", "summary", "fitting", "scoring", "report"):
         assert stage in err
     assert {p.name for p in out.iterdir()} >= {
         "report.html", "customers.parquet", "customers.csv", "model.json",

@@ -23,6 +23,7 @@ import pandas as pd
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from crmlab.engines.memory import MemoryBudget
     from crmlab.engines.sources import InputFiles
     from crmlab.engines.summary import SummaryRequest, TransactionSummary
 
@@ -59,8 +60,13 @@ class Backend(ABC):
         connection: Any = None,
         spark: Any = None,
         spark_master: str | None = None,
+        budget: MemoryBudget | None = None,
     ) -> Backend:
-        """A backend for one summary; a backend uses the options meant for it and ignores others."""
+        """A backend for one summary; a backend uses the options meant for it and ignores others.
+
+        ``budget`` is the run's memory budget (:mod:`crmlab.engines.memory`); an engine that
+        starts its own database or session gives it the engine's share.
+        """
 
     @classmethod
     def owns(cls, source: Any) -> bool:
@@ -140,6 +146,10 @@ class Backend(ABC):
     @abstractmethod
     def arrow_batches(self, sql: str, rows: int = 1_000_000) -> Iterator[pa.RecordBatch]:
         """Run ``sql`` and yield its result as Arrow record batches of at most ``rows`` rows."""
+
+    def query_progress(self) -> float | None:
+        """How far the running query is, in percent (``None``: this engine does not say)."""
+        return None
 
     # -- output --------------------------------------------------------------------------------
     @abstractmethod

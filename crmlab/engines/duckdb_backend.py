@@ -6,7 +6,6 @@ never SQL text); settings are bound as parameters; table names are quoted by SQL
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from crmlab.engines.memory import MemoryBudget
 from crmlab.engines.sources import literal_paths
 from crmlab.engines.sql import quote, quote_table
 from crmlab.engines.summary import SQLBackend
@@ -34,8 +34,11 @@ class DuckDBBackend(SQLBackend):
     connection : duckdb.DuckDBPyConnection, optional
         Use this connection (its settings are left alone); default a new in-memory database.
     memory_limit : str, optional
-        DuckDB's memory limit for a new connection, e.g. ``"4GB"``; default ``CRMLAB_MEMORY_LIMIT``
-        or half of the machine's memory. Beyond it DuckDB spills to ``temp_directory``.
+        DuckDB's own memory limit for a new connection, e.g. ``"4GB"``; default the engine's share
+        of ``budget``. Beyond it DuckDB spills to ``temp_directory``.
+    budget : MemoryBudget, optional
+        The process's memory budget (:mod:`crmlab.engines.memory`); default
+        ``CRMLAB_MEMORY_LIMIT``, else the smaller of half the machine's memory and 8 GB.
     temp_directory : str, optional
         Folder for spilled data (default: a fresh folder under the system temp folder).
     threads : int, optional
@@ -53,18 +56,21 @@ class DuckDBBackend(SQLBackend):
         memory_limit: str | None = None,
         temp_directory: str | None = None,
         threads: int | None = None,
+        budget: MemoryBudget | None = None,
     ) -> None:
         import duckdb
 
         self.own_connection = connection is None
         if connection is None:
             connection = duckdb.connect()
-            limit = memory_limit or os.environ.get("CRMLAB_MEMORY_LIMIT") or _half_memory()
-            if limit:
-                connection.execute("SET memory_limit = ?", [str(limit)])
+            limit = memory_limit or (budget or MemoryBudget.resolve()).duckdb_setting
+            connection.execute("SET memory_limit = ?", [str(limit)])
             self._tmp = temp_directory or tempfile.mkdtemp(prefix="crmlab-duckdb-")
             connection.execute("SET temp_directory = ?", [str(self._tmp)])
             connection.execute("SET preserve_insertion_order = false")
+            # query_progress() for the progress bar; DuckDB itself prints nothing
+            connection.execute("SET enable_progress_bar = true")
+            connection.execute("SET enable_progress_bar_print = false")
             if threads:
                 connection.execute(f"SET threads = {int(threads)}")
         self.con = connection
@@ -72,10 +78,15 @@ class DuckDBBackend(SQLBackend):
 
     @classmethod
     def open(
-        cls, *, connection: Any = None, spark: Any = None, spark_master: str | None = None
+        cls,
+        *,
+        connection: Any = None,
+        spark: Any = None,
+        spark_master: str | None = None,
+        budget: MemoryBudget | None = None,
     ) -> DuckDBBackend:
-        """A backend on ``connection`` (default a new in-memory database)."""
-        return cls(connection)
+        """A backend on ``connection`` (default a new in-memory database within ``budget``)."""
+        return cls(connection, budget=budget)
 
     # -- input ---------------------------------------------------------------------------------
     def read_files(
@@ -174,6 +185,11 @@ class DuckDBBackend(SQLBackend):
         """Run ``sql`` and yield its result as Arrow record batches of at most ``rows`` rows."""
         yield from self.con.sql(sql).to_arrow_reader(rows)
 
+    def query_progress(self) -> float | None:
+        """How far the running query is, in percent (DuckDB's estimate; ``None`` when idle)."""
+        pct = float(self.con.query_progress())
+        return pct if pct >= 0 else None
+
     # -- output --------------------------------------------------------------------------------
     def write_parquet(self, sql: str, path: Path) -> Path:
         """Write the result of ``sql`` to the Parquet file ``path``."""
@@ -189,11 +205,3 @@ class DuckDBBackend(SQLBackend):
 
             shutil.rmtree(self._links, ignore_errors=True)
             self._links = None
-
-
-def _half_memory() -> str | None:
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-    return f"{max(1, int(total / 2**30 / 2))}GB"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from crmlab.engines.checks import check_ids, id_reading, require_columns
 from crmlab.engines.duckdb_backend import DuckDBBackend
+from crmlab.engines.memory import MemoryBudget
 from crmlab.engines.preparation import prepare_input
 from crmlab.engines.sources import probe_files, refuse_duplicate_columns, resolve_files
 from crmlab.engines.sql import normalized_id_sql, quote
@@ -47,10 +48,15 @@ class PandasBackend(DuckDBBackend):
 
     @classmethod
     def open(
-        cls, *, connection: Any = None, spark: Any = None, spark_master: str | None = None
+        cls,
+        *,
+        connection: Any = None,
+        spark: Any = None,
+        spark_master: str | None = None,
+        budget: MemoryBudget | None = None,
     ) -> PandasBackend:
         """A backend with its own in-memory DuckDB database for the queries after the summary."""
-        return cls()
+        return cls(budget=budget)
 
     def summarize(self, source: Any, request: SummaryRequest) -> TransactionSummary:
         """Read ``source`` into pandas and summarise it with ``rfm_summary``, counting in days."""

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from crmlab.engines.expressions import RowExpression, parse_expression
+from crmlab.engines.sql import quote
 from crmlab.errors import CRMLabInputError
 
 if TYPE_CHECKING:

@@ -7,11 +7,13 @@ all read :data:`ENGINES`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from crmlab.engines.backend import Backend
 from crmlab.engines.checks import check_zone
 from crmlab.engines.duckdb_backend import DuckDBBackend
+from crmlab.engines.memory import MemoryBudget
 from crmlab.engines.pandas_backend import PandasBackend
 from crmlab.engines.preparation import returns_option
 from crmlab.engines.spark_backend import SparkBackend
@@ -41,6 +43,7 @@ def open_backend(
     connection: Any = None,
     spark: Any = None,
     spark_master: str | None = None,
+    budget: MemoryBudget | None = None,
 ) -> Backend:
     """The backend for ``engine``, or for the engine ``source`` lives on (a Spark DataFrame).
 
@@ -52,12 +55,16 @@ def open_backend(
     owner = next((cls for cls in ENGINES.values() if cls.owns(source)), None)
     if owner is not None:
         session = getattr(source, "sparkSession", None)
-        return owner.open(connection=connection, spark=spark or session, spark_master=spark_master)
+        return owner.open(
+            connection=connection, spark=spark or session, spark_master=spark_master, budget=budget
+        )
     if engine not in ENGINES:
         raise CRMLabInputError(
             f"engine must be one of {', '.join(ENGINES)}, got {engine!r}. Fix: {engine_help()}."
         )
-    return ENGINES[engine].open(connection=connection, spark=spark, spark_master=spark_master)
+    return ENGINES[engine].open(
+        connection=connection, spark=spark, spark_master=spark_master, budget=budget
+    )
 
 
 def summarize(
@@ -82,6 +89,8 @@ def summarize(
     connection: Any = None,
     spark: Any = None,
     spark_master: str | None = None,
+    memory_limit: str | int | None = None,
+    on_open: Callable[[Backend], Any] | None = None,
 ) -> TransactionSummary:
     """Summarise a transaction log into one buy-till-you-die row per customer, on an engine.
 
@@ -134,6 +143,12 @@ def summarize(
         Spark session to use with ``engine="spark"``.
     spark_master : str, optional
         Master URL for a new Spark session.
+    memory_limit : str or int, optional
+        The process's memory budget, e.g. ``"4GB"`` (:mod:`crmlab.engines.memory`): the engine
+        gets its share; default ``CRMLAB_MEMORY_LIMIT``, else the smaller of half the RAM and
+        8 GB.
+    on_open : callable, optional
+        Called with the engine's backend before the input is read (to watch its progress).
 
     Returns
     -------
@@ -164,7 +179,15 @@ def summarize(
         drop_missing_customers=bool(drop_missing_customers),
         normalize_ids=normalize_ids,
     )
+    budget = MemoryBudget.resolve(memory_limit)
     backend = open_backend(
-        engine, source, connection=connection, spark=spark, spark_master=spark_master
+        engine,
+        source,
+        connection=connection,
+        spark=spark,
+        spark_master=spark_master,
+        budget=budget,
     )
+    if on_open is not None:
+        on_open(backend)
     return backend.summarize(source, request)

@@ -24,19 +24,23 @@ from crmlab.errors import CRMLabInputError
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from crmlab.engines.memory import MemoryBudget
     from crmlab.engines.sources import InputFiles
 
 __all__ = ["SparkBackend", "spark_session"]
 
 
-def spark_session(master: str | None = None) -> Any:
+def spark_session(master: str | None = None, *, driver_memory: str | None = None) -> Any:
     """The active Spark session, or a new one.
 
     With ``SPARK_REMOTE`` set (Spark Connect), an active session, or under ``spark-submit``
     (which sets the master), that session is used.
     Otherwise a session is started on ``master`` (default ``local[*]``) with the web UI off,
     few shuffle partitions, UTC as its time zone and this Python (``PYSPARK_PYTHON`` if set)
-    for its workers.
+    for its workers; ``driver_memory`` (e.g. ``"2457m"``) sizes a new local session, where the
+    driver runs every task. Its log level is ``CRMLAB_SPARK_LOG_LEVEL`` (default ``ERROR``:
+    Spark's warnings, such as ``WindowExec``'s about windows without partitions, are not
+    progress); any session gets :func:`quiet_window_warnings`.
 
     Raises
     ------
@@ -52,18 +56,22 @@ def spark_session(master: str | None = None) -> Any:
         ) from None
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
-        return active
+        return quiet_window_warnings(active)
     builder = SparkSession.builder
     if os.environ.get("SPARK_REMOTE") and master is None:
         return builder.getOrCreate()
     # Python workers must run this Python (with crmlab, pandas and pyarrow installed)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
-        return builder.appName("crmlab").getOrCreate()  # under spark-submit: its master
+        return quiet_window_warnings(builder.appName("crmlab").getOrCreate())  # spark-submit's
+    master = master or "local[*]"
+    if driver_memory and master.startswith("local"):
+        builder = builder.config("spark.driver.memory", driver_memory)
     try:
-        return (
-            builder.master(master or "local[*]")
+        session = (
+            builder.master(master)
             .appName("crmlab")
+            .config("spark.log.level", os.environ.get("CRMLAB_SPARK_LOG_LEVEL", "ERROR"))
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", os.environ.get("CRMLAB_SPARK_PARTITIONS", "8"))
             .config("spark.sql.session.timeZone", "UTC")
@@ -76,6 +84,25 @@ def spark_session(master: str | None = None) -> Any:
             "17 (apt-get install openjdk-17-jre-headless) and set JAVA_HOME, or pass "
             "--spark-master URL / SPARK_REMOTE to use an existing cluster."
         ) from None
+    return quiet_window_warnings(session)
+
+
+def quiet_window_warnings(session: Any) -> Any:
+    """Log only errors from Spark's ``WindowExec`` (its warning about windows without partitions).
+
+    The summary's window over all customers (ranks for the Gini and the Lorenz curve) is meant
+    to run in one partition; the warning would repeat at every run. Only that logger changes;
+    on Spark Connect (no JVM here) nothing does. Returns ``session``.
+    """
+    try:
+        jvm = session.sparkContext._jvm
+        level = jvm.org.apache.logging.log4j.Level.ERROR
+        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+            "org.apache.spark.sql.execution.window.WindowExec", level
+        )
+    except Exception:  # noqa: BLE001, S110 - Spark Connect or another logging backend
+        pass
+    return session
 
 
 class SparkBackend(SQLBackend):
@@ -93,17 +120,32 @@ class SparkBackend(SQLBackend):
     help = "Apache Spark: a local session, a cluster (--spark-master) or Spark Connect"
     dialect = "spark"
 
-    def __init__(self, session: Any = None, *, master: str | None = None) -> None:
-        self.spark = session if session is not None else spark_session(master)
+    def __init__(
+        self, session: Any = None, *, master: str | None = None, driver_memory: str | None = None
+    ) -> None:
+        self.spark = (
+            quiet_window_warnings(session)
+            if session is not None
+            else spark_session(master, driver_memory=driver_memory)
+        )
         self._cached: dict[str, Any] = {}
         self._links: Path | None = None
 
     @classmethod
     def open(
-        cls, *, connection: Any = None, spark: Any = None, spark_master: str | None = None
+        cls,
+        *,
+        connection: Any = None,
+        spark: Any = None,
+        spark_master: str | None = None,
+        budget: MemoryBudget | None = None,
     ) -> SparkBackend:
-        """A backend on ``spark`` (default the active session, or a new one on ``spark_master``)."""
-        return cls(spark, master=spark_master)
+        """A backend on ``spark`` (default the active session, or a new one on ``spark_master``).
+
+        A new local session's driver gets the engine's share of ``budget``.
+        """
+        memory = None if budget is None else budget.spark_setting
+        return cls(spark, master=spark_master, driver_memory=memory)
 
     @classmethod
     def owns(cls, source: Any) -> bool:

@@ -123,7 +123,20 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true", help="also write customers.csv")
     p.add_argument("--no-report", action="store_true", help="skip report.html")
     p.add_argument("--random-state", type=int, default=0)
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--memory-limit",
+        default=None,
+        metavar="SIZE",
+        help="memory budget of the whole run, e.g. 4GB or 512MB: the engine gets 60%%, the "
+        "customers are scored in chunks sized from the rest (default CRMLAB_MEMORY_LIMIT, else "
+        "the smaller of half the RAM and 8 GB; stated in model.json and the progress lines)",
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress (by default one line per stage with its time, rows and peak memory, "
+        "and a bar for a long summary or scoring)",
+    )
     p.add_argument("--covariates", default=None, metavar="FILE", help="customer table to join")
     p.add_argument("--covariate-id-col", default=None, help="customer id column of FILE")
     for process in ("purchase", "dropout", "shared"):
@@ -174,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
             random_state=args.random_state,
             quiet=args.quiet,
             covariates=_covariate_options(args),
+            memory_limit=args.memory_limit,
         )
     except (CRMLabInputError, TypeError, ValueError) as exc:
         text = " ".join(str(exc).split())

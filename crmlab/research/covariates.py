@@ -146,7 +146,7 @@ class CovariateStage:
 
     def analyse(self, model_cls: Any, out_dir: Path, progress: Any) -> dict:
         """Fit ``model_cls`` without and with the covariates (:func:`covariate_analysis`)."""
-        progress("covariates", str(self.options.path))
+        progress.stage("covariates", len(self.data), str(self.options.path))
         return covariate_analysis(self.data, self.join, self.options, model_cls, out_dir)
 
 

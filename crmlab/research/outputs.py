@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,21 +42,41 @@ _SORTED_UP_TO = 2_000_000
 
 
 def score_customers(
-    summary: TransactionSummary, ctx: ScoringContext, out_dir: Path, *, csv: bool = False
+    summary: TransactionSummary,
+    ctx: ScoringContext,
+    out_dir: Path,
+    *,
+    csv: bool = False,
+    rows: int = _BATCH,
+    on_chunk: Callable[[int], Any] | None = None,
 ) -> Path:
     """Score every customer in chunks on the summary's engine: ``customers.parquet`` (and ``.csv``).
 
     The engine runs the scoring join and writes the Parquet output
-    (:meth:`crmlab.engines.Backend.write_scores`); small logs are sorted by customer id.
+    (:meth:`crmlab.engines.Backend.write_scores`) in chunks of at most ``rows`` customers
+    (sized from the memory budget); small logs are sorted by customer id. ``on_chunk(n)`` is
+    called after each chunk scored in this process (a progress bar).
     """
     path = out_dir / "customers.parquet"  # out_dir is the run's own new folder
     order = summary.counts.get("n_customers", 0) <= _SORTED_UP_TO
-    summary.backend.write_scores(
-        partial(score_batch, ctx=ctx), path, id_col=ctx.customer_col, order=order, rows=_BATCH
-    )
+    score: Callable[[pd.DataFrame], pd.DataFrame] = partial(score_batch, ctx=ctx)
+    if on_chunk is not None:
+        score = partial(_observed, score=score, on_chunk=on_chunk)
+    summary.backend.write_scores(score, path, id_col=ctx.customer_col, order=order, rows=rows)
     if csv:
         _write_csv(path, out_dir / "customers.csv")
     return path
+
+
+def _observed(
+    chunk: pd.DataFrame,
+    *,
+    score: Callable[[pd.DataFrame], pd.DataFrame],
+    on_chunk: Callable[[int], Any],
+) -> pd.DataFrame:
+    out = score(chunk)
+    on_chunk(len(chunk))
+    return out
 
 
 def _write_csv(parquet: Path, csv: Path) -> None:
@@ -85,15 +106,26 @@ def _write_csv(parquet: Path, csv: Path) -> None:
             writer.write_batch(pa.RecordBatch.from_arrays(columns, schema=data.schema))
 
 
-def _post_tables(path: Path, id_col: str, names: dict[str, str]) -> dict:
-    """Tables computed from the written scores: segments, value matrix, CLV distribution."""
-    scores = DuckDBBackend()
+def _post_tables(
+    path: Path, id_col: str, names: dict[str, str], engine: Any = None, memory: dict | None = None
+) -> dict:
+    """Tables computed from the written scores: segments, value matrix, CLV distribution.
+
+    They run on the run's own DuckDB database when ``engine`` is one (one memory budget for
+    both); otherwise on a new one given the Python share of the budget ``memory`` (the
+    ``memory`` entry of ``model.json``), as the engine (a local Spark driver) holds the rest.
+    """
+    own = not isinstance(engine, DuckDBBackend)
+    if own:
+        limit = None if memory is None else memory["limit_bytes"] - memory["engine_bytes"]
+        engine = DuckDBBackend(memory_limit=None if limit is None else f"{limit // 2**20}MiB")
     try:
-        scores.read_parquet("crm_scores_file", path)
-        scores.view("crm_scores", q.scores_view_sql(id_col, names, "crm_scores_file"))
-        return _score_tables(scores, id_col, names)
+        engine.read_parquet("crm_scores_file", path)
+        engine.view("crm_scores", q.scores_view_sql(id_col, names, "crm_scores_file"))
+        return _score_tables(engine, id_col, names)
     finally:
-        scores.close()
+        if own:
+            engine.close()
 
 
 def _score_tables(scores: DuckDBBackend, id_col: str, names: dict[str, str]) -> dict:
@@ -153,7 +185,9 @@ def write_outputs(result: AnalysisResult, *, render: bool) -> None:
     col = result.info["columns"]["customer"]
     names = output_names(col, bool(result.info["periods"]["holdout"]))
     result.info["output_columns"] = names
-    result.tables.update(_post_tables(out / "customers.parquet", col, names))
+    engine = None if result.summary is None else result.summary.backend
+    tables = _post_tables(out / "customers.parquet", col, names, engine, result.info.get("memory"))
+    result.tables.update(tables)
     data = out / "report_data"
     data.mkdir(exist_ok=True)
     for name, table in result.tables.items():

@@ -19,9 +19,7 @@ The time unit travels as ``time_unit=`` to every model call.
 
 from __future__ import annotations
 
-import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.engines import sql as q
+from crmlab.engines.memory import MemoryBudget
 from crmlab.engines.preparation import returns_option
 from crmlab.engines.registry import summarize
 from crmlab.engines.summary import TransactionSummary
@@ -46,6 +45,7 @@ from crmlab.research.fitting import Fits, fit_models
 from crmlab.research.options import check_options, check_uncertainty
 from crmlab.research.output_folder import OutputFolder, local_inputs
 from crmlab.research.outputs import load_result, score_customers, write_outputs
+from crmlab.research.progress import Progress
 from crmlab.research.provenance import manifest, version
 from crmlab.research.result import MODELS, AnalysisResult
 from crmlab.research.scoring import ScoringContext, monthly_rate, pattern_scores
@@ -64,17 +64,6 @@ __all__ = [
     "diagnose",
     "write_results",
 ]
-
-
-class _Progress:
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.t0 = time.perf_counter()
-
-    def __call__(self, stage: str, detail: str = "") -> None:
-        if not self.quiet:
-            elapsed = time.perf_counter() - self.t0
-            print(f"[{elapsed:7.1f} s] {stage}{': ' + detail if detail else ''}", file=sys.stderr)
 
 
 def analyze(
@@ -115,6 +104,7 @@ def analyze(
     spark_master: str | None = None,
     n_draws: int = 200,
     covariates: Any = None,
+    memory_limit: str | int | None = None,
 ) -> AnalysisResult:
     """Run the whole CLV analysis on a transaction log and write its outputs.
 
@@ -187,7 +177,8 @@ def analyze(
     random_state : int, optional
         Seed of the parametric bootstrap.
     quiet : bool
-        Do not print progress.
+        Do not print progress (:mod:`crmlab.research.progress`: one line per stage with its
+        time, rows and peak memory; a bar for a long summary or scoring).
     report : bool, optional
         Render ``report.html`` (default: when ``out`` is given).
     csv : bool
@@ -203,6 +194,11 @@ def analyze(
         A one-row-per-customer table joined on the id; the chosen model is also fitted with
         covariates (``model.json``'s ``covariates`` and the model's ``coefficients``; a report
         section); see :mod:`crmlab.research.covariates`.
+    memory_limit : str or int, optional
+        Memory budget of the whole run, e.g. ``"4GB"`` (``--memory-limit``): the engine gets
+        most of it, the customers are scored in chunks sized from the rest
+        (:class:`crmlab.engines.memory.MemoryBudget`). Default ``CRMLAB_MEMORY_LIMIT``, else the
+        smaller of half the machine's memory and 8 GB; stated in ``model.json`` (``memory``).
 
     Returns
     -------
@@ -216,7 +212,8 @@ def analyze(
     check_options(margin, yearly_discount_rate, horizon_months, model)
     check_uncertainty(uncertainty, bootstrap_samples, language)
     returns = returns_option(returns, allow_returns)
-    progress = _Progress(quiet)
+    budget = MemoryBudget.resolve(memory_limit)
+    progress = Progress(quiet)
     report = (out is not None) if report is None else report
     if out is None:
         out = tempfile.mkdtemp(prefix="crmlab-analyze-")
@@ -224,7 +221,9 @@ def analyze(
     folder.check()
     out_dir = folder.open()
     try:
-        progress("reading and summarising", f"engine {engine}")
+        progress.note(budget.describe())
+        watched: list = []
+        stop = progress.polled("summary", lambda: watched[0].query_progress() if watched else None)
         summary = read_summary(
             source,
             customer_col=customer_col,
@@ -245,16 +244,23 @@ def analyze(
             connection=connection,
             spark=spark,
             spark_master=spark_master,
+            memory_limit=budget.total,
+            on_open=watched.append,
         )
+        stop()
         counts = dict(summary.counts)
-        progress("summary", f"{counts['n_rows']:,} orders, {counts['n_customers']:,} customers")
+        progress.stage(
+            "summary",
+            counts["n_rows"],
+            f"engine {summary.engine}, {counts['n_customers']:,} customers",
+        )
         if counts.get("ids_merged"):
-            progress("ids", f"{counts['ids_merged']:,} spellings merged into other ids")
+            progress.note(f"ids: {counts['ids_merged']:,} spellings merged into other ids")
         patterns = find_patterns(summary, counts)
         cov = prepare_covariates(summary, covariates)  # a bad covariate file fails before fits
-        progress("fitting", f"{len(patterns):,} distinct (frequency, recency, T) patterns")
+        progress.stage("patterns", len(patterns), "distinct (frequency, recency, T) patterns")
         fits = fit_models(summary, patterns, model, counts)
-        progress("uncertainty", f"model {fits.chosen} ({fits.why})")
+        progress.stage("fitting", len(patterns), f"model {fits.chosen} ({fits.why})")
         options = {
             "margin": float(margin),
             "yearly_discount_rate": float(yearly_discount_rate),
@@ -273,9 +279,9 @@ def analyze(
             "language": language,
         }
         scores = estimate_uncertainty(summary, patterns, fits, options, n_draws)
-        progress("diagnostics")
+        progress.stage("uncertainty", len(patterns))
         result_tables, trust, conc = diagnose(summary, patterns, fits, scores)
-        progress("scoring", f"{counts['n_scored']:,} customers in chunks")
+        progress.stage("diagnostics", counts["n_customers"])
         cuts = _rfm_cuts(summary)
         ctx = ScoringContext(
             spend_params=dict(fits.spend.params_),
@@ -286,9 +292,19 @@ def analyze(
             rfm_cuts=cuts,
         )
         summary.backend.register("crm_pattern_scores", scores.patterns[list(_SCORE_KEYS)])
-        score_customers(summary, ctx, out_dir, csv=csv)
+        with progress.bar("scoring", counts["n_scored"], unit="customers") as update:
+            score_customers(
+                summary,
+                ctx,
+                out_dir,
+                csv=csv,
+                rows=budget.chunk_rows,
+                on_chunk=None if summary.engine == "spark" else update,
+            )
+        progress.stage(
+            "scoring", counts["n_scored"], f"chunks of up to {budget.chunk_rows:,} customers"
+        )
         cov_info = cov.analyse(MODELS[fits.chosen], out_dir, progress) if cov else None
-        progress("report")
         info = {
             "crmlab_version": version(),
             "engine": summary.engine,
@@ -306,6 +322,7 @@ def analyze(
                 "holdout": summary.has_holdout,
             },
             "options": options,
+            "memory": budget.to_dict(),
             "counts": counts,
             "chosen_model": fits.chosen,
             "chosen_because": fits.why,
@@ -332,17 +349,20 @@ def analyze(
             info=info,
             out=out_dir,
         )
+        info["stages"] = progress.stages
         write_results(result, render=report)
         if cov_info is not None and result.report_path is not None:
             add_to_report(result.report_path, report_section(cov_info, out_dir))
+        progress.stage("report", None, "model.json, tables" + (", report.html" if report else ""))
         final = folder.commit()
     except BaseException:
+        progress.close()
         folder.discard()
         raise
     result.out = final
     if result.report_path is not None:
         result.report_path = final / result.report_path.name
-    progress("done", str(result.report_path or final))
+    progress.note(f"done: {result.report_path or final}")
     return result
 
 
