@@ -11,7 +11,7 @@ import pytest
 
 from crmlab.exercises.questions import questions_of
 
-from conftest import ROOT
+from conftest import ROOT, make_question
 
 SETS = sorted(p.stem for p in (ROOT / "crmlab" / "exercises").glob("lesson[0-9][0-9].py"))
 #: The largest share of a solution's code that one hint may repeat word for word.
@@ -50,13 +50,7 @@ def test_no_hint_gives_the_answer_code(name):
 
 
 def test_the_check_finds_a_hint_that_is_the_answer():
-    from crmlab.exercises.questions import Question
-
-    q = Question(
-        qid="q1",
-        title="t",
-        prompt="p",
-        expected=lambda: 1.0,
+    q = make_question(
         hints=("SELECT channel, COUNT(*) FROM customer_360 GROUP BY channel",),
         solution_code='answer = run(con, """SELECT channel, COUNT(*) FROM customer_360 '
         'GROUP BY channel""")',
@@ -140,11 +134,8 @@ def test_the_chinese_check_finds_english_left_in_place():
     from crmlab.exercises.questions import Question
 
     def q(hints_zh, mistake):
-        return Question(
+        return make_question(
             qid="q9",
-            title="t",
-            prompt="p",
-            expected=lambda: 1.0,
             hints=("Divide the revenue by the customers.", "`value.top_share(x, 0.1)`"),
             hints_zh=hints_zh,
             mistakes=(mistake, gave_percent(), gave_fraction("points", "分数")),
@@ -164,7 +155,7 @@ def test_the_chinese_check_finds_english_left_in_place():
     assert "lesson99 q9 hint 2 (hints_zh): untranslated English 'then divide it'" in problems[1]
     assert problems[2].startswith("lesson99 q9 mistake 0 ('the sign is reversed")
     assert len(problems) == 3
-    missing = Question(qid="q1", title="t", prompt="p", expected=lambda: 1.0, hints=("a b",))
+    missing = make_question(hints=("a b",))
     assert "1 hints but 0 in Chinese" in chinese_problems("lesson11", [missing])[0]
     with pytest.raises(ValueError, match="2 hints but 1 hints_zh"):
         Question(
@@ -175,13 +166,10 @@ def test_the_chinese_check_finds_english_left_in_place():
 
 def test_hints_and_checks_speak_the_chosen_language(monkeypatch, capsys):
     from crmlab.exercises.mistakes import Mistake
-    from crmlab.exercises.questions import LANGUAGE_ENV, Precision, Question
+    from crmlab.exercises.questions import LANGUAGE_ENV, Precision
 
-    q = Question(
-        qid="q1",
-        title="t",
-        prompt="p",
-        expected=lambda: 0.25,
+    q = make_question(
+        0.25,
         precision=Precision(sig=2),
         hints=("Divide A by B.", "Then round."),
         hints_zh=("用 A 除以 B。", "然后四舍五入。"),
