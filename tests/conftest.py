@@ -8,6 +8,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_question(expected: object = 1.0, **kwargs):
+    """A toy exercise question expecting ``expected`` (qid ``q1``, title "t", prompt "p")."""
+    from crmlab.exercises.questions import Question
+
+    fields = {"qid": "q1", "title": "t", "prompt": "p", **kwargs}
+    return Question(expected=lambda: expected, **fields)
+
+
 _MIRROR = ROOT.parent / "shared" / "data"
 if "CRMLAB_DATA" not in os.environ and _MIRROR.is_dir():
     os.environ["CRMLAB_DATA"] = str(_MIRROR)

@@ -37,6 +37,7 @@ import pytest
 from crmlab.cli import main
 from crmlab.exercises import ANSWER_MIME
 from crmlab.exercises.authoring import render_exercise
+from crmlab.exercises.gradebook import columns as gradebook_columns
 from crmlab.exercises.grading import grade, neutralise, question_ids, questions_for
 from crmlab.exercises.report import feedback_name
 
@@ -451,21 +452,15 @@ def test_deleted_and_reordered_cells_are_matched_by_question_id(graded):
 def test_gradebook_csv_is_safe_for_spreadsheets(graded):
     with open(graded["out"], newline="", encoding="utf-8-sig") as fh:
         table = list(csv.DictReader(fh))
-    points = [f"{q} points" for q in QIDS]
-    assert list(table[0]) == [
-        "student_id",
-        "name",
-        "login",
-        "section",
-        "file",
-        *QIDS,
-        *points,
-        "score",
-        "total",
-        "late",
-        "note",
-        "sandbox",
-    ]
+    header = list(table[0])
+    assert header == gradebook_columns(QIDS)  # the file has the layout the module defines
+    # ... and that layout has one status and one points column per question, in order,
+    # after the student's identity and before the totals.
+    statuses = [header.index(q) for q in QIDS]
+    points = [header.index(f"{q} points") for q in QIDS]
+    assert statuses == sorted(statuses) and max(statuses) < min(points)
+    assert header.index("student_id") < min(statuses) and max(points) < header.index("score")
+    assert {"name", "login", "section", "file", "total", "late", "note", "sandbox"} <= set(header)
     assert {r["sandbox"] for r in table} == {"bubblewrap"}
     assert len(table) == len(graded["rows"])
     for row in table:

@@ -28,7 +28,7 @@ from crmlab.exercises.students import Identity, Roster, identify
 from crmlab.exercises.submissions import collect
 from crmlab.exercises.written import WrittenQuestion, written_answers
 
-from conftest import ROOT
+from conftest import ROOT, make_question
 
 
 @pytest.mark.parametrize(
@@ -178,11 +178,8 @@ def test_where_names_cells_by_question():
 
 
 def test_partial_credit_for_declared_near_misses():
-    q = Question(
-        qid="q1",
-        title="t",
-        prompt="p",
-        expected=lambda: 0.1234,
+    q = make_question(
+        0.1234,
         precision=Precision(sig=3),
         rounding_credit=0.5,
         mistakes=(Mistake(value=lambda: 0.2, hint="close: an approximation.", credit=0.25),),

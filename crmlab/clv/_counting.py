@@ -317,8 +317,9 @@ class _CountingModel(CovariateModel, BaseModel):
     def _check_t(t: float, name: str = "t") -> float:
         return check_positive(t, name, allow_zero=True)
 
-    @staticmethod
-    def _new_grid(t, n=None):
+    def _new_grid(self, t, n=None):
+        """Check that the model is fitted, then ``t`` (and ``n``) as float arrays, broadcast."""
+        self._check_fitted()
         t_arr = as_float_array(t, "t")
         if np.any(~np.isfinite(t_arr)) or np.any(t_arr < 0):
             raise CRMLabInputError(

@@ -229,6 +229,13 @@ class BetaGeoBetaBinom(BaseModel):
         self._check_fitted()
         return tuple(self.params_[k] for k in self._param_names)
 
+    def _histories(self, data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Checked ``frequency`` and ``periods`` of ``data`` and each row's log-likelihood."""
+        a, b, g, d = self._ab()
+        self._check_time_unit(data)
+        x, tx, n, _ = _check_bgbb(data)
+        return x, n, bgbb_log_likelihood(a, b, g, d, x, tx, n)
+
     def _retention_sums(self, start: np.ndarray, t: int) -> np.ndarray:
         """``sum_{k=1}^{t} B(gamma, delta + start + k) / B(gamma, delta)`` for each ``start``."""
         _, _, g, d = self._ab()
@@ -242,11 +249,8 @@ class BetaGeoBetaBinom(BaseModel):
 
     def log_likelihood_individual(self, data: pd.DataFrame) -> pd.Series:
         """Log-likelihood of each row's history (per customer, not multiplied by weights)."""
-        a, b, g, d = self._ab()
-        self._check_time_unit(data)
-        x, tx, n, _ = _check_bgbb(data)
-        out = bgbb_log_likelihood(a, b, g, d, x, tx, n)
-        return pd.Series(out, index=data.index, name="log_likelihood")
+        _, _, log_l = self._histories(data)
+        return pd.Series(log_l, index=data.index, name="log_likelihood")
 
     def probability_alive(self, data: pd.DataFrame, periods_ahead: int = 1) -> pd.Series:
         """Probability that each customer is still active at opportunity ``n + periods_ahead``.
@@ -262,9 +266,7 @@ class BetaGeoBetaBinom(BaseModel):
         """
         a, b, g, d = self._ab()
         m = int(_whole_periods(periods_ahead, "periods_ahead"))
-        self._check_time_unit(data)
-        x, tx, n, _ = _check_bgbb(data)
-        log_l = bgbb_log_likelihood(a, b, g, d, x, tx, n)
+        x, n, log_l = self._histories(data)
         log_alive = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + m) - betaln(g, d)
         return pd.Series(np.exp(log_alive - log_l), index=data.index, name="probability_alive")
 
@@ -286,11 +288,9 @@ class BetaGeoBetaBinom(BaseModel):
         Series
             Named ``expected_purchases``, indexed like ``data``.
         """
-        a, b, g, d = self._ab()
+        a, b, _, _ = self._ab()
         t = int(_whole_periods(t))
-        self._check_time_unit(data)
-        x, tx, n, _ = _check_bgbb(data)
-        log_l = bgbb_log_likelihood(a, b, g, d, x, tx, n)
+        x, n, log_l = self._histories(data)
         lead = np.exp(betaln(a + x + 1, b + n - x) - betaln(a, b) - log_l)
         out = lead * self._retention_sums(n, t)
         return pd.Series(out, index=data.index, name="expected_purchases")

@@ -383,7 +383,6 @@ class BetaGeo(_CountingModel):
         ndarray
             Same shape as ``t``.
         """
-        self._check_fitted()
         t = self._new_grid(t)
         zero = np.zeros_like(t)
         return bg_family_expected(self._param_array(), t, zero, zero, zero, self._shift)
@@ -397,7 +396,6 @@ class BetaGeo(_CountingModel):
         -------
         ndarray
         """
-        self._check_fitted()
         t, n = self._new_grid(t, n)
         return bg_family_pmf_new(self._param_array(), t, n, self._shift)
 

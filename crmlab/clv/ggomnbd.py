@@ -300,7 +300,6 @@ class GGomNBD(_CountingModel):
         ndarray
             Same shape as ``t``.
         """
-        self._check_fitted()
         t = self._new_grid(t)
         params = tuple(self._param_array())
         r, alpha = params[0], params[1]
@@ -321,7 +320,6 @@ class GGomNBD(_CountingModel):
         -------
         ndarray
         """
-        self._check_fitted()
         t, n = self._new_grid(t, n)
         r, alpha, b, s, beta = params = tuple(self._param_array())
         return lifetime_mixture_pmf(

@@ -369,7 +369,6 @@ class ParetoNBD(_CountingModel):
         ndarray
             ``r beta / (alpha (s - 1)) [1 - (beta / (beta + t))^(s - 1)]``, same shape as ``t``.
         """
-        self._check_fitted()
         t = self._new_grid(t)
         r, alpha, s, beta = self._param_array()
         return r * beta / alpha * _lomax_mean_factor(s, t / beta)
@@ -385,7 +384,6 @@ class ParetoNBD(_CountingModel):
         -------
         ndarray
         """
-        self._check_fitted()
         t, n = self._new_grid(t, n)
         r, alpha, s, beta = self._param_array()
         surv = (beta / (beta + t)) ** s
