@@ -10,6 +10,7 @@ import pytest
 
 from crmlab.datasets import FIRM_EXPORT, simulate_firm_export
 from crmlab.research import analyze
+from crmlab.research.outputs import load_result
 from crmlab.research.report import input_name, write_report
 
 FIRM = {k: FIRM_EXPORT[k] for k in ("customer_col", "date_col", "amount_col", "date_format")}
@@ -59,7 +60,7 @@ def test_chinese_report(out):
     info = json.loads((out / "model.json").read_text())
     info["options"]["language"] = "zh"
     (out / "model.json").write_text(json.dumps(info), encoding="utf-8")
-    html = write_report(out).read_text(encoding="utf-8")
+    html = write_report(load_result(out), out).read_text(encoding="utf-8")
     assert "<title>export (3 files) 的客户终身价值分析</title>" in html and "总体结论" in html
 
 

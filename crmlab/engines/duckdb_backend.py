@@ -68,9 +68,13 @@ class DuckDBBackend(SQLBackend):
             self._tmp = temp_directory or tempfile.mkdtemp(prefix="crmlab-duckdb-")
             connection.execute("SET temp_directory = ?", [str(self._tmp)])
             connection.execute("SET preserve_insertion_order = false")
-            # query_progress() for the progress bar; DuckDB itself prints nothing
-            connection.execute("SET enable_progress_bar = true")
-            connection.execute("SET enable_progress_bar_print = false")
+            # query_progress() for the progress bar; DuckDB itself prints nothing. In a Jupyter
+            # kernel DuckDB refuses the setting without ipywidgets: the run then has no bar.
+            try:
+                connection.execute("SET enable_progress_bar_print = false")
+                connection.execute("SET enable_progress_bar = true")
+            except duckdb.Error:
+                pass
             if threads:
                 connection.execute(f"SET threads = {int(threads)}")
         self.con = connection

@@ -295,4 +295,4 @@ def render_report(out: str | Path) -> Path:
     """
     from crmlab.research.report import write_report
 
-    return write_report(out)
+    return write_report(load_result(out), out)

@@ -242,14 +242,15 @@ def _report_tables(result: Any, t: dict) -> dict[str, pd.DataFrame]:
     return out
 
 
-def write_report(out: str | Path) -> Path:
-    """Write ``report.html``, ``figures/`` and ``tables/`` for the saved result in ``out``."""
+def write_report(result: Any, out: str | Path) -> Path:
+    """Write ``report.html``, ``figures/`` and ``tables/`` for ``result``, saved in ``out``.
+
+    ``result`` is the :class:`~crmlab.research.result.AnalysisResult` read back from ``out`` by
+    :func:`crmlab.research.outputs.load_result` (the report shows what was written).
+    """
     import jinja2
 
-    from crmlab.research.outputs import load_result
-
     out = Path(out)
-    result = load_result(out)
     info = result.info
     language = info["options"].get("language", "en")
     currency = info["options"].get("currency")
