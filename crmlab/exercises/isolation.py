@@ -192,9 +192,10 @@ def bwrap_command(
     ]
     args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--cap-drop", "ALL"]
     args += ["--hostname", "sandbox"]
+    # the private /tmp first: a project or venv that lives under /tmp is bound on top of it
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
     for path in read_only_paths():
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
     args += ["--tmpfs", HOME, "--bind", str(workdir), WORKDIR, "--chdir", WORKDIR]
     for target, source in replace.items():
         args += ["--ro-bind", str(source), str(target)]
