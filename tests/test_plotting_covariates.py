@@ -57,3 +57,22 @@ def test_plot_expected_by_group_shows_group_means():
     plt.close(ax.figure)
     with pytest.raises(CRMLabInputError, match="Series"):
         plot_expected_by_group([1.0], group)
+
+
+def test_rate_ratio_axis_has_plain_ticks_and_the_level_in_the_title():
+    ax = plot_rate_ratios(rate_ratios(_coefficients(), level=0.9), level=0.9)
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert "1" in ticks and not any("^" in t for t in ticks)
+    assert "90% CI" in ax.get_title()
+    plt.close(ax.figure)
+    with pytest.raises(CRMLabInputError, match="level"):
+        plot_rate_ratios(rate_ratios(_coefficients()), level=95)
+
+
+def test_long_group_labels_are_wrapped():
+    expected = pd.Series([1.0, 2.0])
+    group = pd.Series(["female · online", "male · store"])
+    ax = plot_expected_by_group(expected, group)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["female ·\nonline", "male ·\nstore"]
+    plt.close(ax.figure)
