@@ -220,3 +220,25 @@ def _rfm_params() -> dict:
 
     day = (dt.date(1997, 3, 1) - dt.date(1970, 1, 1)).days  # the SQL takes day numbers
     return {"observation_end": day, "calibration_end": day, "unit_days": 7.0}
+
+
+def test_load_transactions_quotes_every_column_name(tmp_path):
+    """Column names are quoted identifiers: a name holding quotes, a semicolon or SQL is data."""
+    name = """note" FROM x; COPY (SELECT 'x') TO 'pwned.txt'; SELECT "note"""
+    log = pd.DataFrame(
+        {
+            'client "id"': ["a", "b"],
+            "day": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+            "value": [1.0, 2.0],
+            name: ["x", "y"],
+        }
+    )
+    con = db.connect()
+    n = db.load_transactions(
+        con, log, customer_col='client "id"', date_col="day", amount_col="value"
+    )
+    assert n == 2
+    got = db.run(con, "SELECT * FROM transactions ORDER BY customer_id")
+    assert list(got["customer_id"]) == ["a", "b"] and list(got[name]) == ["x", "y"]
+    assert not list(tmp_path.rglob("pwned.txt"))
+    assert list(db.table_overview(con).index) == ["transactions"]

@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from crmlab.dates import as_day
+from crmlab.engines.sql import quote
 from crmlab.errors import CRMLabInputError
 from crmlab.validation import check_frame, require_columns
 
@@ -125,10 +126,10 @@ def load_transactions(
     others = [c for c in frame.columns if c not in (customer_col, date_col, amount_col)]
     select = ", ".join(
         [
-            f'"{customer_col}" AS customer_id',
-            f'CAST("{date_col}" AS DATE) AS date',
-            f'CAST("{amount_col}" AS DOUBLE) AS amount',
-            *(f'"{c}"' for c in others),
+            f"{quote(customer_col)} AS customer_id",
+            f"CAST({quote(date_col)} AS DATE) AS date",
+            f"CAST({quote(amount_col)} AS DOUBLE) AS amount",
+            *(quote(c) for c in others),
         ]
     )
     return _create_from_frame(con, _table_name(table), frame, select)
@@ -179,7 +180,7 @@ def load_crm_extract(con, extract: CRMExtract | Mapping[str, pd.DataFrame]) -> p
             )
         frame = tables[name]
         require_columns(frame, list(columns), name=name)
-        select = ", ".join(f'CAST("{c}" AS {t}) AS {c}' for c, t in columns.items())
+        select = ", ".join(f"CAST({quote(c)} AS {t}) AS {quote(c)}" for c, t in columns.items())
         counts[name] = _create_from_frame(con, name, frame, select)
     return pd.DataFrame({"rows": counts}).rename_axis("table")
 
@@ -215,7 +216,7 @@ def table_overview(con) -> pd.DataFrame:
             "WHERE table_name = ? ORDER BY ordinal_position",
             [name],
         ).fetchall()
-        n = con.execute(f'SELECT COUNT(*) FROM "{name}"').fetchall()[0][0]
+        n = con.execute(f"SELECT COUNT(*) FROM {quote(name)}").fetchall()[0][0]
         rows.append(
             {
                 "table": name,
