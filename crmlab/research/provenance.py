@@ -7,12 +7,8 @@ from crmlab.engines.sources import source_manifest
 __all__ = ["manifest", "version"]
 
 
-def manifest(source: object) -> list[dict]:
-    """What was analysed: each file's path, size and sha256, or a frame's rows and hash.
-
-    The same records as :func:`crmlab.engines.sources.source_manifest`.
-    """
-    return source_manifest(source)
+#: What was analysed: each file's path, size and sha256, or a frame's rows and hash.
+manifest = source_manifest
 
 
 def version() -> str:
