@@ -80,7 +80,9 @@ def test_progress_lines_carry_time_rows_and_peak_memory():
     progress = Progress(stream=stream)
     record = progress.stage("summary", 12345, "engine duckdb")
     line = stream.getvalue().strip()
-    assert re.search(r"summary\s+\d+\.\d s\s+12,345 rows\s+peak RSS \d+(\.\d)? [MG]B\s+engine duckdb", line)
+    assert re.search(
+        r"summary\s+\d+\.\d s\s+12,345 rows\s+peak RSS \d+(\.\d)? [MG]B\s+engine duckdb", line
+    )
     assert record["rows"] == 12345 and record["peak_rss_bytes"] > 10**7
     quiet = io.StringIO()
     Progress(quiet=True, stream=quiet).stage("summary", 1)
